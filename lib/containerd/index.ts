@@ -1,0 +1,112 @@
+/**
+ * Internal containerd API used by the runtime (NOT part of the public API).
+ *
+ * CONTRACT (owned by the containerd work; signatures agreed with the runtime):
+ * containerd's gRPC API over @grpc/grpc-js, no `ctr`, no child processes.
+ * Errors are `ContainerdError` (lib/errors.ts) with a hint a person can act on.
+ */
+
+export interface ImageInfo {
+  /** Full normalized reference, e.g. "docker.io/library/redis:7" or "pakostii.local/etcd:3.4". */
+  name: string;
+  /** Digest of the manifest (platform-specific) used for this machine. */
+  digest: string;
+  /** Snapshot chain id of the unpacked rootfs (overlayfs snapshotter). */
+  chainId: string;
+  /** Image config: entrypoint, cmd, env, working dir, user. */
+  config: { entrypoint: string[]; cmd: string[]; env: string[]; workingDir: string; user: string };
+}
+
+export interface PullProgress {
+  ref: string;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface ContainerSpec {
+  /** containerd container id; also the snapshot key. */
+  id: string;
+  /** Image reference, already present (see ensureImage). */
+  image: string;
+  hostname: string;
+  /** /run/netns/<name> of the node. */
+  netnsPath: string;
+  /** Merged over the image's env. */
+  env: Record<string, string>;
+  /** Replaces the image's entrypoint+cmd when given. */
+  command?: string[];
+  /** Read-only bind mounts (e.g. /etc/hosts, user files). */
+  mounts: Array<{ source: string; destination: string }>;
+  /** Labels on container, snapshot and lease (run id, node, service). */
+  labels: Record<string, string>;
+  /** Absolute host paths the service's stdout/stderr are appended to; survive a crash of the runner. */
+  stdoutPath: string;
+  stderrPath: string;
+  /** cgroup path, e.g. /pakostii/<runId>/<node>-<service>. */
+  cgroupsPath: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type TaskStatus = 'created' | 'running' | 'paused' | 'stopped' | 'unknown';
+
+export interface Container {
+  readonly id: string;
+  /** Create the task (with log files) and start it. */
+  start(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** SIGTERM, wait up to timeoutMs, then SIGKILL; deletes the task. Resolves with the exit code. */
+  stop(options?: { timeoutMs?: number }): Promise<number>;
+  /** stop() then start(): a new task, same container and snapshot. */
+  restart(options?: { timeoutMs?: number }): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  status(): Promise<TaskStatus>;
+  exec(
+    argv: string[],
+    options?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<ExecResult>;
+  /** Kill and delete task, container and snapshot. Idempotent. */
+  remove(): Promise<void>;
+}
+
+export interface TaskExitEvent {
+  containerId: string;
+  exitCode: number;
+  exitedAt: Date;
+}
+
+export interface RunObjects {
+  containers: string[];
+  snapshots: string[];
+  leases: string[];
+}
+
+export declare class ContainerdClient {
+  /** Connects and checks the daemon answers; ContainerdError with a "how to start containerd" hint otherwise. */
+  static connect(options?: { socket?: string; namespace?: string }): Promise<ContainerdClient>;
+  readonly socket: string;
+  readonly namespace: string;
+  version(): Promise<{ version: string; revision: string }>;
+  close(): void;
+
+  getImage(ref: string): Promise<ImageInfo | undefined>;
+  /** Local image if present (and unpacked), else pulled from its registry. */
+  ensureImage(ref: string, options?: { onProgress?: (p: PullProgress) => void; signal?: AbortSignal }): Promise<ImageInfo>;
+  pullImage(ref: string, options?: { onProgress?: (p: PullProgress) => void; signal?: AbortSignal }): Promise<ImageInfo>;
+  /** Import an OCI layout or docker-archive tarball; returns the images it held. */
+  importArchive(path: string): Promise<ImageInfo[]>;
+
+  createContainer(spec: ContainerSpec): Promise<Container>;
+  /** Subscribe to task exits in this client's namespace; returns an unsubscribe function. */
+  onTaskExit(listener: (event: TaskExitEvent) => void): () => void;
+
+  /** Objects labelled with this run id (for the janitor and leak audits). */
+  listRunObjects(runId: string): Promise<RunObjects>;
+  /** Remove every object labelled with this run id. */
+  removeRunObjects(runId: string): Promise<void>;
+}
