@@ -80,6 +80,16 @@ export interface TaskExitEvent {
   exitedAt: Date;
 }
 
+/** One containerd plugin as Introspection.Plugins reports it. */
+export interface PluginInfo {
+  /** e.g. "io.containerd.snapshotter.v1". */
+  type: string;
+  /** e.g. "overlayfs". */
+  id: string;
+  /** Present when the plugin failed to initialize (its init error message). */
+  initError?: string;
+}
+
 export interface RunObjects {
   containers: string[];
   snapshots: string[];
@@ -92,6 +102,11 @@ export declare class ContainerdClient {
   readonly socket: string;
   readonly namespace: string;
   version(): Promise<{ version: string; revision: string }>;
+  /**
+   * Introspection.Plugins (added for `pakostii doctor`: overlayfs snapshotter
+   * present and loaded). `filters` are containerd filters, e.g. 'type==io.containerd.snapshotter.v1'.
+   */
+  plugins(filters?: string[]): Promise<PluginInfo[]>;
   close(): void;
 
   getImage(ref: string): Promise<ImageInfo | undefined>;

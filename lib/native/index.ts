@@ -63,34 +63,8 @@ export declare function addonInfo(): { path: string; source: 'prebuild' | 'build
  * policy lives in BPF maps. Node index 0 is the runner's namespace; nodes are 1..n.
  * Every packet is judged once, at its destination's ingress: drop[src][dst], loss[src][dst].
  */
-export interface NodeCounters {
-  passed: bigint;
-  dropped: bigint;
-}
-export declare class PolicyMatrix {
-  constructor(nodes: number);
-  readonly nodes: number;
-  /** Drop packets from `src` to `dst` (node indexes). */
-  cut(src: number, dst: number): void;
-  /** Drop `percent` (0..100) of packets from `src` to `dst`. */
-  setLoss(src: number, dst: number, percent: number): void;
-  clear(): void;
-}
-export declare class FaultEngine {
-  /** Load (not attach) the program, sized for `maxNodes` node indexes (runner included). */
-  static load(options: { maxNodes: number }): Promise<FaultEngine>;
-  readonly maxNodes: number;
-  /** Map an IPv4 address to a node index (done at provisioning, not on the fault path). */
-  setNodeAddress(ipv4: string, index: number): void;
-  /** Addresses that always pass, whatever the policy. */
-  setAllowed(ipv4: string, allowed: boolean): void;
-  /**
-   * Write `policy` into the inactive buffer, then flip the active index: atomic for
-   * packets, synchronous, no syscall on the hot path. Microseconds.
-   */
-  commit(policy: PolicyMatrix): void;
-  /** Per node index: packets passed/dropped at its ingress. */
-  counters(): NodeCounters[];
-  /** Detach happens when namespaces go; this closes the program and maps. Idempotent. */
-  close(): void;
-}
+// Implemented in fault-engine.ts / policy-matrix.ts (XDP fault engine).
+import { FaultEngine } from './fault-engine.js';
+import { PolicyMatrix } from './policy-matrix.js';
+export { FaultEngine, PolicyMatrix };
+export type { NodeCounters } from './fault-engine.js';

@@ -1,0 +1,58 @@
+/**
+ * The bench's C helpers (bench/c/), compiled on demand with the system's cc
+ * and clang into build/bench/ (git-ignored). Recompiled only when the source
+ * is newer than the binary.
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from './exec.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCES = join(ROOT, 'bench', 'c');
+export const BUILD_DIR = join(ROOT, 'build', 'bench');
+
+/** The XDP program the native build compiles; preferred by the exec/load baselines when present. */
+export const FAULT_BPF_OBJECT = join(ROOT, 'build', 'bpf', 'fault.bpf.o');
+
+export interface HelperPaths {
+  mapUpdate: string;
+  udpSend: string;
+  udpRecv: string;
+  xdpLoadAttach: string;
+  /** Trivial XDP object (always built). */
+  xdpPassObject: string;
+}
+
+function stale(output: string, source: string): boolean {
+  return !existsSync(output) || statSync(output).mtimeMs < statSync(source).mtimeMs;
+}
+
+async function compileC(name: string, libs: string[] = []): Promise<string> {
+  const source = join(SOURCES, `${name}.c`);
+  const output = join(BUILD_DIR, name);
+  if (stale(output, source)) await run(['cc', '-O2', '-Wall', '-o', output, source, ...libs]);
+  return output;
+}
+
+async function compileBpf(name: string): Promise<string> {
+  const source = join(SOURCES, `${name}.bpf.c`);
+  const output = join(BUILD_DIR, `${name}.bpf.o`);
+  // -I for asm/types.h on Debian's multiarch layout (see platform findings).
+  if (stale(output, source)) {
+    await run(['clang', '-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', source, '-o', output]);
+  }
+  return output;
+}
+
+export async function buildHelpers(): Promise<HelperPaths> {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const [mapUpdate, udpSend, udpRecv, xdpLoadAttach, xdpPassObject] = await Promise.all([
+    compileC('map_update'),
+    compileC('udp_send'),
+    compileC('udp_recv'),
+    compileC('xdp_load_attach', ['-lbpf']),
+    compileBpf('xdp_pass'),
+  ]);
+  return { mapUpdate, udpSend, udpRecv, xdpLoadAttach, xdpPassObject };
+}

@@ -1,0 +1,102 @@
+/**
+ * The human-readable summary: each figure with its target and whether it is
+ * met, and each baseline as a ratio to our toggle p50.
+ */
+import type { BenchResults } from './results.js';
+
+interface Row {
+  section: string;
+  metric: string;
+  value: string;
+  target: string;
+  status: string;
+}
+
+const fmt = (n: number | undefined, unit: string): string => {
+  if (n === undefined || !Number.isFinite(n)) return 'n/a';
+  const digits = Math.abs(n) < 10 ? 2 : Math.abs(n) < 1000 ? 1 : 0;
+  return `${n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 })} ${unit}`.trim();
+};
+
+const check = (ok: boolean | undefined): string => (ok === undefined ? '-' : ok ? 'met' : 'MISSED');
+const atMost = (n: number | undefined, max: number): boolean | undefined => (n === undefined ? undefined : n <= max);
+
+export function buildRows(r: BenchResults): Row[] {
+  const rows: Row[] = [];
+  const add = (section: string, metric: string, value: string, target = '', ok?: boolean) =>
+    rows.push({ section, metric, value, target, status: target ? check(ok) : '' });
+
+  const t3 = r.toggle.nodes3;
+  const t100 = r.toggle.nodes100;
+  add('toggle 3 nodes', 'apply p50 / p99', `${fmt(t3?.apply_p50_us, 'µs')} / ${fmt(t3?.apply_p99_us, 'µs')}`, '≤ 10 / ≤ 50 µs', t3 && t3.apply_p50_us <= 10 && t3.apply_p99_us <= 50);
+  add('toggle 3 nodes', 'heal p50 / p99', `${fmt(t3?.heal_p50_us, 'µs')} / ${fmt(t3?.heal_p99_us, 'µs')}`, '≤ 10 / ≤ 50 µs', t3 && t3.heal_p50_us <= 10 && t3.heal_p99_us <= 50);
+  add('toggle 100 nodes', 'apply p50 / p99', `${fmt(t100?.apply_p50_us, 'µs')} / ${fmt(t100?.apply_p99_us, 'µs')}`, 'p50 ≤ 50 µs', atMost(t100?.apply_p50_us, 50));
+  add('toggle 100 nodes', 'heal p50 / p99', `${fmt(t100?.heal_p50_us, 'µs')} / ${fmt(t100?.heal_p99_us, 'µs')}`, 'p50 ≤ 50 µs', atMost(t100?.heal_p50_us, 50));
+  const info = r.toggle.nodes3_info_logging;
+  if (info) add('toggle 3 nodes', 'apply/heal p50, info log', `${fmt(info.apply_p50_us, 'µs')} / ${fmt(info.heal_p50_us, 'µs')}`);
+
+  const ours = t3?.apply_p50_us;
+  const b = r.baselines;
+  const ratio = (us: number | undefined) => (us === undefined || ours === undefined ? undefined : us / ours);
+  const baseline = (metric: string, us: number | undefined, floor = false) => {
+    const x = ratio(us);
+    const value = `${fmt(us, 'µs')}  (${x === undefined ? 'n/a' : `${fmt(x, '×')}`})`;
+    if (floor) add('baseline', metric, value, '(floor, not a rival)');
+    else add('baseline', metric, value, '≥ 1000× our p50', x === undefined ? undefined : x >= 1000);
+  };
+  baseline('iptables -A via ip netns exec', b?.iptables_exec_us);
+  baseline('iptables -D via ip netns exec', b?.iptables_delete_exec_us);
+  baseline('ip link … xdpgeneric obj', b?.ip_xdp_exec_us);
+  baseline('ip link … xdpgeneric off', b?.ip_xdp_off_exec_us);
+  baseline('load+attach in-process', b?.load_attach_inprocess_us);
+  baseline('detach+unload in-process', b?.detach_unload_inprocess_us);
+  baseline('1 bpf() map update from C', b?.map_update_c_us, true);
+
+  const a = r.atomicity;
+  add('atomicity', 'leaked after apply', a ? `${a.leaked_after_apply} of ${a.in_cut_windows}` : 'n/a', '0', a && a.leaked_after_apply === 0);
+  add('atomicity', 'dropped after heal', a ? `${a.dropped_after_heal} of ${a.in_open_windows}` : 'n/a', '0', a && a.dropped_after_heal === 0);
+  if (a) {
+    add('atomicity', 'cycles / sent / received', `${a.cycles} / ${a.packets_sent} / ${a.packets_received}`);
+    add('atomicity', 'filter / socket / unexplained drops', `${a.filter_drops} / ${a.socket_drops} / ${a.unexplained_losses}`);
+  }
+
+  const p = r.provision;
+  for (const n of ['1', '10', '100', '1000']) {
+    const up = p?.per_node_ms[n];
+    const down = p?.teardown_per_node_ms[n];
+    const target = n === '100' ? '≤ 2 ms/node' : n === '1000' ? 'completes' : '';
+    const ok = n === '100' ? atMost(up, 2) : n === '1000' ? up !== undefined : undefined;
+    add('provision', `${n} node(s): up / down per node`, `${fmt(up, 'ms')} / ${fmt(down, 'ms')}`, target, ok);
+  }
+  const execIp = p?.exec_ip_per_node_ms;
+  const up100 = p?.per_node_ms['100'];
+  add('provision', `exec ip, ${p?.exec_ip_nodes ?? 10} nodes: up per node`, `${fmt(execIp, 'ms')}${execIp && up100 ? `  (${fmt(execIp / up100, '×')} ours@100)` : ''}`);
+
+  const c = r.cluster;
+  add('cluster', 'etcd ×3 run() → test fn', fmt(c?.etcd3_ready_ms, 'ms'));
+  add('cluster', 'teardown', fmt(c?.teardown_ms, 'ms'));
+
+  const f = r.portforward;
+  const share = f ? f.throughput_mb_s / f.direct_mb_s : undefined;
+  add('port forward', 'throughput fwd / direct', `${fmt(f?.throughput_mb_s, 'MB/s')} / ${fmt(f?.direct_mb_s, 'MB/s')}  (${share === undefined ? 'n/a' : `${Math.round(share * 100)} %`})`, '≥ 50 % of direct', share === undefined ? undefined : share >= 0.5);
+  add('port forward', 'round trip p50 fwd / direct', `${fmt(f?.forward_rtt_p50_us, 'µs')} / ${fmt(f?.direct_rtt_p50_us, 'µs')}  (+${fmt(f?.added_latency_us, 'µs')})`);
+
+  add('memory', 'peak RSS, 100 nodes', `${fmt(r.memory?.rss_mb_100_nodes, 'MB')}  (idle ${fmt(r.memory?.rss_mb_idle, 'MB')})`);
+  return rows;
+}
+
+export function renderTable(r: BenchResults): string {
+  const rows = buildRows(r);
+  const header: Row = { section: 'bench', metric: 'metric', value: 'value', target: 'target', status: 'status' };
+  const keys = ['section', 'metric', 'value', 'target', 'status'] as const;
+  const widths = keys.map((k) => Math.max(...[header, ...rows].map((row) => row[k].length)));
+  const line = (row: Row) => keys.map((k, i) => row[k].padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = [
+    `pakostii bench — ${r.machine.cpu_model}, ${r.machine.cpus} CPUs, kernel ${r.machine.kernel}, node ${r.machine.node}, ${r.duration_s} s`,
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+  ];
+  for (const e of r.errors) out.push(`FAILED ${e.bench}: ${e.error}`);
+  return out.join('\n');
+}

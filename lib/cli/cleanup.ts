@@ -1,0 +1,23 @@
+/** `pakostii cleanup [--dry-run] [--json]`: remove what dead runs left behind (the janitor). */
+import { Command } from 'commander';
+import { cleanup, formatCleanupReport } from '../janitor/index.js';
+import { addContainerdOptions, type ContainerdOptions } from './options.js';
+
+export function cleanupCommand(): Command {
+  const command = new Command('cleanup')
+    .description('remove namespaces, links, cgroups, containers, snapshots and leases of runs whose process is gone')
+    .option('--dry-run', 'list what would be removed, remove nothing')
+    .option('--json', 'print the report as JSON');
+  return addContainerdOptions(command).action(
+    async (options: ContainerdOptions & { dryRun?: boolean; json?: boolean }) => {
+      const report = await cleanup({
+        dryRun: options.dryRun ?? false,
+        // Ask containerd too: runs that left only containers/snapshots/leases behind.
+        deep: true,
+        containerd: { socket: options.containerdSocket, namespace: options.namespace },
+      });
+      process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : formatCleanupReport(report)}\n`);
+      process.exitCode = report.runs.some((r) => r.errors.length > 0) ? 1 : 0;
+    },
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * The run's active faults. Each fault's matrix is filled once, when it is
+ * defined; applying or healing commits the union of the active ones to the
+ * FaultEngine (a synchronous map write). The common cases cost one native call:
+ * no active fault → the empty matrix, one → that fault's own matrix. Only with
+ * several active faults is a combined matrix built (with PolicyMatrix.or when
+ * the native matrix offers it, else by replaying the recorded cuts).
+ * At teardown every active fault is healed.
+ */
+import type { Logger } from 'pino';
+import { StateError } from '../errors.js';
+import { RecordedPolicy, type PolicyFill, type PolicyWriter } from './policy.js';
+
+/** What the registry needs from the native FaultEngine/PolicyMatrix (a fake in unit tests). */
+export interface PolicyTarget extends PolicyWriter {
+  clear(): void;
+  /** Optional fast path: OR `other`'s cuts (and max losses) into this matrix. */
+  or?(other: this): void;
+}
+export interface PolicyCommitter<M extends PolicyTarget = PolicyTarget> {
+  commit(policy: M): void;
+}
+
+export interface Fault {
+  readonly name: string;
+  /** e.g. "isolateAZ"; shown in logs. */
+  readonly kind: string;
+  /** Fields for the log lines of apply/heal, e.g. { az: "az1", network_access: true }. */
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly policy: RecordedPolicy;
+}
+
+interface DefinedFault<M> extends Fault {
+  /** The fault's own policy, ready to commit as is. */
+  readonly matrix: M;
+}
+
+export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
+  readonly #engine: PolicyCommitter<M>;
+  readonly #newMatrix: () => M;
+  readonly #empty: M;
+  readonly #combined: M;
+  readonly #active = new Set<DefinedFault<M>>();
+  readonly #logger: Logger;
+  #closed = false;
+  /** Faults defined here (so a handle from another run cannot be applied to this one). */
+  readonly #defined = new WeakSet<Fault>();
+
+  /** `newMatrix` makes an empty matrix sized for the run (runner included). */
+  constructor(engine: PolicyCommitter<M>, newMatrix: () => M, logger: Logger) {
+    this.#engine = engine;
+    this.#newMatrix = newMatrix;
+    this.#empty = newMatrix();
+    this.#combined = newMatrix();
+    this.#logger = logger;
+  }
+
+  /** Number of node indexes, runner included. */
+  get nodes(): number {
+    return this.#combined.nodes;
+  }
+
+  /** Precompute a fault's policy; nothing changes on the network until apply(). */
+  define(name: string, kind: string, details: Record<string, unknown>, fill: PolicyFill): Fault {
+    const policy = RecordedPolicy.record(this.nodes, fill);
+    const matrix = this.#newMatrix();
+    policy.writeTo(matrix);
+    const fault: DefinedFault<M> = { name, kind, details: Object.freeze({ ...details }), policy, matrix };
+    this.#defined.add(fault);
+    return Object.freeze(fault);
+  }
+
+  isActive(fault: Fault): boolean {
+    return this.#active.has(fault as DefinedFault<M>);
+  }
+
+  get active(): readonly Fault[] {
+    return [...this.#active];
+  }
+
+  apply(fault: Fault): void {
+    const defined = this.#own(fault);
+    if (this.#closed) {
+      throw new StateError(`cannot apply ${fault.kind} "${fault.name}": the test has finished`, {
+        hint: 'faults can only be applied while the test function runs',
+      });
+    }
+    if (this.#active.has(defined)) {
+      throw new StateError(`${fault.kind} "${fault.name}" is already applied`, { hint: 'heal() it before applying it again' });
+    }
+    this.#active.add(defined);
+    try {
+      this.#commit();
+    } catch (error) {
+      this.#active.delete(defined); // the engine still holds the previous policy
+      throw error;
+    }
+    this.#logger.info({ fault: fault.name, kind: fault.kind, ...fault.details }, 'fault applied');
+  }
+
+  heal(fault: Fault): void {
+    const defined = this.#own(fault);
+    if (!this.#active.has(defined)) {
+      throw new StateError(`${fault.kind} "${fault.name}" is not applied`, {
+        hint: this.#closed ? 'the test has finished and every fault was healed' : 'apply() it first; heal() undoes one apply()',
+      });
+    }
+    this.#active.delete(defined);
+    try {
+      this.#commit();
+    } catch (error) {
+      this.#active.add(defined);
+      throw error;
+    }
+    this.#logger.info({ fault: fault.name, kind: fault.kind }, 'fault healed');
+  }
+
+  /** Teardown: heal everything still active and refuse new applies. Returns the healed faults. */
+  close(): Fault[] {
+    this.#closed = true;
+    const healed = [...this.#active];
+    if (healed.length > 0) {
+      this.#active.clear();
+      this.#commit();
+      this.#logger.info({ faults: healed.map((f) => f.name) }, 'active faults healed');
+    }
+    return healed;
+  }
+
+  #own(fault: Fault): DefinedFault<M> {
+    if (!this.#defined.has(fault)) {
+      throw new StateError(`${fault.kind} "${fault.name}" belongs to another run`, { hint: 'use the handles of the current TestHandle only' });
+    }
+    return fault as DefinedFault<M>;
+  }
+
+  #commit(): void {
+    const active = this.#active;
+    if (active.size === 0) return this.#engine.commit(this.#empty);
+    if (active.size === 1) {
+      for (const only of active) this.#engine.commit(only.matrix);
+      return;
+    }
+    const combined = this.#combined;
+    combined.clear();
+    if (typeof combined.or === 'function') {
+      for (const fault of active) combined.or(fault.matrix);
+    } else {
+      for (const fault of active) fault.policy.writeTo(combined);
+    }
+    this.#engine.commit(combined);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The janitor: removes everything of runs whose process is gone — runs with a
+ * record whose pid/start time no longer exists, and orphans (objects named
+ * with a run id that has no record at all). Live runs are never touched, and
+ * only names matching our strict patterns are considered.
+ *
+ * Order matters for safety: the host is inventoried BEFORE the records are
+ * read. A run registers before it creates anything, so every object seen in
+ * the inventory either has its record visible afterwards (live: skipped) or
+ * belongs to a run that is gone or already finishing (removing is then right,
+ * and "missing" errors are ignored).
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONTAINERD_NAMESPACE } from '../runtime/naming.js';
+import { DEFAULT_CONTAINERD_SOCKET, isProcessAlive, isRunAlive, listRuns, runsDir, TEMP_FILE_PATTERN } from '../runtime/state.js';
+import { readClaimFiles, reclaimIfDead } from '../runtime/subnet-pool.js';
+import { defaultOps } from './default-ops.js';
+import { DEFAULT_WORK_BASE, emptyLeftovers, takeInventory } from './inventory.js';
+import { forgetOrphan, ripeOrphans } from './orphans.js';
+import { cleanRun, describe, isEmpty } from './remove-run.js';
+import type { CleanedRun, CleanupOptions, CleanupReport, ContainerdTarget, JanitorOps } from './types.js';
+
+export type * from './types.js';
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Registration temp files (".<id>.<pid>.tmp") of processes that no longer exist. */
+function strayTempFiles(): string[] {
+  const result: string[] = [];
+  for (const name of listDir(runsDir())) {
+    const match = TEMP_FILE_PATTERN.exec(name);
+    if (match && !existsSync(`/proc/${match[2]}`)) result.push(join(runsDir(), name));
+  }
+  return result;
+}
+
+/** Remove (or with dryRun, list) everything of runs whose process is gone. */
+export async function cleanup(options: CleanupOptions = {}): Promise<CleanupReport> {
+  const started = performance.now();
+  const dryRun = options.dryRun ?? false;
+  const ops: JanitorOps = { ...defaultOps, ...options.ops };
+  const defaultTarget: ContainerdTarget = {
+    socket: options.containerd?.socket ?? DEFAULT_CONTAINERD_SOCKET,
+    namespace: options.containerd?.namespace ?? CONTAINERD_NAMESPACE,
+  };
+
+  // Inventory strictly before the records (see the header comment).
+  const inventory = takeInventory({ workBases: [DEFAULT_WORK_BASE] });
+  const containerdIds = options.deep ? await ops.containerdRunIds(defaultTarget).catch(() => undefined) : undefined;
+  const runs = await listRuns();
+
+  const wanted = (id: string) => !options.runIds || options.runIds.includes(id);
+  const liveRuns: string[] = [];
+  const cleaned: CleanedRun[] = [];
+  const seen = new Set<string>();
+  for (const { id, record } of runs) {
+    seen.add(id);
+    if (!wanted(id)) continue;
+    if (record && isRunAlive(record)) {
+      liveRuns.push(id);
+      continue;
+    }
+    const leftovers = inventory.get(id) ?? emptyLeftovers();
+    cleaned.push(
+      await cleanRun(id, record ? 'process-gone' : 'record-unreadable', record, leftovers, ops, {
+        dryRun,
+        containerd: defaultTarget,
+      }),
+    );
+  }
+  const orphanIds = [...new Set([...inventory.keys(), ...(containerdIds ?? [])])].filter((id) => !seen.has(id));
+  const ripe = ripeOrphans(orphanIds, options.orphanGraceMs ?? 0, dryRun);
+  for (const id of orphanIds) {
+    if (!ripe.has(id) || !wanted(id)) continue;
+    const leftovers = inventory.get(id) ?? emptyLeftovers();
+    // A claim whose owner still runs but never registered (e.g. a caller that only allocates) is not ours to judge.
+    leftovers.claims = leftovers.claims.filter((c) => !c.claim || !isProcessAlive(c.claim));
+    const askContainerd = options.deep || containerdIds?.includes(id);
+    const result = await cleanRun(id, 'no-record', undefined, leftovers, ops, {
+      dryRun,
+      containerd: askContainerd ? defaultTarget : undefined,
+    });
+    if (!dryRun && result.errors.length === 0) forgetOrphan(id);
+    if (isEmpty(result)) continue;
+    cleaned.push(result);
+  }
+
+  // Claims of dead processes whose run id is unknown, and registration temp files.
+  const strayFiles: string[] = [];
+  for (const temp of options.runIds ? [] : strayTempFiles()) {
+    strayFiles.push(temp);
+    if (!dryRun) rmSync(temp, { force: true });
+  }
+  if (!dryRun && !options.runIds) for (const file of readClaimFiles()) if (reclaimIfDead(file)) strayFiles.push(file.path);
+
+  return { dryRun, runs: cleaned, liveRuns, strayFiles, durationMs: Math.round((performance.now() - started) * 100) / 100 };
+}
+
+/** How long the automatic cleanup leaves an unregistered orphan alone (it may be a tool's object in use). */
+export const ORPHAN_GRACE_MS = 60_000;
+
+/**
+ * The automatic cleanup at the start of every run: removes leftovers of dead
+ * runs, never asks containerd unless a dead run needs it. Never throws — a
+ * failure here must not stop a test; problems are in the report.
+ */
+export async function cleanupDeadRuns(options: Omit<CleanupOptions, 'dryRun' | 'deep'> = {}): Promise<CleanupReport> {
+  try {
+    return await cleanup({ orphanGraceMs: ORPHAN_GRACE_MS, ...options, dryRun: false, deep: false });
+  } catch (error) {
+    return {
+      dryRun: false,
+      runs: [{ id: '?', reason: 'no-record', netns: [], links: [], cgroups: [], workDirs: [], subnetClaims: [], containerd: undefined, record: false, errors: [describe(error)] }],
+      liveRuns: [],
+      strayFiles: [],
+      durationMs: 0,
+    };
+  }
+}

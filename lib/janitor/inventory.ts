@@ -1,0 +1,109 @@
+/**
+ * What pakostii objects exist on this host, grouped by run id. Only reads the
+ * filesystem (/run/netns, /sys/class/net, cgroupfs, work dirs, claims): no
+ * child process, no netlink, no containerd — so it is cheap enough to run at
+ * the start of every test. containerd objects are listed separately, and only
+ * for runs that are known to be dead (see cleanup.ts).
+ */
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { NETNS_DIR } from '../runtime/naming.js';
+import { readClaimFiles, type ClaimFile } from '../runtime/subnet-pool.js';
+import { runIdOfDir, runIdOfLink, runIdOfNetns } from './patterns.js';
+
+export const DEFAULT_WORK_BASE = '/tmp/pakostii';
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+export const SYS_CLASS_NET = '/sys/class/net';
+
+export interface RunLeftovers {
+  netns: string[];
+  links: string[];
+  /** Absolute paths of cgroup dirs named after the run (one per v1 controller, or one on v2). */
+  cgroups: string[];
+  workDirs: string[];
+  claims: ClaimFile[];
+}
+
+export function emptyLeftovers(): RunLeftovers {
+  return { netns: [], links: [], cgroups: [], workDirs: [], claims: [] };
+}
+
+export function countLeftovers(l: RunLeftovers): number {
+  return l.netns.length + l.links.length + l.cgroups.length + l.workDirs.length + l.claims.length;
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** "<root>/pakostii" on cgroup v2 and "<root>/<controller>/pakostii" on v1, each real dir once. */
+export function pakostiiCgroupParents(root = CGROUP_ROOT): string[] {
+  const candidates = [join(root, 'pakostii'), ...list(root).map((c) => join(root, c, 'pakostii'))];
+  const seen = new Set<string>();
+  const result: string[] = [];
+  for (const candidate of candidates) {
+    if (!isDir(candidate)) continue;
+    let real: string;
+    try {
+      real = realpathSync(candidate);
+    } catch {
+      continue;
+    }
+    if (seen.has(real)) continue;
+    seen.add(real);
+    result.push(candidate);
+  }
+  return result;
+}
+
+export interface InventoryOptions {
+  /** Bases of run work dirs (default /tmp/pakostii); recorded runs add theirs. */
+  workBases?: string[];
+}
+
+/** Everything that looks like ours on the host, by run id. */
+export function takeInventory(options: InventoryOptions = {}): Map<string, RunLeftovers> {
+  const byRun = new Map<string, RunLeftovers>();
+  const of = (id: string): RunLeftovers => {
+    let entry = byRun.get(id);
+    if (!entry) byRun.set(id, (entry = emptyLeftovers()));
+    return entry;
+  };
+  for (const name of list(NETNS_DIR)) {
+    const id = runIdOfNetns(name);
+    if (id) of(id).netns.push(name);
+  }
+  for (const name of list(SYS_CLASS_NET)) {
+    const id = runIdOfLink(name);
+    if (id) of(id).links.push(name);
+  }
+  for (const parent of pakostiiCgroupParents()) {
+    for (const name of list(parent)) {
+      const id = runIdOfDir(name);
+      if (id && isDir(join(parent, name))) of(id).cgroups.push(join(parent, name));
+    }
+  }
+  for (const base of new Set(options.workBases ?? [DEFAULT_WORK_BASE])) {
+    for (const name of list(base)) {
+      const id = runIdOfDir(name);
+      if (id && isDir(join(base, name))) of(id).workDirs.push(join(base, name));
+    }
+  }
+  for (const file of readClaimFiles()) {
+    const id = file.claim?.runId;
+    if (id && runIdOfDir(id)) of(id).claims.push(file);
+  }
+  return byRun;
+}

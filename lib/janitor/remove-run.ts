@@ -1,0 +1,109 @@
+/**
+ * Removal of one dead run's objects, in an order that cannot strand anything:
+ * containers (their tasks live in the namespaces) → links → namespaces →
+ * cgroups → work dir → subnet claims → the record, which is kept when any step
+ * failed so the next cleanup retries.
+ */
+import { existsSync, readdirSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
+import { unregisterRun, type RunRecord } from '../runtime/state.js';
+import type { RunLeftovers } from './inventory.js';
+import { linkDeletionRank } from './patterns.js';
+import type { CleanedRun, CleanupReason, ContainerdTarget, JanitorOps } from './types.js';
+
+function isMissing(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  return code === 'ENOENT' || code === 'ENODEV' || code === 'ENXIO';
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}
+
+/** A recorded work dir is removed only if it is absolute and named after the run (never trust a path blindly). */
+function ownWorkDir(record: RunRecord | undefined): string | undefined {
+  const dir = record?.workDir;
+  return dir && isAbsolute(dir) && basename(dir) === record.id ? dir : undefined;
+}
+
+/** rmdir a cgroup and its (empty) children, deepest first; cgroupfs refuses while processes remain. */
+function removeCgroup(path: string): void {
+  let children: string[] = [];
+  try {
+    children = readdirSync(path).filter((name) => {
+      try {
+        return statSync(join(path, name)).isDirectory();
+      } catch {
+        return false;
+      }
+    });
+  } catch (error) {
+    if (isMissing(error)) return;
+    throw error;
+  }
+  for (const child of children) removeCgroup(join(path, child));
+  // cgroupfs dirs hold only virtual files: rmdir (not rm -r) is how a cgroup is removed.
+  rmdirSync(path);
+}
+
+export async function cleanRun(
+  id: string,
+  reason: CleanupReason,
+  record: RunRecord | undefined,
+  leftovers: RunLeftovers,
+  ops: JanitorOps,
+  options: { dryRun: boolean; containerd: ContainerdTarget | undefined },
+): Promise<CleanedRun> {
+  const result: CleanedRun = {
+    id,
+    reason,
+    ...(record ? { testName: record.testName, pid: record.pid, startedAt: record.startedAt } : {}),
+    netns: [...leftovers.netns],
+    links: [...leftovers.links].sort((a, b) => linkDeletionRank(a) - linkDeletionRank(b)),
+    cgroups: [...leftovers.cgroups],
+    workDirs: [...new Set([...leftovers.workDirs, ...[ownWorkDir(record)].filter((d): d is string => !!d && existsSync(d))])],
+    subnetClaims: leftovers.claims.map((c) => c.block),
+    containerd: undefined,
+    record: record !== undefined || reason === 'record-unreadable',
+    errors: [],
+  };
+  const { dryRun } = options;
+  const attempt = async (what: string, action: () => Promise<void> | void): Promise<void> => {
+    if (dryRun) return;
+    try {
+      await action();
+    } catch (error) {
+      if (!isMissing(error)) result.errors.push(`${what}: ${describe(error)}`);
+    }
+  };
+
+  // 1. containers first: their tasks live in the namespaces and cgroups removed next.
+  const target = record?.containerd ?? options.containerd;
+  if (target) {
+    try {
+      result.containerd = await ops.containerdObjects(id, target, dryRun);
+    } catch (error) {
+      result.errors.push(`containerd objects labelled pakostii.run=${id} at ${target.socket} (namespace ${target.namespace}): ${describe(error)}`);
+    }
+  }
+  // 2. links (a host veth takes its peer along; the bridge last), 3. namespaces.
+  for (const link of result.links) await attempt(`link ${link}`, () => ops.deleteLink(link));
+  await Promise.all(result.netns.map((ns) => attempt(`network namespace ${ns}`, () => ops.deleteNetns(ns))));
+  // 4. cgroups, work dir, subnet claims.
+  for (const cgroup of result.cgroups) await attempt(`cgroup ${cgroup}`, () => removeCgroup(cgroup));
+  for (const dir of result.workDirs) await attempt(`work dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
+  for (const claim of leftovers.claims) await attempt(`subnet claim ${claim.path}`, () => unlinkSync(claim.path));
+  // 5. the record, only when everything else went: otherwise the next cleanup retries.
+  if (result.errors.length > 0) result.record = false;
+  else if (result.record) await attempt(`run record ${id}`, () => unregisterRun(id));
+  return result;
+}
+
+export function isEmpty(run: CleanedRun): boolean {
+  const c = run.containerd;
+  return (
+    run.netns.length + run.links.length + run.cgroups.length + run.workDirs.length + run.subnetClaims.length === 0 &&
+    (!c || c.containers.length + c.snapshots.length + c.leases.length === 0) &&
+    run.errors.length === 0
+  );
+}

@@ -1,0 +1,75 @@
+/** Types of the janitor's API and report. */
+export interface ContainerdTarget {
+  socket: string;
+  namespace: string;
+}
+
+export interface ContainerdLeftovers {
+  containers: string[];
+  snapshots: string[];
+  leases: string[];
+}
+
+/** The side effects, replaceable in tests. Defaults: the native addon and ContainerdClient. */
+export interface JanitorOps {
+  deleteNetns(name: string): Promise<void>;
+  deleteLink(name: string): Promise<void>;
+  /** List (and unless dryRun, remove) a run's containerd objects. Undefined when containerd is not there at all. */
+  containerdObjects(runId: string, target: ContainerdTarget, dryRun: boolean): Promise<ContainerdLeftovers | undefined>;
+  /** Run ids that have labelled objects in containerd (deep cleanup only); undefined when not supported. */
+  containerdRunIds(target: ContainerdTarget): Promise<string[] | undefined>;
+}
+
+export type CleanupReason = 'process-gone' | 'record-unreadable' | 'no-record';
+
+export interface CleanedRun {
+  id: string;
+  reason: CleanupReason;
+  testName?: string;
+  pid?: number;
+  startedAt?: string;
+  netns: string[];
+  links: string[];
+  cgroups: string[];
+  workDirs: string[];
+  /** /24 blocks released. */
+  subnetClaims: string[];
+  /** Undefined when containerd was not checked for this run. */
+  containerd: ContainerdLeftovers | undefined;
+  /** The run record was (or, in a dry run, would be) removed. */
+  record: boolean;
+  /** What could not be removed; the record is kept so the next cleanup retries. */
+  errors: string[];
+}
+
+export interface CleanupReport {
+  dryRun: boolean;
+  runs: CleanedRun[];
+  /** Ids of live runs seen (left alone). */
+  liveRuns: string[];
+  /** Claims and temp files of dead processes removed outside any run. */
+  strayFiles: string[];
+  durationMs: number;
+}
+
+export interface CleanupOptions {
+  /** Report what would be removed without removing anything. */
+  dryRun?: boolean;
+  /**
+   * Also ask containerd (default socket/namespace) for run ids that left only
+   * containerd objects behind. Slower (a gRPC connection), so off for the
+   * automatic cleanup at the start of each run and on for `pakostii cleanup`.
+   */
+  deep?: boolean;
+  /** Only consider these run ids (targeted cleanup, e.g. `pakostii cleanup <id>`, and tests). */
+  runIds?: readonly string[];
+  /**
+   * Orphans (objects of a run id with no record) are removed only after being
+   * seen unregistered this long (see orphans.ts). Default 0 here; the automatic
+   * cleanupDeadRuns uses ORPHAN_GRACE_MS.
+   */
+  orphanGraceMs?: number;
+  /** containerd to ask in deep mode and for orphans without a record. */
+  containerd?: Partial<ContainerdTarget>;
+  ops?: Partial<JanitorOps>;
+}

@@ -1,0 +1,241 @@
+/**
+ * The run's fault engine: one XDP program (bpf/fault.bpf.c) whose policy lives
+ * in two mmapped map buffers that this class writes directly. Applying or
+ * healing any fault is commit(policy): copy the policy into the inactive buffer,
+ * flip the active index. No syscall, no program load, a few microseconds.
+ *
+ * Atomicity: the program reads the active index once per packet and judges the
+ * packet on that buffer only, so a packet sees the whole old or the whole new
+ * policy. The control word is a seqlock (see bpf/fault.bpf.c, judge()): the
+ * sequence is odd while a buffer is being filled, and a packet whose judgment
+ * overlapped the rewrite of *its* buffer (possible when two commits follow each
+ * other within the ~100 ns the program needs) is judged again, up to
+ * PK_SEQ_RETRIES times. Residual race: a packet that overlaps that many
+ * back-to-back commits keeps its last verdict, which may mix two policies; it
+ * needs commits faster than one per program run, which a test never does.
+ * Ordering: JS Atomics.store is sequentially consistent and the program's loads
+ * are ordered on x86 (TSO); a weakly ordered CPU would need a read barrier there.
+ */
+import { isIPv4 } from 'node:net';
+import { NativeError, SpecError, StateError } from '../errors.js';
+import { POLICY_LAYOUT, PolicyMatrix } from './policy-matrix.js';
+import { loadXdpBinding, type XdpNativeEngine } from './xdp-binding.js';
+
+export interface NodeCounters {
+  passed: bigint;
+  dropped: bigint;
+}
+
+export interface FaultEngineOptions {
+  /** Node indexes the program covers, runner (index 0) included. */
+  maxNodes: number;
+}
+
+// Offsets of the control word (u32 units), mirrors of pakostii_shared.h.
+const CTL_ACTIVE = 0;
+const CTL_SEQ = 1;
+
+export const XDP_ACTION = Object.freeze({ aborted: 0, drop: 1, pass: 2 });
+
+export class FaultEngine {
+  readonly maxNodes: number;
+  /** Time the kernel took to verify and load the program, in ms. */
+  readonly loadMs: number;
+  #native: XdpNativeEngine | undefined;
+  readonly #control: Int32Array;
+  readonly #buffers: readonly [Uint32Array, Uint32Array];
+  /** Whether a buffer may hold non-zero loss cells (else a commit copies the bitmap only). */
+  readonly #lossDirty = [false, false];
+  #seq = 0;
+
+  private constructor(native: XdpNativeEngine) {
+    this.#native = native;
+    this.maxNodes = native.maxNodes;
+    this.loadMs = native.loadMs;
+    const words = POLICY_LAYOUT.bufferWords(this.maxNodes) * 2;
+    const policy = native.policyBuffer();
+    this.#buffers = [new Uint32Array(policy, 0, words), new Uint32Array(policy, words * 4, words)];
+    this.#control = new Int32Array(native.controlBuffer(), 0, 2);
+    this.#seq = Atomics.load(this.#control, CTL_SEQ);
+  }
+
+  /** Load (not attach) the program, sized for `maxNodes` node indexes (runner included). */
+  static async load(options: FaultEngineOptions): Promise<FaultEngine> {
+    const { maxNodes } = options;
+    if (!Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > POLICY_LAYOUT.maxNodes) {
+      throw new SpecError(`fault engine: invalid maxNodes ${maxNodes}`, {
+        hint: `use an integer from 1 to ${POLICY_LAYOUT.maxNodes} (nodes + 1 for the runner)`,
+      });
+    }
+    const binding = loadXdpBinding();
+    const native = await asNativeError(() => binding.xdpLoadEngine(maxNodes));
+    return new FaultEngine(native);
+  }
+
+  /** True once close() ran. */
+  get closed(): boolean {
+    return this.#native === undefined;
+  }
+
+  /** fd of the loaded program, for provisionNodeLink's in-namespace attach. */
+  get progFd(): number {
+    return this.#open('prog fd').progFd;
+  }
+
+  /** A policy sized for this engine. */
+  createPolicy(): PolicyMatrix {
+    return new PolicyMatrix(this.maxNodes);
+  }
+
+  /** Map an IPv4 address to a node index (done at provisioning, not on the fault path). */
+  setNodeAddress(ipv4: string, index: number): void {
+    const native = this.#open('set node address');
+    checkIpv4('setNodeAddress', ipv4);
+    if (!Number.isInteger(index) || index < 0 || index >= this.maxNodes) {
+      throw new SpecError(`fault engine: setNodeAddress(${ipv4}): node index ${index} out of range`, {
+        hint: `node indexes go from 0 (the runner) to ${this.maxNodes - 1}`,
+      });
+    }
+    asNativeErrorSync(() => native.setNodeAddress(ipv4, index));
+  }
+
+  /** Forget an address: its packets pass unjudged again (counted as "outside"). */
+  removeNodeAddress(ipv4: string): void {
+    const native = this.#open('remove node address');
+    checkIpv4('removeNodeAddress', ipv4);
+    asNativeErrorSync(() => native.setNodeAddress(ipv4, -1));
+  }
+
+  /** Addresses that always pass, whatever the policy (as source or destination). */
+  setAllowed(ipv4: string, allowed: boolean): void {
+    const native = this.#open('set allowed');
+    checkIpv4('setAllowed', ipv4);
+    asNativeErrorSync(() => native.setAllowed(ipv4, allowed));
+  }
+
+  /**
+   * Write `policy` into the inactive buffer, then flip the active index: atomic for
+   * packets, synchronous, no syscall. Seqlock writer side; see the file comment.
+   */
+  commit(policy: PolicyMatrix): void {
+    this.#open('commit');
+    if (policy.nodes !== this.maxNodes) {
+      throw new SpecError(`fault engine: commit of a ${policy.nodes}-node policy to a ${this.maxNodes}-node engine`, {
+        hint: 'create the policy with engine.createPolicy() or new PolicyMatrix(engine.maxNodes)',
+      });
+    }
+    const control = this.#control;
+    const next = (control[CTL_ACTIVE]! & 1) ^ 1;
+    const seq = this.#seq;
+    Atomics.store(control, CTL_SEQ, (seq + 1) | 0);
+    const target = this.#buffers[next]!;
+    if (policy.hasLoss || this.#lossDirty[next]) target.set(policy.words);
+    else target.set(policy.bitmapImage);
+    this.#lossDirty[next] = policy.hasLoss;
+    Atomics.store(control, CTL_ACTIVE, next);
+    this.#seq = (seq + 2) | 0;
+    Atomics.store(control, CTL_SEQ, this.#seq);
+  }
+
+  /** Per node index (0..maxNodes-1): packets passed/dropped at its ingress. */
+  counters(): NodeCounters[] {
+    const raw = asNativeErrorSync(() => this.#open('counters').counters());
+    const out: NodeCounters[] = [];
+    for (let i = 0; i < this.maxNodes; i++) out.push({ passed: raw[2 * i]!, dropped: raw[2 * i + 1]! });
+    return out;
+  }
+
+  /** Packets whose destination is no node of the run (they are never dropped). */
+  outsideCounters(): NodeCounters {
+    const raw = asNativeErrorSync(() => this.#open('counters').counters());
+    return { passed: raw[2 * this.maxNodes]!, dropped: raw[2 * this.maxNodes + 1]! };
+  }
+
+  /** Attach the program to `ifname` inside `netns` ("" = the host namespace), in generic XDP mode. */
+  async attach(netns: string, ifname: string): Promise<void> {
+    const fd = this.progFd;
+    await asNativeError(() => loadXdpBinding().xdpAttach(fd, netns, ifname));
+  }
+
+  /** Detach the program from `ifname` inside `netns`, if it is the one attached. */
+  async detach(netns: string, ifname: string): Promise<void> {
+    const fd = this.progFd;
+    await asNativeError(() => loadXdpBinding().xdpDetach(fd, netns, ifname));
+  }
+
+  /**
+   * Test hook: BPF_PROG_TEST_RUN of one Ethernet frame against the live maps; the
+   * program sees its first `visible` bytes. Returns the XDP action (XDP_ACTION).
+   * @internal
+   */
+  testRun(frame: Uint8Array, visible = frame.length): number {
+    const native = this.#open('test run');
+    return asNativeErrorSync(() => native.testRun(frame, visible));
+  }
+
+  /** Test hook: `repeat` runs of one frame on a pool thread (JS stays free to commit). @internal */
+  async testRunRepeat(frame: Uint8Array, repeat: number): Promise<{ action: number; durationNs: number }> {
+    const native = this.#open('test run');
+    return asNativeError(() => native.testRunRepeat(frame, repeat));
+  }
+
+  /** Close the program and maps (an attached program lives on until its interfaces go). Idempotent. */
+  close(): void {
+    const native = this.#native;
+    this.#native = undefined;
+    native?.close();
+  }
+
+  #open(what: string): XdpNativeEngine {
+    if (!this.#native) {
+      throw new StateError(`fault engine: ${what} after close()`, { hint: 'the run is over; faults cannot change now' });
+    }
+    return this.#native;
+  }
+}
+
+function checkIpv4(op: string, ipv4: string): void {
+  if (!isIPv4(ipv4)) throw new SpecError(`fault engine: ${op}: "${ipv4}" is not an IPv4 address`, { hint: 'give a dotted quad like 198.18.0.5' });
+}
+
+interface RawNativeError {
+  message: string;
+  op: string;
+  errno: number;
+  code: string;
+}
+
+function isRawNativeError(error: unknown): error is RawNativeError {
+  return error instanceof Error && typeof (error as Partial<RawNativeError>).op === 'string';
+}
+
+const HINTS: Record<string, string> = {
+  EPERM: 'loading and attaching XDP programs needs root (CAP_BPF and CAP_NET_ADMIN)',
+  EACCES: 'the kernel verifier rejected the program: rebuild the native addon (npm run build:native)',
+  EBUSY: 'another XDP program is attached to that interface; use a fresh namespace',
+  EEXIST: 'another XDP program is attached to that interface; use a fresh namespace',
+  ENOENT: 'the namespace or interface does not exist (was the node torn down?)',
+  ENODEV: 'the interface does not exist in that namespace',
+  ENOMEM: 'raise the memlock limit (ulimit -l) or use fewer nodes',
+};
+
+function toNativeError(error: unknown): unknown {
+  if (!isRawNativeError(error)) return error;
+  return new NativeError(error.op, error.errno, error.code, error.message, HINTS[error.code]);
+}
+
+async function asNativeError<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toNativeError(error);
+  }
+}
+
+function asNativeErrorSync<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw toNativeError(error);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * TestHandle: what the test function gets — the logger, the run's abort
+ * signal, and the ways to reach (port forwards, HTTP, exec) and break
+ * (partitions) the cluster. Every name is validated against the plan, so a
+ * typo fails with the list of valid names.
+ */
+import type { Logger } from 'pino';
+import type { ExecResult } from '../containerd/index.js';
+import { PakostiiError } from '../errors.js';
+import { Partition } from '../faults/partition.js';
+import type { FaultRegistry } from '../faults/registry.js';
+import { checkArgv, checkPort, checkPositiveMs } from '../spec/rules.js';
+import type { ClusterPlan } from '../spec/plan.js';
+import { ClusterHttp } from './cluster-http.js';
+import type { ContainerManager } from './container-manager.js';
+import { resolveHost, type Dial } from './dial.js';
+import type { NetworkManager } from './network-manager.js';
+import { PortForward } from './port-forward.js';
+
+/** Everything a run has provisioned; handles (and future fault kinds) are built on it. */
+export interface RunContext {
+  readonly id: string;
+  readonly name: string;
+  readonly artifactsDir: string;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  readonly plan: ClusterPlan;
+  readonly network: NetworkManager;
+  readonly containers: ContainerManager;
+  readonly faults: FaultRegistry;
+  readonly dial: Dial;
+  /** Port forwards etc. closed at teardown, before containers go. */
+  trackCloseable(closeable: { close(): Promise<void> }): void;
+}
+
+export class NetworkHandle {
+  readonly #ctx: RunContext;
+  /** Partition faults: isolateAZ (and more kinds to come). */
+  readonly partition: Partition;
+
+  constructor(ctx: RunContext) {
+    this.#ctx = ctx;
+    this.partition = new Partition(ctx.faults, ctx.plan);
+  }
+
+  /** A forward from 127.0.0.1:<random> on the host to node:port; call listen() to start it. */
+  forwardPort(node: string, port: number): PortForward {
+    const where = `forwardPort(${JSON.stringify(node)}, ${port})`;
+    this.#ctx.plan.node(node, where);
+    checkPort(port, where);
+    const forward = new PortForward(node, this.#ctx.network.node(node).ip, port, this.#ctx.dial, this.#ctx.logger);
+    this.#ctx.trackCloseable(forward);
+    return forward;
+  }
+
+  /** IPv4 address of a node on the run's network. */
+  ipOf(node: string): string {
+    this.#ctx.plan.node(node, `ipOf(${JSON.stringify(node)})`);
+    return this.#ctx.network.node(node).ip;
+  }
+
+  ipsOf(nodes: readonly string[]): string[] {
+    return nodes.map((node) => this.ipOf(node));
+  }
+}
+
+export interface ExecOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Default 30 s. */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
+
+export class ExecHandle {
+  readonly #ctx: RunContext;
+
+  constructor(ctx: RunContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Run argv (no shell) inside the service's container; resolves with exit code and output, whatever the exit code. */
+  inContainer(node: string, service: string, ...argv: string[]): Promise<ExecResult> {
+    return this.run(node, service, argv);
+  }
+
+  async run(node: string, service: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const where = `exec in ${node}/${service}`;
+    this.#ctx.plan.service(node, service, where);
+    checkArgv(argv, 'argv', where);
+    const timeoutMs = checkPositiveMs(options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, 'timeoutMs', where);
+    const { container } = this.#ctx.containers.service(node, service);
+    try {
+      return await container.exec(argv, {
+        timeoutMs,
+        signal: this.#ctx.signal,
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.cwd ? { cwd: options.cwd } : {}),
+      });
+    } catch (error) {
+      if (error instanceof PakostiiError) throw error;
+      throw new PakostiiError(`${where} of ${JSON.stringify(argv)} failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+        hint: 'is the service running? (t.exec needs a running task)',
+      });
+    }
+  }
+}
+
+export class TestHandle {
+  readonly id: string;
+  readonly name: string;
+  /** Absolute path of this run's artifacts (container logs). */
+  readonly artifactsDir: string;
+  /** Bound to test_id. */
+  readonly logger: Logger;
+  /** Aborted on Ctrl-C/SIGTERM and at teardown: pass it to anything long-running. */
+  readonly signal: AbortSignal;
+  readonly network: NetworkHandle;
+  readonly exec: ExecHandle;
+  /** HTTP from inside the cluster network, hosts by node name: t.http.get("http://etcd1:2379/health"). */
+  readonly http: ClusterHttp;
+
+  constructor(ctx: RunContext) {
+    this.id = ctx.id;
+    this.name = ctx.name;
+    this.artifactsDir = ctx.artifactsDir;
+    this.logger = ctx.logger;
+    this.signal = ctx.signal;
+    this.network = new NetworkHandle(ctx);
+    this.exec = new ExecHandle(ctx);
+    this.http = new ClusterHttp(
+      ctx.dial,
+      (host, where) => resolveHost(host, ctx.plan, (node) => ctx.network.node(node).ip, where),
+      ctx.signal,
+    );
+  }
+}

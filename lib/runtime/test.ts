@@ -1,0 +1,235 @@
+/**
+ * Test: a named cluster spec that can be run. `run(fn)` provisions the network
+ * and containers, waits for readiness, calls fn with a TestHandle, and ALWAYS
+ * tears everything down (also after a failure half-way through provisioning or
+ * an interrupt), then resolves with the result or rejects with TestFailedError.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import * as native from '../native/index.js';
+import { PakostiiError, TestFailedError } from '../errors.js';
+import { FaultRegistry } from '../faults/registry.js';
+import type { ClusterSpec } from '../spec/cluster.js';
+import { checkTestName, planCluster, type ClusterPlan } from '../spec/plan.js';
+import { checkPositiveMs } from '../spec/rules.js';
+import { Artifacts } from './artifacts.js';
+import { ContainerManager, type ContainerdOptions } from './container-manager.js';
+import type { Dial } from './dial.js';
+import { guardInterrupts } from './interrupts.js';
+import { createDefaultLogger } from './logger.js';
+import { newRunId } from './naming.js';
+import { registerRun, RunIdTakenError, unregisterRun } from './state.js';
+import { NetworkManager } from './network-manager.js';
+import { probeTransport } from './probe-transport.js';
+import { TestHandle, type RunContext } from './test-handle.js';
+
+export interface TestOptions {
+  /** A pino logger; default: pretty on a TTY, JSON lines otherwise (PAKOSTII_LOG_FORMAT=json forces JSON). */
+  logger?: Logger;
+  /** Base directory of artifacts (default ".pakostii" in the cwd); a run writes into <base>/<test>-<id>/. */
+  artifactsDir?: string;
+  /** Base of the run's scratch files (/etc/hosts, user files): <base>/<id>/, removed at teardown. Default /tmp/pakostii. */
+  workDir?: string;
+  containerd?: ContainerdOptions;
+  /** How long each service may take to pass its readiness probe after it started (default 60 s). */
+  readinessTimeoutMs?: number;
+}
+
+export interface TestResult {
+  id: string;
+  name: string;
+  artifactsDir: string;
+  durationMs: number;
+  /** From run() to the test function's start (provisioning + readiness). */
+  readyMs: number;
+}
+
+export type TestFunction = (t: TestHandle) => Promise<void> | void;
+
+export const DEFAULT_READINESS_TIMEOUT_MS = 60_000;
+export const DEFAULT_WORK_DIR = '/tmp/pakostii';
+
+export class Test {
+  readonly name: string;
+  readonly #plan: ClusterPlan;
+  readonly #options: TestOptions;
+  #logger: Logger | undefined;
+
+  /** Validates the whole spec now: a SpecError here means nothing was created. */
+  constructor(name: string, cluster: ClusterSpec, options: TestOptions = {}) {
+    this.name = checkTestName(name);
+    this.#plan = planCluster(cluster);
+    if (options.readinessTimeoutMs !== undefined) checkPositiveMs(options.readinessTimeoutMs, 'readinessTimeoutMs', 'new Test()');
+    this.#options = { ...options };
+  }
+
+  get #rootLogger(): Logger {
+    this.#logger ??= this.#options.logger ?? createDefaultLogger();
+    return this.#logger;
+  }
+
+  async run(fn: TestFunction): Promise<TestResult> {
+    const started = performance.now();
+    // Registered before anything exists: the crash janitor removes objects of runs without a live record.
+    const id = await this.#register();
+    const log = this.#rootLogger.child({ test_id: id });
+    const artifacts = new Artifacts(this.name, id, this.#options.artifactsDir);
+    const workDir = join(this.#options.workDir ?? DEFAULT_WORK_DIR, id);
+    const plan = this.#plan;
+    log.info(
+      { nodes: plan.nodes.map((n) => n.name), artifacts_dir: artifacts.displayDir, work_dir: workDir },
+      `runtime for test "${this.name}" starting`,
+    );
+
+    // A run owns kernel and containerd objects: the process must not end (event loop
+    // empty, e.g. fn awaiting something that can never settle) before teardown ran.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
+    const controller = new AbortController();
+    const guard = guardInterrupts(log, (signal) =>
+      controller.abort(new PakostiiError(`test "${this.name}" was interrupted by ${signal}`, { hint: 'everything the run created is being removed' })),
+    );
+    const closeables: Array<{ close(): Promise<void> }> = [];
+    const network = new NetworkManager(id, plan, log);
+    const dial: Dial = (ip, port, options) => native.connectInNetns(network.runnerNetns, ip, port, options);
+    const containers = new ContainerManager({
+      runId: id,
+      testName: this.name,
+      plan,
+      logger: log,
+      network,
+      artifacts,
+      workDir,
+      containerd: this.#options.containerd ?? {},
+      readinessTimeoutMs: this.#options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
+      probeTransport: (node, container) => probeTransport(dial, network.node(node).ip, container),
+    });
+    let faults: FaultRegistry | undefined;
+    let failure: unknown;
+    let readyMs = 0;
+
+    try {
+      log.info('preparing runtime');
+      await mkdir(workDir, { recursive: true, mode: 0o755 });
+      await artifacts.prepare(plan);
+      await network.provision();
+      const engine = network.engine;
+      faults = new FaultRegistry(engine, () => new native.PolicyMatrix(engine.maxNodes), log);
+      controller.signal.throwIfAborted();
+      await containers.provision(controller.signal);
+      controller.signal.throwIfAborted();
+      readyMs = Math.round(performance.now() - started);
+      log.info({ ready_ms: readyMs }, 'runtime ready');
+
+      const ctx: RunContext = {
+        id,
+        name: this.name,
+        artifactsDir: artifacts.dir,
+        logger: log,
+        signal: controller.signal,
+        plan,
+        network,
+        containers,
+        faults,
+        dial,
+        trackCloseable: (c) => closeables.push(c),
+      };
+      log.info(`starting test "${this.name}"`);
+      // An interrupt does not wait for fn: it may be stuck on a peer we are about to remove.
+      const body = Promise.resolve().then(() => fn(new TestHandle(ctx)));
+      body.catch(() => undefined);
+      await Promise.race([body, guard.interrupted.then(() => controller.signal.throwIfAborted())]);
+    } catch (error) {
+      failure = controller.signal.aborted && guard.received ? controller.signal.reason : error;
+    }
+
+    const teardownErrors = await this.#teardown(log, artifacts, controller, faults, closeables, containers, network, workDir, id);
+    guard.dispose();
+    clearInterval(keepAlive);
+    const durationMs = Math.round(performance.now() - started);
+    const result: TestResult = { id, name: this.name, artifactsDir: artifacts.dir, durationMs, readyMs };
+
+    if (failure === undefined && teardownErrors.length === 0) {
+      log.info({ duration_ms: durationMs }, 'test passed');
+      return result;
+    }
+    const cause =
+      teardownErrors.length === 0
+        ? failure
+        : new AggregateError(failure === undefined ? teardownErrors : [failure, ...teardownErrors], describe(failure, teardownErrors));
+    const message = failure === undefined ? `teardown failed: ${messageOf(teardownErrors[0])}` : messageOf(failure);
+    log.error({ error: message, duration_ms: durationMs }, 'test failed');
+    throw new TestFailedError(`test "${this.name}" failed: ${message}`, {
+      id,
+      testName: this.name,
+      artifactsDir: artifacts.dir,
+      durationMs,
+      cause,
+    });
+  }
+
+  /** Draw a run id and register it; a (rare) taken id just means drawing another. */
+  async #register(): Promise<string> {
+    for (;;) {
+      const id = newRunId();
+      const workDir = join(this.#options.workDir ?? DEFAULT_WORK_DIR, id);
+      try {
+        await registerRun({
+          id,
+          testName: this.name,
+          workDir,
+          artifactsDir: new Artifacts(this.name, id, this.#options.artifactsDir).dir,
+          ...(this.#options.containerd ? { containerd: this.#options.containerd } : {}),
+        });
+        return id;
+      } catch (error) {
+        if (!(error instanceof RunIdTakenError)) throw error;
+      }
+    }
+  }
+
+  /** Handles → containers → network → scratch files; each step best-effort, errors collected. */
+  async #teardown(
+    log: Logger,
+    artifacts: Artifacts,
+    controller: AbortController,
+    faults: FaultRegistry | undefined,
+    closeables: Array<{ close(): Promise<void> }>,
+    containers: ContainerManager,
+    network: NetworkManager,
+    workDir: string,
+    id: string,
+  ): Promise<unknown[]> {
+    const errors: unknown[] = [];
+    const step = async (what: () => unknown): Promise<void> => {
+      try {
+        await what();
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    log.info({ destination: artifacts.displayDir }, 'artifacts collected');
+    log.info('tearing down runtime');
+    if (!controller.signal.aborted) controller.abort(new PakostiiError(`test "${this.name}" has finished`));
+    await step(() => faults?.close());
+    await Promise.all(closeables.map((c) => step(() => c.close())));
+    await step(async () => errors.push(...(await containers.teardown())));
+    log.info('containers tore down');
+    await step(async () => errors.push(...(await network.teardown())));
+    log.info('network tore down');
+    await step(() => rm(workDir, { recursive: true, force: true }));
+    await step(() => unregisterRun(id));
+    for (const error of errors) log.error({ err: error }, 'teardown step failed');
+    return errors;
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function describe(failure: unknown, teardownErrors: unknown[]): string {
+  const first = failure === undefined ? 'test passed' : messageOf(failure);
+  return `${first}; and teardown failed: ${teardownErrors.map(messageOf).join('; ')}`;
+}

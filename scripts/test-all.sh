@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# README command 2 — the whole test suite against the real kernel and containerd:
+#
+#   sudo bash scripts/test-all.sh [vitest args…]
+#
+# Runs scripts/setup.sh (idempotent), then `vitest run`; the output ends with
+# vitest's summary line and the exit status is vitest's.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+bash scripts/setup.sh
+printf '\n\033[1m[test-all]\033[0m vitest run %s\n' "$*"
+exec node_modules/.bin/vitest run "$@"

@@ -1,0 +1,77 @@
+/**
+ * `pakostii images import|pull` as child processes against real containerd,
+ * in a throwaway containerd namespace (--namespace) removed afterwards:
+ * a docker-archive tarball, and a pull from Debian's docker-registry on loopback.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newRunId } from '../../lib/runtime/naming.js';
+import {
+  ctr,
+  openTestNamespace,
+  pushImage,
+  startRegistry,
+  tinyLayers,
+  writeDockerArchive,
+  type RunningRegistry,
+  type TestNamespace,
+} from '../containerd/images-fixtures.js';
+import { runCli } from './support.js';
+
+const runId = newRunId();
+const namespace = `pakostii-test-cli-${runId}`;
+let ns: TestNamespace;
+let registry: RunningRegistry;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pakostii-cli-images-'));
+  ns = await openTestNamespace(namespace);
+  registry = await startRegistry();
+});
+
+afterAll(async () => {
+  await registry?.stop();
+  await ns?.destroy();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const imageNames = () => ctr(namespace, 'images', 'ls', '-q').split('\n').filter(Boolean);
+
+describe('pakostii images', () => {
+  it('import puts a docker-archive image into the namespace, unpacked', async () => {
+    const archive = join(dir, 'cli.tar');
+    await writeDockerArchive(archive, `pakostii.local/cli-${runId}:1`, `cli-${runId}`);
+    const result = await runCli(['images', 'import', archive, '--namespace', namespace]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^imported \\S*pakostii\\.local/cli-${runId}:1\\s+sha256:`, 'm'));
+    expect(imageNames().some((n) => n.endsWith(`pakostii.local/cli-${runId}:1`))).toBe(true);
+    // Unpacked for the overlayfs snapshotter: committed snapshots exist in this namespace.
+    expect(ctr(namespace, 'snapshots', '--snapshotter', 'overlayfs', 'ls')).toMatch(/Committed/);
+  });
+
+  it('pull fetches an image from a registry into the namespace', async () => {
+    await pushImage(registry.host, 'pakostii/cli', 'v1', await tinyLayers(`pull-${runId}`));
+    const ref = `${registry.host}/pakostii/cli:v1`;
+    const result = await runCli(['images', 'pull', ref, '--namespace', namespace]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^pulled ${ref.replace(/[./]/g, '\\$&')}\\s+sha256:`, 'm'));
+    expect(imageNames()).toContain(ref);
+  });
+
+  it('fails with a message naming the archive when it does not exist', async () => {
+    const missing = join(dir, 'missing.tar');
+    const result = await runCli(['images', 'import', missing, '--namespace', namespace]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('missing.tar');
+  });
+
+  it('fails with a message naming the reference when the registry has no such image', async () => {
+    const ref = `${registry.host}/pakostii/absent:v1`;
+    const result = await runCli(['images', 'pull', ref, '--namespace', namespace]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('pakostii/absent');
+  });
+});

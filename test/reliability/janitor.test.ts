@@ -1,0 +1,242 @@
+/**
+ * The janitor against real kernel objects and real containerd: leftovers of a
+ * "crashed" run (record with a dead pid), of an orphan (no record at all) and
+ * of a corrupt record are removed — namespaces, links, the XDP program they
+ * carried, cgroups, work dir, subnet claims, containerd objects, the record —
+ * while a live run and look-alike names that are not ours stay untouched.
+ * Leftovers are made with `ip`/`ctr` (tests may use tools) to be independent
+ * of the code under test.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanup, cleanupDeadRuns } from '../../lib/janitor/index.js';
+import { pakostiiCgroupParents } from '../../lib/janitor/inventory.js';
+import { runIdOfDir, runIdOfLink, runIdOfNetns } from '../../lib/janitor/patterns.js';
+import { CONTAINERD_NAMESPACE, LABELS, names, newRunId } from '../../lib/runtime/naming.js';
+import { registerRun, runsDir, unregisterRun, type ProcessIdentity, type RunRecord } from '../../lib/runtime/state.js';
+import { allocateSubnet, readClaimFiles, releaseSubnet } from '../../lib/runtime/subnet-pool.js';
+import { auditRun, expectNoLeaks, leakCount, XDP_PROGRAM_NAME } from '../helpers/leak-audit.js';
+
+const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+const ctr = (...args: string[]) => execFileSync('ctr', ['-n', CONTAINERD_NAMESPACE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+const IMAGE = 'pakostii.local/standin-busybox:latest';
+const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
+
+/** Identity of a process that existed and is now gone: what a SIGKILLed runner leaves in its record. */
+async function deadIdentity(): Promise<ProcessIdentity> {
+  const child = spawn('sleep', ['60']);
+  const pid = child.pid!;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const pidStartTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+  const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  return { pid, pidStartTime, bootId };
+}
+
+function writeRecord(id: string, owner: ProcessIdentity, extra: Partial<RunRecord> = {}): void {
+  mkdirSync(runsDir(), { recursive: true });
+  const record: RunRecord = {
+    version: 1,
+    id,
+    testName: 'crashed-test',
+    ...owner,
+    startedAt: new Date().toISOString(),
+    bridge: names.bridge(id),
+    workDir: `/tmp/pakostii/${id}`,
+    containerd: { socket: '/run/containerd/containerd.sock', namespace: CONTAINERD_NAMESPACE },
+    ...extra,
+  };
+  writeFileSync(join(runsDir(), `${id}.json`), JSON.stringify(record));
+}
+
+function xdpProgramIds(): number[] {
+  const progs = JSON.parse(execFileSync('bpftool', ['prog', 'show', '-j']).toString()) as Array<{ id: number; name?: string }>;
+  return progs.filter((p) => p.name === XDP_PROGRAM_NAME).map((p) => p.id);
+}
+
+/** What a run that died mid-test leaves: bridge, runner + node namespaces with veths (XDP attached), cgroup, work dir. */
+function makeRunLeftovers(id: string, xdpObject: string): void {
+  ip('link', 'add', names.bridge(id), 'type', 'bridge');
+  for (const [index, node] of [[0, '_runner'], [1, 'n1']] as const) {
+    const netns = names.nodeNetns(id, node);
+    ip('netns', 'add', netns);
+    ip('link', 'add', names.hostVeth(id, index), 'type', 'veth', 'peer', 'name', names.peerVeth(id, index), 'netns', netns);
+    ip('link', 'set', names.hostVeth(id, index), 'master', names.bridge(id), 'up');
+    ip('-n', netns, 'link', 'set', names.peerVeth(id, index), 'name', 'eth0');
+    ip('-n', netns, 'link', 'set', 'eth0', 'up');
+    ip('-n', netns, 'link', 'set', 'dev', 'eth0', 'xdp', 'obj', xdpObject, 'sec', 'xdp');
+  }
+  // A peer that was never moved (crash in the middle of provisioning one node).
+  ip('link', 'add', names.hostVeth(id, 2), 'type', 'veth', 'peer', 'name', names.peerVeth(id, 2));
+  const cgroupBase = existsSync('/sys/fs/cgroup/pids') ? '/sys/fs/cgroup/pids' : '/sys/fs/cgroup';
+  mkdirSync(join(cgroupBase, 'pakostii', id, 'n1-svc'), { recursive: true });
+  mkdirSync(`/tmp/pakostii/${id}`, { recursive: true });
+  writeFileSync(`/tmp/pakostii/${id}/hosts`, '198.18.0.2 n1\n');
+}
+
+function removeQuietly(fn: () => unknown): void {
+  try {
+    fn();
+  } catch {
+    // already gone
+  }
+}
+
+describe('janitor name patterns', () => {
+  it('recognises every name naming.ts gives, and nothing else', () => {
+    const id = 'abcde';
+    expect(runIdOfNetns(names.nodeNetns(id, 'etcd-1'))).toBe(id);
+    expect(runIdOfNetns(names.runnerNetns(id))).toBe(id);
+    expect(runIdOfLink(names.bridge(id))).toBe(id);
+    expect(runIdOfLink(names.hostVeth(id, 999))).toBe(id);
+    expect(runIdOfLink(names.peerVeth(id, 7))).toBe(id);
+    expect(runIdOfDir(id)).toBe(id);
+    for (const foreign of ['pk-abcd-n1', 'pk-abcdef-n1', 'pk-ABCDE-n1', 'pkx-abcde-n1', 'pk-abcde-', 'pk-abcde-N1', 'cni-abcde', 'pk-abcde-n1 ']) {
+      expect(runIdOfNetns(foreign), foreign).toBeUndefined();
+    }
+    for (const foreign of ['eth0', 'pkb-abcdef', 'pkb-abcd', 'pkabcde-', 'pkabcde-1x', 'pkabcdep', 'pkabcdeq1', 'docker0', 'pkb-abcde0']) {
+      expect(runIdOfLink(foreign), foreign).toBeUndefined();
+    }
+    expect(runIdOfDir('abcdef')).toBeUndefined();
+  });
+});
+
+describe('janitor on real leftovers', () => {
+  let workDir: string;
+  let xdpObject: string;
+  const crashed = newRunId();
+  const orphan = newRunId();
+  const corrupt = newRunId();
+  const live = newRunId();
+  const foreignNetns = `pkx-${crashed}-n1`;
+  const foreignLink = `pkb-${crashed}x`;
+  const ours = [crashed, orphan, corrupt, live];
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'pk-janitor-test-'));
+    xdpObject = join(workDir, 'leftover-xdp.bpf.o');
+    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', join(FIXTURES, 'leftover-xdp.bpf.c'), '-o', xdpObject]);
+
+    const dead = await deadIdentity();
+    writeRecord(crashed, dead);
+    makeRunLeftovers(crashed, xdpObject);
+    allocateSubnet(crashed, 3);
+    // Re-own the claim by the dead process, as the crashed runner would have left it.
+    for (const file of readClaimFiles().filter((c) => c.claim?.runId === crashed)) {
+      writeFileSync(file.path, JSON.stringify({ ...file.claim, ...dead }));
+    }
+
+    makeRunLeftovers(orphan, xdpObject); // no record: crashed before registering, or the record was lost
+
+    mkdirSync(runsDir(), { recursive: true });
+    writeFileSync(join(runsDir(), `${corrupt}.json`), '{"id": "trunc');
+    ip('netns', 'add', names.nodeNetns(corrupt, 'n1'));
+
+    await registerRun({ id: live, testName: 'live-test' });
+    ip('netns', 'add', names.nodeNetns(live, 'n1'));
+    ip('link', 'add', names.bridge(live), 'type', 'bridge');
+    mkdirSync(`/tmp/pakostii/${live}`, { recursive: true });
+    allocateSubnet(live, 3);
+
+    ip('netns', 'add', foreignNetns);
+    ip('link', 'add', foreignLink, 'type', 'bridge');
+  });
+
+  afterAll(async () => {
+    removeQuietly(() => ip('netns', 'del', foreignNetns));
+    removeQuietly(() => ip('link', 'del', foreignLink));
+    for (const id of ours) {
+      removeQuietly(() => ip('link', 'del', names.bridge(id)));
+      for (const node of ['_runner', 'n1']) removeQuietly(() => ip('netns', 'del', names.nodeNetns(id, node)));
+      removeQuietly(() => ip('link', 'del', names.hostVeth(id, 2)));
+      rmSync(`/tmp/pakostii/${id}`, { recursive: true, force: true });
+      releaseSubnet(id);
+      await unregisterRun(id);
+      for (const parent of pakostiiCgroupParents()) {
+        removeQuietly(() => execFileSync('rmdir', [join(parent, id, 'n1-svc')]));
+        removeQuietly(() => execFileSync('rmdir', [join(parent, id)]));
+      }
+      removeQuietly(() => ctr('tasks', 'kill', '-s', 'SIGKILL', names.container(id, 'n1', 'svc')));
+      removeQuietly(() => ctr('containers', 'rm', names.container(id, 'n1', 'svc')));
+    }
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('a dry run reports the dead runs’ objects and removes nothing', async () => {
+    const before = await auditRun(crashed);
+    const report = await cleanup({ dryRun: true, runIds: ours });
+    const byId = new Map(report.runs.map((r) => [r.id, r]));
+    expect(report.liveRuns).toEqual([live]);
+    expect(byId.get(crashed)).toMatchObject({
+      reason: 'process-gone',
+      testName: 'crashed-test',
+      netns: expect.arrayContaining([names.runnerNetns(crashed), names.nodeNetns(crashed, 'n1')]),
+      links: [names.hostVeth(crashed, 0), names.hostVeth(crashed, 1), names.hostVeth(crashed, 2), names.peerVeth(crashed, 2), names.bridge(crashed)],
+      workDirs: [`/tmp/pakostii/${crashed}`],
+      subnetClaims: [expect.stringMatching(/^198\.1[89]\./)],
+      record: true,
+    });
+    expect(byId.get(crashed)!.cgroups).toHaveLength(1);
+    expect(byId.get(orphan)).toMatchObject({ reason: 'no-record', record: false, netns: expect.arrayContaining([names.nodeNetns(orphan, 'n1')]) });
+    expect(byId.get(corrupt)).toMatchObject({ reason: 'record-unreadable', netns: [names.nodeNetns(corrupt, 'n1')], record: true });
+    expect(byId.has(live)).toBe(false);
+    expect(await auditRun(crashed)).toEqual(before);
+  });
+
+  it('the automatic cleanup leaves a fresh orphan alone for a grace period', async () => {
+    const report = await cleanupDeadRuns({ runIds: [orphan] });
+    expect(report.runs).toEqual([]);
+    expect(ip('netns', 'list')).toContain(names.nodeNetns(orphan, 'n1'));
+  });
+
+  it('removes everything of dead runs and orphans, and nothing of live runs or foreign names', async () => {
+    const xdpBefore = xdpProgramIds();
+    expect(xdpBefore.length).toBeGreaterThanOrEqual(4); // 2 namespaces × 2 dead runs
+
+    const report = await cleanup({ runIds: ours });
+    for (const run of report.runs) expect(run.errors, run.id).toEqual([]);
+    expect(report.runs.map((r) => r.id).sort()).toEqual([crashed, orphan, corrupt].sort());
+
+    await expectNoLeaks(crashed);
+    await expectNoLeaks(orphan);
+    await expectNoLeaks(corrupt);
+    // The XDP programs went with their namespaces (no fd held them).
+    const xdpAfter = new Set(xdpProgramIds());
+    expect(xdpBefore.filter((id) => xdpAfter.has(id)).length).toBeLessThanOrEqual(xdpBefore.length - 4);
+    expect((await auditRun(crashed)).orphanXdpPrograms).toEqual([]);
+
+    // Live run and look-alikes untouched.
+    const liveLeft = await auditRun(live);
+    expect(liveLeft.netns).toEqual([names.nodeNetns(live, 'n1')]);
+    expect(liveLeft.links).toEqual([names.bridge(live)]);
+    expect(liveLeft.workDirs).toEqual([`/tmp/pakostii/${live}`]);
+    expect(liveLeft.stateFiles).toHaveLength(2); // record + subnet claim
+    expect(ip('netns', 'list')).toContain(foreignNetns);
+    expect(ip('link', 'show', foreignLink)).toContain(foreignLink);
+
+    // A second pass finds nothing to do.
+    const again = await cleanup({ runIds: ours });
+    expect(again.runs).toEqual([]);
+  });
+
+  it('removes a dead run’s containerd container, task, snapshot and lease', async () => {
+    const id = newRunId();
+    ours.push(id);
+    writeRecord(id, await deadIdentity());
+    const container = names.container(id, 'n1', 'svc');
+    ctr('run', '-d', '--label', `${LABELS.run}=${id}`, IMAGE, container, 'sleep', '600');
+    ctr('leases', 'create', '--id', names.lease(id), `${LABELS.run}=${id}`);
+    expect(leakCount(await auditRun(id))).toBeGreaterThan(0);
+
+    const report = await cleanup({ runIds: [id] });
+    expect(report.runs).toHaveLength(1);
+    expect(report.runs[0]!.errors).toEqual([]);
+    expect(report.runs[0]!.containerd?.containers).toEqual([container]);
+    await expectNoLeaks(id);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Fault registry and isolateAZ as pure logic, against a fake engine that
+ * records each committed matrix (the kernel side is proven in test/e2e).
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { StateError } from '../../lib/errors.js';
+import { Partition } from '../../lib/faults/partition.js';
+import { FaultRegistry } from '../../lib/faults/registry.js';
+import { planCluster } from '../../lib/spec/plan.js';
+import { spec } from '../../lib/index.js';
+
+class FakeMatrix {
+  readonly cuts = new Set<string>();
+  constructor(readonly nodes: number) {}
+  cut(src: number, dst: number) {
+    this.cuts.add(`${src}>${dst}`);
+  }
+  setLoss() {}
+  clear() {
+    this.cuts.clear();
+  }
+}
+
+function setup() {
+  const cluster = spec.newCluster();
+  ['a1', 'b1', 'b2'].forEach((n) => cluster.addNode(spec.newNode(n).withAZ(n.startsWith('a') ? 'az1' : 'az2')));
+  const plan = planCluster(cluster); // indexes: runner 0, a1 1, b1 2, b2 3
+  const commits: string[][] = [];
+  const registry = new FaultRegistry({ commit: (m: FakeMatrix) => commits.push([...m.cuts].sort()) }, () => new FakeMatrix(4), pino({ level: 'silent' }));
+  return { partition: new Partition(registry, plan), registry, commits };
+}
+
+const both = (x: number, y: number) => [`${x}>${y}`, `${y}>${x}`];
+
+describe('isolateAZ', () => {
+  it('cuts the AZ from the other nodes and the runner, both ways; nothing until apply', async () => {
+    const { partition, commits } = setup();
+    const iso = partition.isolateAZ('iso', 'az1');
+    expect(commits).toEqual([]);
+    await iso.apply();
+    expect(commits.at(-1)).toEqual([...both(1, 0), ...both(1, 2), ...both(1, 3)].sort());
+    expect(iso.active).toBe(true);
+    await iso.heal();
+    expect(commits.at(-1)).toEqual([]);
+    expect(iso.active).toBe(false);
+  });
+
+  it('withNetworkAccess keeps the runner connected and returns a separate handle', async () => {
+    const { partition, commits } = setup();
+    const iso = partition.isolateAZ('iso', 'az2');
+    const open = iso.withNetworkAccess();
+    expect(open).not.toBe(iso);
+    expect(open.name).toBe('iso');
+    await open.apply();
+    expect(commits.at(-1)).toEqual([...both(2, 1), ...both(3, 1)].sort());
+    expect(iso.active).toBe(false);
+  });
+
+  it('active faults are combined; healing one keeps the other', async () => {
+    const { partition, commits } = setup();
+    const x = partition.isolateAZ('x', 'az1').withNetworkAccess();
+    const y = partition.isolateAZ('y', 'az2');
+    await x.apply();
+    await y.apply();
+    expect(commits.at(-1)).toContain('0>2');
+    expect(commits.at(-1)).toContain('1>2');
+    await y.heal();
+    expect(commits.at(-1)).toEqual([...both(1, 2), ...both(1, 3)].sort());
+  });
+
+  it('apply twice and heal before apply are StateErrors; the engine is not touched', async () => {
+    const { partition, commits } = setup();
+    const iso = partition.isolateAZ('iso', 'az1');
+    await expect(iso.heal()).rejects.toBeInstanceOf(StateError);
+    await expect(iso.heal()).rejects.toThrow(/isolateAZ "iso" is not applied/);
+    await iso.apply();
+    await expect(iso.apply()).rejects.toThrow(/isolateAZ "iso" is already applied/);
+    expect(commits).toHaveLength(1);
+  });
+
+  it('close() heals everything and refuses new applies', async () => {
+    const { partition, registry, commits } = setup();
+    await partition.isolateAZ('a', 'az1').apply();
+    await partition.isolateAZ('b', 'az2').apply();
+    expect(registry.close().map((f) => f.name)).toEqual(['a', 'b']);
+    expect(commits.at(-1)).toEqual([]);
+    await expect(partition.isolateAZ('c', 'az1').apply()).rejects.toThrow(/the test has finished/);
+  });
+
+  it('a failing commit leaves the fault inactive', async () => {
+    const cluster = spec.newCluster().addNode(spec.newNode('n1').withAZ('z')).addNode(spec.newNode('n2'));
+    const registry = new FaultRegistry({ commit: () => { throw new Error('map write failed'); } }, () => new FakeMatrix(3), pino({ level: 'silent' }));
+    const iso = new Partition(registry, planCluster(cluster)).isolateAZ('i', 'z');
+    await expect(iso.apply()).rejects.toThrow('map write failed');
+    expect(iso.active).toBe(false);
+  });
+});

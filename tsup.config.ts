@@ -1,0 +1,43 @@
+/**
+ * The published bundle (npm run build → dist/):
+ *   dist/index.js + index.d.ts     ESM library   (import { spec, Test } from 'pakostii')
+ *   dist/index.cjs + index.d.cts   CJS library   (require('pakostii'))
+ *   dist/cli.js                    the `pakostii` command, with its shebang
+ *
+ * Dependencies stay external (npm installs them next to us). The native addon is
+ * never bundled: lib/native locates it at runtime with node-gyp-build from the
+ * package root (prebuilds/ first, then build/Release), which is one level above
+ * dist/ exactly as it is one level above lib/ in the repo.
+ */
+import { defineConfig } from 'tsup';
+
+const shared = {
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  // import.meta.url in the CJS build and __dirname/require in the ESM build:
+  // the addon and proto loaders use them to find the package root.
+  shims: true,
+  splitting: false,
+  treeshake: true,
+} as const;
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: { index: 'lib/index.ts' },
+    format: ['esm', 'cjs'],
+    // Emits index.d.ts for the ESM build and index.d.cts for the CJS build.
+    dts: true,
+    // The two builds run concurrently: each cleans only its own files.
+    clean: ['index.*'],
+  },
+  {
+    ...shared,
+    entry: { cli: 'lib/cli/main.ts' },
+    format: ['esm'],
+    dts: false,
+    clean: ['cli.*'],
+    banner: { js: '#!/usr/bin/env node' },
+  },
+]);
