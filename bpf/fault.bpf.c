@@ -12,6 +12,11 @@
  * headers we need). Passing malformed frames is deliberate: the kernel stack
  * discards them anyway, and guessing addresses from a truncated header could
  * drop a frame on the wrong policy.
+ *
+ * ARP follows the same src -> dst rule as IP, replies included. Consequence for
+ * a one-way cut A -> B: B's requests reach A but A's replies to B are dropped,
+ * so B -> A keeps working only while B's neighbour entry for A is still valid
+ * (learnt before the cut). Addresses of no node ("outside") are never judged.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>

@@ -25,20 +25,6 @@
 
 namespace pakostii_xdp {
 
-// ---- errors ---------------------------------------------------------------
-
-Napi::Error XdpError(Napi::Env env, const std::string& op, const std::string& object, int err,
-                     const std::string& detail) {
-  const char* code = strerrorname_np(err);
-  std::string message = op + " " + object + ": " + (detail.empty() ? std::strerror(err) : detail);
-  Napi::Error error = Napi::Error::New(env, message);
-  error.Set("op", op);
-  error.Set("object", object);
-  error.Set("errno", Napi::Number::New(env, err));
-  error.Set("code", code ? code : "EUNKNOWN");
-  return error;
-}
-
 namespace {
 
 // libbpf reports why a load failed (verifier log, missing BTF…) through its print
@@ -98,6 +84,9 @@ struct EngineState {
   int cpus = 0;
   double load_ms = 0;
 };
+
+// Marks the External that carries a loaded EngineState to the XdpEngine constructor.
+const napi_type_tag kEngineStateTag = {0x70616b6f73746969ULL, 0x7864705f656e6731ULL};
 
 // ---- load -----------------------------------------------------------------
 
@@ -182,8 +171,8 @@ class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
   }
 
   explicit XdpEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XdpEngine>(info) {
-    // Only LoadWorker constructs engines: it passes the loaded state as an External.
-    if (info.Length() != 1 || !info[0].IsExternal()) {
+    // Only LoadWorker constructs engines: it passes the loaded state as a tagged External.
+    if (info.Length() != 1 || !info[0].IsExternal() || !info[0].As<Napi::External<EngineState>>().CheckTypeTag(&kEngineStateTag)) {
       Napi::TypeError::New(info.Env(), "XdpEngine is created by xdpLoadEngine()").ThrowAsJavaScriptException();
       return;
     }
@@ -331,7 +320,9 @@ class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
 
 void LoadWorker::OnOK() {
   Napi::Env env = Env();
-  Napi::Object engine = engine_class_->New({Napi::External<EngineState>::New(env, state_.release())});
+  Napi::External<EngineState> loaded = Napi::External<EngineState>::New(env, state_.release());
+  loaded.TypeTag(&kEngineStateTag);
+  Napi::Object engine = engine_class_->New({loaded});
   deferred_.Resolve(engine);
 }
 
@@ -363,7 +354,6 @@ void InitXdp(Napi::Env env, Napi::Object exports) {
   Napi::Function engine_class = XdpEngine::Define(env);
   auto* engine_class_ref = new Napi::FunctionReference(Napi::Persistent(engine_class));
   env.AddCleanupHook([engine_class_ref] { delete engine_class_ref; });
-  exports.Set("XdpEngine", engine_class);
   exports.Set("xdpLoadEngine", Napi::Function::New(env, LoadEngine, "xdpLoadEngine", engine_class_ref));
   exports.Set("xdpAttach", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return AttachOrDetach(info, true); }));
   exports.Set("xdpDetach", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return AttachOrDetach(info, false); }));

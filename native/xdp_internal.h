@@ -3,6 +3,8 @@
 
 #include <napi.h>
 
+#include "errors.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -10,9 +12,11 @@
 
 namespace pakostii_xdp {
 
-// A JS Error carrying op/object/errno/code; lib/native/fault-engine.ts turns it into a NativeError.
-Napi::Error XdpError(Napi::Env env, const std::string& op, const std::string& object, int err,
-                     const std::string& detail = "");
+// The addon's JS error (op/object/errno/code, errors.h), turned into a NativeError in TS.
+inline Napi::Error XdpError(Napi::Env env, const std::string& op, const std::string& object, int err,
+                            const std::string& detail = "") {
+  return pk::ToJsError(env, pk::SysError(op, object, err, detail));
+}
 
 // BPF_PROG_TEST_RUN of `frame` of which the program sees the first `visible` bytes.
 // Returns 0 or -errno; the XDP action in *retval. Any thread.
@@ -22,7 +26,7 @@ int TestRun(int prog_fd, const uint8_t* frame, size_t size, size_t visible, uint
 // `repeat` test runs on a pool thread: Promise<{ action, durationNs }>.
 Napi::Promise QueueTestRunRepeat(Napi::Env env, int prog_fd, std::vector<uint8_t> frame, uint32_t repeat);
 
-// xdpAttach / xdpDetach(progFd, netns, ifname): Promise<void>, on an owned thread joined to netns.
+// xdpAttach / xdpDetach(progFd, netns, ifname): Promise<void>, on an owned thread joined to netns (netns_thread.h).
 Napi::Value AttachOrDetach(const Napi::CallbackInfo& info, bool attach);
 
 }  // namespace pakostii_xdp

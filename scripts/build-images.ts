@@ -152,22 +152,24 @@ async function buildOne(recipe: Recipe, outDir: string, base: LayerEntry[], forc
   return { recipe, archive, ...record, rebuilt: true };
 }
 
+/** Imports through the library (lib/containerd/images), skipping images containerd already has at the same digest. */
 async function importAll(built: Built[], namespace: string): Promise<void> {
-  const { ContainerdClient } = await import('../lib/containerd/index.js');
-  const client = await ContainerdClient.connect({ namespace });
+  const { ContainerdGrpc } = await import('../lib/containerd/grpc.js');
+  const images = await import('../lib/containerd/images/index.js');
+  const grpc = ContainerdGrpc.open({ namespace });
   try {
     for (const b of built) {
-      const present = await client.getImage(b.name);
+      const present = await images.getImage(grpc, b.name);
       if (present?.digest === b.manifestDigest) {
         console.log(`  ${b.name}: already in containerd namespace ${namespace}`);
         continue;
       }
       const started = Date.now();
-      const images = await client.importArchive(b.archive);
-      console.log(`  ${b.name}: imported ${images.map((i) => `${i.name} (${i.digest.slice(0, 19)})`).join(', ')} in ${Date.now() - started} ms`);
+      const imported = await images.importArchive(grpc, b.archive);
+      console.log(`  ${b.name}: imported ${imported.map((i) => `${i.name} (${i.digest.slice(0, 19)})`).join(', ')} in ${Date.now() - started} ms`);
     }
   } finally {
-    client.close();
+    grpc.close();
   }
 }
 

@@ -5,8 +5,8 @@
 # package (users need no compiler).
 #
 # Offline: node-gyp gets the running node's own headers (nodedir) instead of
-# downloading them; the native build's preparation (vendored static libbpf,
-# BPF skeleton) runs first when the checkout has it.
+# downloading them. binding.gyp's prepare_native action builds the vendored
+# static libbpf/libelf and the BPF skeleton before the compile.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -16,8 +16,6 @@ if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node_api.
   export npm_config_nodedir="$node_prefix"
 fi
 [ -n "${npm_config_nodedir:-}" ] || echo "[prebuild] warning: no node headers next to $(command -v node); node-gyp will try to download them" >&2
-
-if [ -f scripts/prepare-native.sh ]; then bash scripts/prepare-native.sh; fi
 
 rm -rf prebuilds
 node_modules/.bin/prebuildify --napi --strip

@@ -196,6 +196,7 @@ class Connection {
   readonly channel: grpc.Channel;
   private readonly clients = new Map<ServiceName, AnyClient>();
   private readonly grpcObject: grpc.GrpcObject;
+  closed = false;
 
   constructor(readonly socket: string) {
     this.grpcObject = grpc.loadPackageDefinition(containerdProtos());
@@ -215,6 +216,7 @@ class Connection {
   }
 
   close(): void {
+    this.closed = true;
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
     this.channel.close();
@@ -264,6 +266,11 @@ export class ContainerdGrpc {
   }
 
   private method(service: ServiceName, method: string): (...args: unknown[]) => grpc.Call {
+    if (this.connection.closed) {
+      throw new ContainerdError(`containerd ${service}.${method} failed: this containerd client was closed`, {
+        hint: 'a bug in the caller: connect again instead of using a closed client',
+      });
+    }
     const client = this.connection.client(service);
     const fn = client[method];
     if (typeof fn !== 'function') throw new ContainerdError(`containerd ${service}.${method}: no such method in the loaded protos`);
@@ -272,7 +279,12 @@ export class ContainerdGrpc {
 
   /** A unary call. Request/response use proto field names (snake_case). */
   unary<Res = Record<string, unknown>>(service: ServiceName, method: string, request: object, options: CallOptions = {}): Promise<Res> {
-    const invoke = this.method(service, method);
+    let invoke: (...args: unknown[]) => grpc.Call;
+    try {
+      invoke = this.method(service, method);
+    } catch (err) {
+      return Promise.reject(this.fail(err, service, method, options));
+    }
     return new Promise<Res>((resolve, reject) => {
       if (options.signal?.aborted) return reject(this.fail(abortError(), service, method, options));
       const call = invoke(request, this.metadata(options), this.callOptions(options), (err: grpc.ServiceError | null, res: Res) => {

@@ -96,32 +96,11 @@ export interface RunObjects {
   leases: string[];
 }
 
-export declare class ContainerdClient {
-  /** Connects and checks the daemon answers; ContainerdError with a "how to start containerd" hint otherwise. */
-  static connect(options?: { socket?: string; namespace?: string }): Promise<ContainerdClient>;
-  readonly socket: string;
-  readonly namespace: string;
-  version(): Promise<{ version: string; revision: string }>;
-  /**
-   * Introspection.Plugins (added for `pakostii doctor`: overlayfs snapshotter
-   * present and loaded). `filters` are containerd filters, e.g. 'type==io.containerd.snapshotter.v1'.
-   */
-  plugins(filters?: string[]): Promise<PluginInfo[]>;
-  close(): void;
-
-  getImage(ref: string): Promise<ImageInfo | undefined>;
-  /** Local image if present (and unpacked), else pulled from its registry. */
-  ensureImage(ref: string, options?: { onProgress?: (p: PullProgress) => void; signal?: AbortSignal }): Promise<ImageInfo>;
-  pullImage(ref: string, options?: { onProgress?: (p: PullProgress) => void; signal?: AbortSignal }): Promise<ImageInfo>;
-  /** Import an OCI layout or docker-archive tarball; returns the images it held. */
-  importArchive(path: string): Promise<ImageInfo[]>;
-
-  createContainer(spec: ContainerSpec): Promise<Container>;
-  /** Subscribe to task exits in this client's namespace; returns an unsubscribe function. */
-  onTaskExit(listener: (event: TaskExitEvent) => void): () => void;
-
-  /** Objects labelled with this run id (for the janitor and leak audits). */
-  listRunObjects(runId: string): Promise<RunObjects>;
-  /** Remove every object labelled with this run id. */
-  removeRunObjects(runId: string): Promise<void>;
-}
+/**
+ * The containerd client (implementation: ./client.ts). Signatures as agreed:
+ *   static connect({ socket?, namespace? }), socket, namespace, version(),
+ *   plugins(filters?), close(), getImage/ensureImage/pullImage/importArchive,
+ *   createContainer(spec), onTaskExit(listener) → unsubscribe,
+ *   listRunObjects(runId), removeRunObjects(runId).
+ */
+export { ContainerdClient } from './client.js';

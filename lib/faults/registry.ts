@@ -6,9 +6,12 @@
  * several active faults is a combined matrix built (with PolicyMatrix.or when
  * the native matrix offers it, else by replaying the recorded cuts).
  * At teardown every active fault is healed.
+ * An optional observer hears every apply and heal (the fault timeline,
+ * lib/faults/timeline.ts); it must not throw and must not block.
  */
 import type { Logger } from 'pino';
 import { StateError } from '../errors.js';
+import { writeUnion } from './compose.js';
 import { RecordedPolicy, type PolicyFill, type PolicyWriter } from './policy.js';
 
 /** What the registry needs from the native FaultEngine/PolicyMatrix (a fake in unit tests). */
@@ -30,6 +33,25 @@ export interface Fault {
   readonly policy: RecordedPolicy;
 }
 
+/** When something happened: monotonic (process.hrtime.bigint(), ns) and wall clock. */
+export interface FaultTime {
+  readonly mono: bigint;
+  readonly wall: Date;
+}
+
+export function faultTimeNow(): FaultTime {
+  return { mono: process.hrtime.bigint(), wall: new Date() };
+}
+
+export interface FaultEvent {
+  readonly type: 'apply' | 'heal';
+  readonly fault: Fault;
+  readonly at: FaultTime;
+  /** True for the heals of teardown (close()), false for the test's own calls. */
+  readonly auto: boolean;
+}
+export type FaultObserver = (event: FaultEvent) => void;
+
 interface DefinedFault<M> extends Fault {
   /** The fault's own policy, ready to commit as is. */
   readonly matrix: M;
@@ -41,18 +63,22 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
   readonly #empty: M;
   readonly #combined: M;
   readonly #active = new Set<DefinedFault<M>>();
+  /** When each active fault was applied. */
+  readonly #since = new Map<DefinedFault<M>, FaultTime>();
   readonly #logger: Logger;
+  readonly #observer: FaultObserver | undefined;
   #closed = false;
   /** Faults defined here (so a handle from another run cannot be applied to this one). */
   readonly #defined = new WeakSet<Fault>();
 
   /** `newMatrix` makes an empty matrix sized for the run (runner included). */
-  constructor(engine: PolicyCommitter<M>, newMatrix: () => M, logger: Logger) {
+  constructor(engine: PolicyCommitter<M>, newMatrix: () => M, logger: Logger, observer?: FaultObserver) {
     this.#engine = engine;
     this.#newMatrix = newMatrix;
     this.#empty = newMatrix();
     this.#combined = newMatrix();
     this.#logger = logger;
+    this.#observer = observer;
   }
 
   /** Number of node indexes, runner included. */
@@ -78,6 +104,11 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
     return [...this.#active];
   }
 
+  /** When `fault` was applied, or undefined when it is not active. */
+  sinceOf(fault: Fault): FaultTime | undefined {
+    return this.#since.get(fault as DefinedFault<M>);
+  }
+
   apply(fault: Fault): void {
     const defined = this.#own(fault);
     if (this.#closed) {
@@ -95,7 +126,10 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
       this.#active.delete(defined); // the engine still holds the previous policy
       throw error;
     }
+    const at = faultTimeNow();
+    this.#since.set(defined, at);
     this.#logger.info({ fault: fault.name, kind: fault.kind, ...fault.details }, 'fault applied');
+    this.#observer?.({ type: 'apply', fault, at, auto: false });
   }
 
   heal(fault: Fault): void {
@@ -112,7 +146,9 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
       this.#active.add(defined);
       throw error;
     }
+    this.#since.delete(defined);
     this.#logger.info({ fault: fault.name, kind: fault.kind }, 'fault healed');
+    this.#observer?.({ type: 'heal', fault, at: faultTimeNow(), auto: false });
   }
 
   /** Teardown: heal everything still active and refuse new applies. Returns the healed faults. */
@@ -121,8 +157,11 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
     const healed = [...this.#active];
     if (healed.length > 0) {
       this.#active.clear();
+      this.#since.clear();
       this.#commit();
       this.#logger.info({ faults: healed.map((f) => f.name) }, 'active faults healed');
+      const at = faultTimeNow();
+      for (const fault of healed) this.#observer?.({ type: 'heal', fault, at, auto: true });
     }
     return healed;
   }
@@ -146,7 +185,7 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
     if (typeof combined.or === 'function') {
       for (const fault of active) combined.or(fault.matrix);
     } else {
-      for (const fault of active) fault.policy.writeTo(combined);
+      writeUnion([...active].map((fault) => fault.policy), combined);
     }
     this.#engine.commit(combined);
   }

@@ -117,7 +117,7 @@ export async function cleanupDeadRuns(options: Omit<CleanupOptions, 'dryRun' | '
   } catch (error) {
     return {
       dryRun: false,
-      runs: [{ id: '?', reason: 'no-record', netns: [], links: [], cgroups: [], workDirs: [], subnetClaims: [], containerd: undefined, record: false, errors: [describe(error)] }],
+      runs: [{ id: '?', reason: 'no-record', netns: [], links: [], cgroups: [], workDirs: [], execDirs: [], subnetClaims: [], containerd: undefined, record: false, errors: [describe(error)] }],
       liveRuns: [],
       strayFiles: [],
       durationMs: 0,

@@ -9,11 +9,17 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { NETNS_DIR } from '../runtime/naming.js';
 import { readClaimFiles, type ClaimFile } from '../runtime/subnet-pool.js';
-import { runIdOfDir, runIdOfLink, runIdOfNetns } from './patterns.js';
+import { stateDir } from '../runtime/state.js';
+import { runIdOfDir, runIdOfExecDir, runIdOfLink, runIdOfNetns } from './patterns.js';
 
 export const DEFAULT_WORK_BASE = '/tmp/pakostii';
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 export const SYS_CLASS_NET = '/sys/class/net';
+
+/** Where the containerd layer keeps per-exec output files (lib/containerd/exec.ts). */
+export function execDir(): string {
+  return join(stateDir(), 'exec');
+}
 
 export interface RunLeftovers {
   netns: string[];
@@ -21,15 +27,17 @@ export interface RunLeftovers {
   /** Absolute paths of cgroup dirs named after the run (one per v1 controller, or one on v2). */
   cgroups: string[];
   workDirs: string[];
+  /** Scratch dirs of execs that were running when the runner died (<state dir>/exec/pk-<id>-…). */
+  execDirs: string[];
   claims: ClaimFile[];
 }
 
 export function emptyLeftovers(): RunLeftovers {
-  return { netns: [], links: [], cgroups: [], workDirs: [], claims: [] };
+  return { netns: [], links: [], cgroups: [], workDirs: [], execDirs: [], claims: [] };
 }
 
 export function countLeftovers(l: RunLeftovers): number {
-  return l.netns.length + l.links.length + l.cgroups.length + l.workDirs.length + l.claims.length;
+  return l.netns.length + l.links.length + l.cgroups.length + l.workDirs.length + l.execDirs.length + l.claims.length;
 }
 
 function list(dir: string): string[] {
@@ -100,6 +108,10 @@ export function takeInventory(options: InventoryOptions = {}): Map<string, RunLe
       const id = runIdOfDir(name);
       if (id && isDir(join(base, name))) of(id).workDirs.push(join(base, name));
     }
+  }
+  for (const name of list(execDir())) {
+    const id = runIdOfExecDir(name);
+    if (id) of(id).execDirs.push(join(execDir(), name));
   }
   for (const file of readClaimFiles()) {
     const id = file.claim?.runId;

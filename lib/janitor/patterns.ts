@@ -25,6 +25,13 @@ export function runIdOfLink(name: string): string | undefined {
   return undefined;
 }
 
+/** Per-exec scratch dirs of the containerd layer: "<state dir>/exec/<container id>-XXXXXX", container id "pk-<id>-…". */
+const EXEC_DIR = new RegExp(`^pk-${ID}-[a-z0-9][A-Za-z0-9._-]*$`);
+
+export function runIdOfExecDir(name: string): string | undefined {
+  return EXEC_DIR.exec(name)?.[1];
+}
+
 export function runIdOfDir(name: string): string | undefined {
   return BARE_ID.exec(name)?.[1];
 }

@@ -62,6 +62,7 @@ export async function cleanRun(
     links: [...leftovers.links].sort((a, b) => linkDeletionRank(a) - linkDeletionRank(b)),
     cgroups: [...leftovers.cgroups],
     workDirs: [...new Set([...leftovers.workDirs, ...[ownWorkDir(record)].filter((d): d is string => !!d && existsSync(d))])],
+    execDirs: [...leftovers.execDirs],
     subnetClaims: leftovers.claims.map((c) => c.block),
     containerd: undefined,
     record: record !== undefined || reason === 'record-unreadable',
@@ -91,6 +92,7 @@ export async function cleanRun(
   await Promise.all(result.netns.map((ns) => attempt(`network namespace ${ns}`, () => ops.deleteNetns(ns))));
   // 4. cgroups, work dir, subnet claims.
   for (const cgroup of result.cgroups) await attempt(`cgroup ${cgroup}`, () => removeCgroup(cgroup));
+  for (const dir of result.execDirs) await attempt(`exec dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   for (const dir of result.workDirs) await attempt(`work dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   for (const claim of leftovers.claims) await attempt(`subnet claim ${claim.path}`, () => unlinkSync(claim.path));
   // 5. the record, only when everything else went: otherwise the next cleanup retries.
@@ -102,7 +104,7 @@ export async function cleanRun(
 export function isEmpty(run: CleanedRun): boolean {
   const c = run.containerd;
   return (
-    run.netns.length + run.links.length + run.cgroups.length + run.workDirs.length + run.subnetClaims.length === 0 &&
+    run.netns.length + run.links.length + run.cgroups.length + run.workDirs.length + run.execDirs.length + run.subnetClaims.length === 0 &&
     (!c || c.containers.length + c.snapshots.length + c.leases.length === 0) &&
     run.errors.length === 0
   );

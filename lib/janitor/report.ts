@@ -13,6 +13,7 @@ function objectsOf(run: CleanedRun): string[] {
   add('network namespaces', run.netns);
   add('cgroups', run.cgroups);
   add('work dirs', run.workDirs);
+  add('exec scratch dirs', run.execDirs);
   add('subnet claims', run.subnetClaims);
   if (run.record) lines.push('    run record');
   return lines;

@@ -32,6 +32,7 @@ export interface CleanedRun {
   links: string[];
   cgroups: string[];
   workDirs: string[];
+  execDirs: string[];
   /** /24 blocks released. */
   subnetClaims: string[];
   /** Undefined when containerd was not checked for this run. */

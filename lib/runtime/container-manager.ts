@@ -13,6 +13,7 @@ import type { Container, ContainerdClient } from '../containerd/index.js';
 import type { ContainerSpec as ServiceSpec } from '../spec/container.js';
 import type { ClusterPlan, PlannedNode } from '../spec/plan.js';
 import type { Artifacts } from './artifacts.js';
+import { removeRunCgroups } from './cgroups.js';
 import { writeHostsFile } from './hosts-file.js';
 import { LABELS, names } from './naming.js';
 import type { NetworkManager } from './network-manager.js';
@@ -182,6 +183,11 @@ export class ContainerManager {
     }
     client.close();
     this.#client = undefined;
+    try {
+      await removeRunCgroups(this.#ctx.runId);
+    } catch (error) {
+      errors.push(error);
+    }
     return errors;
   }
 }

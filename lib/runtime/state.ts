@@ -174,7 +174,9 @@ export async function registerRun(registration: RunRegistration): Promise<RunRec
   // Written to a temp file and hard-linked into place: link() fails with EEXIST like
   // O_EXCL, and the record never exists half-written (a concurrent janitor reading
   // an empty file would take the run for dead).
-  const temp = await writeTemp(record.id, record);
+  const temp = await writeTemp(record.id, record).catch((cause: unknown) => {
+    throw new PakostiiError(`cannot write the record of run "${record.id}" in ${runsDir()}`, { cause, hint: 'pakostii must run as root' });
+  });
   try {
     await link(temp, recordPath(record.id));
   } catch (error) {

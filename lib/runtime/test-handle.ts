@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { ExecResult } from '../containerd/index.js';
-import { PakostiiError } from '../errors.js';
+import { PakostiiError, StateError } from '../errors.js';
 import { Partition } from '../faults/partition.js';
 import type { FaultRegistry } from '../faults/registry.js';
 import { checkArgv, checkPort, checkPositiveMs } from '../spec/rules.js';
@@ -33,6 +33,15 @@ export interface RunContext {
   trackCloseable(closeable: { close(): Promise<void> }): void;
 }
 
+/** Handles are only usable while the test function runs (t.signal not yet aborted). */
+function assertRunning(ctx: RunContext, where: string): void {
+  if (ctx.signal.aborted) {
+    throw new StateError(`${where}: test "${ctx.name}" (${ctx.id}) has finished or was interrupted`, {
+      hint: 'use the test handle only inside the test function, before it returns',
+    });
+  }
+}
+
 export class NetworkHandle {
   readonly #ctx: RunContext;
   /** Partition faults: isolateAZ (and more kinds to come). */
@@ -47,6 +56,7 @@ export class NetworkHandle {
   forwardPort(node: string, port: number): PortForward {
     const where = `forwardPort(${JSON.stringify(node)}, ${port})`;
     this.#ctx.plan.node(node, where);
+    assertRunning(this.#ctx, where);
     checkPort(port, where);
     const forward = new PortForward(node, this.#ctx.network.node(node).ip, port, this.#ctx.dial, this.#ctx.logger);
     this.#ctx.trackCloseable(forward);
@@ -88,6 +98,7 @@ export class ExecHandle {
   async run(node: string, service: string, argv: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const where = `exec in ${node}/${service}`;
     this.#ctx.plan.service(node, service, where);
+    assertRunning(this.#ctx, where);
     checkArgv(argv, 'argv', where);
     const timeoutMs = checkPositiveMs(options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, 'timeoutMs', where);
     const { container } = this.#ctx.containers.service(node, service);

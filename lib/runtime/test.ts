@@ -72,7 +72,20 @@ export class Test {
   async run(fn: TestFunction): Promise<TestResult> {
     const started = performance.now();
     // Registered before anything exists: the crash janitor removes objects of runs without a live record.
-    const id = await this.#register();
+    let id: string;
+    try {
+      id = await this.#register();
+    } catch (error) {
+      const message = `cannot register the run: ${messageOf(error)}`;
+      this.#rootLogger.error({ error: message }, 'test failed');
+      throw new TestFailedError(`test "${this.name}" failed: ${message}`, {
+        id: '',
+        testName: this.name,
+        artifactsDir: '',
+        durationMs: Math.round(performance.now() - started),
+        cause: error,
+      });
+    }
     const log = this.#rootLogger.child({ test_id: id });
     const artifacts = new Artifacts(this.name, id, this.#options.artifactsDir);
     const workDir = join(this.#options.workDir ?? DEFAULT_WORK_DIR, id);

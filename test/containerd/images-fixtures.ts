@@ -4,7 +4,7 @@
  * distribution-v2 pusher (plain HTTP uploads), and a bearer-token proxy in
  * front of the registry that counts every request (like quay.io's auth flow).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type Server } from 'node:http';
@@ -13,10 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
+import { ContainerdGrpc } from '../../lib/containerd/grpc.js';
 import { sha256 } from '../../lib/containerd/images/digest.js';
 import { buildLayer, buildLayerTar, REPRODUCIBLE_MTIME, type BuiltLayer, type LayerEntry } from '../../lib/containerd/images/layer-builder.js';
 import { MediaType, type Descriptor, type Platform } from '../../lib/containerd/images/media-types.js';
 import { hostPlatform } from '../../lib/containerd/images/platform.js';
+import { imagesRpc } from '../../lib/containerd/images/rpc-adapter.js';
+import type { ImagesRpc } from '../../lib/containerd/images/rpc.js';
 
 export const BUSYBOX = '/bin/busybox';
 
@@ -210,9 +213,6 @@ export async function startAuthProxy(upstream: string): Promise<AuthProxy> {
 
 // ---- containerd side -------------------------------------------------------
 
-import { execFileSync } from 'node:child_process';
-import type { ImagesRpc } from '../../lib/containerd/images/rpc.js';
-import { openImagesRpc } from './images-rpc.js';
 
 /** `ctr` output, for observing containerd state independently of the library (allowed in tests). */
 export function ctr(namespace: string, ...args: string[]): string {
@@ -221,15 +221,18 @@ export function ctr(namespace: string, ...args: string[]): string {
 
 export interface TestNamespace {
   namespace: string;
-  rpc: ImagesRpc & { close(): void };
+  grpc: ContainerdGrpc;
+  rpc: ImagesRpc;
   /** Deletes every image, lets GC drop content and snapshots, removes leftovers, then the namespace. */
   destroy(): Promise<void>;
 }
 
 export async function openTestNamespace(namespace: string): Promise<TestNamespace> {
-  const rpc = await openImagesRpc(namespace);
+  const grpc = ContainerdGrpc.open({ namespace });
+  const rpc = imagesRpc(grpc);
   return {
     namespace,
+    grpc,
     rpc,
     async destroy() {
       for (const image of await rpc.imageList()) await rpc.imageDelete(image.name);
@@ -242,8 +245,17 @@ export async function openTestNamespace(namespace: string): Promise<TestNamespac
         for (const s of snapshots) if (!parents.has(s.name)) await rpc.snapshotRemove('overlayfs', s.name);
       }
       for (const c of await rpc.contentList()) await rpc.contentDelete(c.digest);
-      rpc.close();
+      grpc.close();
       execFileSync('ctr', ['namespaces', 'rm', namespace], { encoding: 'utf8' });
     },
   };
+}
+
+/** A tarball of the given files (for hand-made OCI layouts). */
+export async function writeTar(path: string, files: Record<string, Buffer>): Promise<void> {
+  const pack = tar.pack();
+  const done = pipeline(pack, createWriteStream(path));
+  for (const [name, body] of Object.entries(files)) pack.entry({ name, size: body.length, mtime: REPRODUCIBLE_MTIME, mode: 0o644 }, body);
+  pack.finalize();
+  await done;
 }

@@ -3,19 +3,21 @@
  * tarballs end up as images with committed snapshot chains, survive garbage
  * collection once the import lease is gone, and importing twice changes nothing.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerdError } from '../../lib/errors.js';
-import { chainIds } from '../../lib/containerd/images/digest.js';
+import { chainIds, sha256 } from '../../lib/containerd/images/digest.js';
 import { importArchive } from '../../lib/containerd/images/import-archive.js';
 import { getImage } from '../../lib/containerd/images/image-store.js';
 import { Labels, MediaType } from '../../lib/containerd/images/media-types.js';
 import { writeOciArchive } from '../../lib/containerd/images/oci-archive-writer.js';
+import { hostPlatform } from '../../lib/containerd/images/platform.js';
 import type { ImagesRpc } from '../../lib/containerd/images/rpc.js';
 import { newRunId } from '../../lib/runtime/naming.js';
-import { ctr, openTestNamespace, tinyLayers, writeDockerArchive, type TestNamespace } from './images-fixtures.js';
+import { ctr, imageConfig, openTestNamespace, tinyLayers, writeDockerArchive, writeTar, type TestNamespace } from './images-fixtures.js';
 
 const runId = newRunId();
 const OCI_REF = `pakostii.local/import-test-${runId}:v1`;
@@ -136,6 +138,49 @@ describe('importArchive (docker save tarball)', () => {
     expect((await ns.rpc.snapshotStat('overlayfs', info?.chainId ?? ''))?.kind).toBe('committed');
     const out = ctr(ns.namespace, 'run', '--rm', name, `pk-${runId}-dockerrun`, '/bin/sh', '-c', 'cat /etc/marker');
     expect(out.trim()).toBe(`docker-${runId}`);
+  });
+});
+
+describe('importArchive (other shapes)', () => {
+  it('reads a gzip-compressed archive', async () => {
+    const gz = join(dir, 'tiny.oci.tar.gz');
+    await writeFile(gz, gzipSync(await readFile(ociArchive)));
+    const [info] = await importArchive(ns.rpc, gz);
+    expect(info).toMatchObject({ name: OCI_REF, digest: manifestDigest });
+  });
+
+  it('imports the host platform of a multi-platform index whose other platforms are not in the archive', async () => {
+    const name = `pakostii.local/multi-${runId}:v1`;
+    const layers = await tinyLayers(`multi-${runId}`);
+    const config = imageConfig(layers);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        config: { mediaType: MediaType.ociConfig, digest: sha256(config), size: config.length },
+        layers: layers.map((l) => ({ mediaType: MediaType.ociLayerGzip, digest: l.digest, size: l.blob.length })),
+      }),
+    );
+    const absent = { mediaType: MediaType.ociManifest, digest: sha256('not in the archive'), size: 100, platform: { os: 'linux', architecture: 'riscv64' } };
+    const nested = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociIndex,
+        manifests: [absent, { mediaType: MediaType.ociManifest, digest: sha256(manifest), size: manifest.length, platform: hostPlatform() }],
+      }),
+    );
+    const index = { schemaVersion: 2, manifests: [{ mediaType: MediaType.ociIndex, digest: sha256(nested), size: nested.length, annotations: { 'io.containerd.image.name': name } }] };
+    const blob = (b: Buffer) => [`blobs/sha256/${sha256(b).slice(7)}`, b] as const;
+    const archive = join(dir, 'multi.tar');
+    await writeTar(archive, Object.fromEntries([
+      ['oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}')],
+      ['index.json', Buffer.from(JSON.stringify(index))],
+      blob(nested), blob(manifest), blob(config), ...layers.map((l) => blob(l.blob)),
+    ]));
+    const [info] = await importArchive(ns.rpc, archive);
+    expect(info).toMatchObject({ name, digest: sha256(manifest), chainId: chainIds(layers.map((l) => l.diffId))[1] });
+    expect((await ns.rpc.imageGet(name))?.target).toMatchObject({ mediaType: MediaType.ociIndex, digest: sha256(nested) });
+    expect((await ns.rpc.contentInfo(sha256(nested)))?.labels).toEqual({ [Labels.gcRefManifest(1)]: sha256(manifest) });
   });
 });
 

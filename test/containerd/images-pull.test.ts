@@ -117,6 +117,18 @@ describe('pullImage', () => {
     expect(proxy.requests).toEqual([]);
   });
 
+  it('ensureImage re-unpacks from local content, without the network, when the snapshot is gone', async () => {
+    const ref = `${proxy.host}/pakostii/multi:v1`;
+    const chainId = chainIds(hostDiffIds)[1] ?? '';
+    await ns.rpc.snapshotRemove('overlayfs', chainId);
+    expect(await ns.rpc.snapshotStat('overlayfs', chainId)).toBeUndefined();
+    proxy.requests.length = 0;
+    const info = await ensureImage(ns.rpc, ref);
+    expect(info.chainId).toBe(chainId);
+    expect(proxy.requests).toEqual([]);
+    expect((await ns.rpc.snapshotStat('overlayfs', chainId))?.kind).toBe('committed');
+  });
+
   it('pulls a Docker schema 2 image by tag and by digest over plain HTTP from a loopback registry', async () => {
     const byTag = await pullImage(ns.rpc, `${registry.host}/pakostii/docker:v1`);
     expect(byTag.digest).toBe(dockerManifest.digest);

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { belongsToRun, CONTAINERD_NAMESPACE, LABELS, NETNS_DIR } from '../../lib/runtime/naming.js';
 import { runsDir } from '../../lib/runtime/state.js';
 import { readClaimFiles } from '../../lib/runtime/subnet-pool.js';
-import { pakostiiCgroupParents } from '../../lib/janitor/inventory.js';
+import { execDir, pakostiiCgroupParents } from '../../lib/janitor/inventory.js';
 
 const run = promisify(execFile);
 const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
@@ -35,7 +35,11 @@ function list(dir: string): string[] {
 export interface RunLeaks {
   netns: string[];
   links: string[];
-  /** pakostii XDP programs nobody holds (only an attachment in a leaked namespace or a pin keeps them). */
+  /**
+   * pakostii XDP programs nobody holds (only an attachment in a leaked namespace
+   * or a pin keeps them) that were not there before the run (AuditOptions.xdpBaseline;
+   * without a baseline this check is skipped, since programs cannot be told apart by run).
+   */
   orphanXdpPrograms: number[];
   /** pakostii XDP programs still held by this process (a FaultEngine never closed). */
   xdpProgramsHeldHere: number[];
@@ -47,6 +51,7 @@ export interface RunLeaks {
   processes: string[];
   cgroups: string[];
   workDirs: string[];
+  /** State files of the run: record, temp files, subnet claims, exec scratch dirs. */
   stateFiles: string[];
 }
 
@@ -57,6 +62,14 @@ export interface AuditOptions {
   workBases?: string[];
   /** Skip the "held by this process" XDP check (another run of this process is still live). */
   otherRunsLiveHere?: boolean;
+  /** Ids of pakostii XDP programs that existed before the run (snapshotXdpPrograms()). */
+  xdpBaseline?: readonly number[];
+}
+
+/** Ids of all pakostii XDP programs now: take it before a run, pass it as AuditOptions.xdpBaseline. */
+export async function snapshotXdpPrograms(): Promise<number[]> {
+  const progs = JSON.parse(await tool('bpftool', ['prog', 'show', '-j'])) as BpftoolProg[];
+  return progs.filter((p) => p.name === XDP_PROGRAM_NAME).map((p) => p.id);
 }
 
 interface BpftoolProg {
@@ -130,11 +143,12 @@ export async function auditRun(runId: string, options: AuditOptions = {}): Promi
   const stateFiles = [
     ...list(runsDir()).filter((f) => f === `${runId}.json` || f.startsWith(`.${runId}.`)).map((f) => join(runsDir(), f)),
     ...readClaimFiles().filter((c) => c.claim?.runId === runId).map((c) => c.path),
+    ...list(execDir()).filter((d) => d.startsWith(`pk-${runId}-`)).map((d) => join(execDir(), d)),
   ];
   return {
     netns: list(NETNS_DIR).filter((n) => belongsToRun(n, runId)),
     links: links.map((l) => l.ifname).filter((n) => belongsToRun(n, runId)),
-    orphanXdpPrograms: xdp.orphans,
+    orphanXdpPrograms: options.xdpBaseline ? xdp.orphans.filter((id) => !options.xdpBaseline!.includes(id)) : [],
     xdpProgramsHeldHere: options.otherRunsLiveHere ? [] : xdp.heldHere,
     containers: perNamespace.flatMap((n) => n.containers),
     tasks: perNamespace.flatMap((n) => n.tasks),

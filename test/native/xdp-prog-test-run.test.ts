@@ -250,6 +250,37 @@ describe('double buffer', () => {
   });
 });
 
+describe('policy layout shared by TS and the program', () => {
+  it('every cell of a 130-node matrix (3 words per row) is judged as the matrix says', async () => {
+    const nodes = 130;
+    const wide = await FaultEngine.load({ maxNodes: nodes });
+    try {
+      const address = (i: number) => `198.18.${100 + (i >> 8)}.${i & 255}`;
+      for (let i = 0; i < nodes; i++) wide.setNodeAddress(address(i), i);
+      const edges = [0, 1, 31, 32, 33, 63, 64, 65, 95, 96, 127, 128, 129];
+      const matrix = wide.createPolicy();
+      // A pattern that differs per cell: cut where (s * 7 + d * 3) % 5 === 0, 100 % loss where it is 1.
+      for (const s of edges) {
+        for (const d of edges) {
+          const k = (s * 7 + d * 3) % 5;
+          if (k === 0) matrix.cut(s, d);
+          if (k === 1) matrix.setLoss(s, d, 100);
+        }
+      }
+      wide.commit(matrix);
+      for (const s of edges) {
+        for (const d of edges) {
+          const k = (s * 7 + d * 3) % 5;
+          const expected = k === 0 || k === 1 ? DROP : PASS;
+          expect(wide.testRun(ipv4Frame(address(s), address(d))), `${s}→${d}`).toBe(expected);
+        }
+      }
+    } finally {
+      wide.close();
+    }
+  });
+});
+
 describe('counters', () => {
   it('count passed and dropped frames at the destination node', () => {
     commitWith((p) => p.cut(A_I, B_I));

@@ -6,11 +6,12 @@
  * containerd protos work without the repo.
  */
 import { execFile as execFileCb, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findExecutable } from '../../lib/cli/doctor/system-checks.js';
 import { REPO_ROOT } from '../cli/support.js';
 
 const execFile = promisify(execFileCb);
@@ -27,9 +28,9 @@ let entries: string[];
 function compilerFreeBin(dir: string): string {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
-  const npmCli = execFileSync(process.execPath, ['-p', "require.resolve('npm/bin/npm-cli.js', { paths: [require('path').dirname(process.execPath) + '/../lib/node_modules'] })"], {
-    encoding: 'utf8',
-  }).trim();
+  const npm = findExecutable('npm');
+  if (!npm) throw new Error('npm not found on PATH');
+  const npmCli = realpathSync(npm); // …/node_modules/npm/bin/npm-cli.js
   symlinkSync(process.execPath, join(bin, 'node'));
   symlinkSync(npmCli, join(bin, 'npm'));
   symlinkSync(join(npmCli, '..', 'npx-cli.js'), join(bin, 'npx'));
@@ -44,14 +45,10 @@ async function run(argv: string[], cwd: string, env = bareEnv, timeout = 120_000
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'pakostii-pack-'));
   // prepack runs `npm run build`: prebuild (prebuildify --napi --strip) then tsup.
-  const { stdout } = await execFile('npm', ['pack', '--json', '--pack-destination', work, '--foreground-scripts'], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 900_000,
-  });
-  const packed = JSON.parse(stdout.slice(stdout.indexOf('[\n'))) as Array<{ filename: string }>;
-  tarball = join(work, basename(packed[0]!.filename));
+  await execFile('npm', ['pack', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 900_000 });
+  const packed = readdirSync(work).filter((f) => f.endsWith('.tgz'));
+  expect(packed).toHaveLength(1);
+  tarball = join(work, packed[0]!);
   entries = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
 
   consumer = join(work, 'consumer');

@@ -5,7 +5,7 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { spec, SpecError, Test } from '../../lib/index.js';
+import { spec, SpecError, StateError, Test } from '../../lib/index.js';
 import { FaultRegistry } from '../../lib/faults/registry.js';
 import { planCluster } from '../../lib/spec/plan.js';
 import { TestHandle, type RunContext } from '../../lib/runtime/test-handle.js';
@@ -98,7 +98,7 @@ describe('cluster structure', () => {
 });
 
 /** A handle over a plan with fakes that fail the test if anything is touched: validation must come first. */
-function handleFor(): TestHandle {
+function handleFor(signal = new AbortController().signal): TestHandle {
   const cluster = spec
     .newCluster()
     .addNode(spec.newNode('n1').withAZ('az1').runs(c()))
@@ -112,7 +112,7 @@ function handleFor(): TestHandle {
     name: 't',
     artifactsDir: '/tmp/x',
     logger,
-    signal: new AbortController().signal,
+    signal,
     plan,
     network: untouchable as RunContext['network'],
     containers: untouchable as RunContext['containers'],
@@ -148,5 +148,14 @@ describe('names used during a run are checked against the cluster', () => {
   });
   it('https in http', async () => {
     await expect(t.http.get('https://n1/')).rejects.toThrow(/only http:\/\/ is supported/);
+  });
+});
+
+describe('a finished run', () => {
+  const t = handleFor(AbortSignal.abort());
+  it('refuses forwardPort and exec with a StateError', async () => {
+    expect(() => t.network.forwardPort('n1', 80)).toThrow(StateError);
+    expect(() => t.network.forwardPort('n1', 80)).toThrow(/forwardPort\("n1", 80\): test "t" \(abcde\) has finished/);
+    await expect(t.exec.inContainer('n1', 'app', 'true')).rejects.toBeInstanceOf(StateError);
   });
 });

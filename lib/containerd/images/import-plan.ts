@@ -179,7 +179,15 @@ function planDocker(path: string, scan: ArchiveScan, options: PlanOptions): Impo
 }
 
 export function planImport(path: string, scan: ArchiveScan, options: PlanOptions = {}): ImportPlan {
-  if (scan.entries.has('index.json')) return planOci(path, scan, options);
-  if (scan.entries.has('manifest.json')) return planDocker(path, scan, options);
+  const hasDockerManifest = scan.entries.has('manifest.json');
+  if (scan.entries.has('index.json')) {
+    try {
+      return planOci(path, scan, options);
+    } catch (err) {
+      // Docker ≥ 25 writes both layouts; its manifest.json still names images when index.json does not.
+      if (!hasDockerManifest) throw err;
+    }
+  }
+  if (hasDockerManifest) return planDocker(path, scan, options);
   throw archiveError(path, 'it has neither index.json (OCI layout) nor manifest.json (docker save)');
 }

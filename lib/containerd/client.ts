@@ -1,0 +1,147 @@
+/**
+ * ContainerdClient: the one object the runtime holds to talk to containerd
+ * (contract in lib/containerd/index.ts). Connects over gRPC, checks the daemon
+ * answers, and delegates: images → images/, containers → container.ts,
+ * events → events.ts, run objects → run-objects.ts.
+ */
+import { stat } from 'node:fs/promises';
+import { ContainerdError } from '../errors.js';
+import { CONTAINERD_NAMESPACE } from '../runtime/naming.js';
+import { createContainer } from './container.js';
+import { DEFAULT_SOCKET, RUN_AS_ROOT_HINT, startContainerdHint, toContainerdError } from './errors.js';
+import { subscribeTaskExits } from './events.js';
+import { ContainerdGrpc } from './grpc.js';
+import * as images from './images/index.js';
+import type { Container, ContainerSpec, ImageInfo, PluginInfo, PullProgress, RunObjects, TaskExitEvent } from './index.js';
+import { listRunObjects, removeRunObjects } from './run-objects.js';
+
+/** How long connect() waits for the daemon's Version answer. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+interface PbPlugin {
+  type: string;
+  id: string;
+  init_err: { code: number; message: string } | null;
+}
+
+/** Fails with a person-readable error when the socket is missing or not ours to open. */
+async function checkSocket(socket: string): Promise<void> {
+  try {
+    const info = await stat(socket);
+    if (!info.isSocket()) {
+      throw new ContainerdError(`connect to containerd at ${socket} failed: it is not a unix socket`, {
+        hint: `point the socket option at containerd's socket (usually ${DEFAULT_SOCKET})`,
+      });
+    }
+  } catch (err) {
+    if (err instanceof ContainerdError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new ContainerdError(`connect to containerd failed: socket ${socket} does not exist (containerd is not running)`, {
+        cause: err,
+        hint: startContainerdHint(socket),
+      });
+    }
+    if (code === 'EACCES') {
+      throw new ContainerdError(`connect to containerd at ${socket} failed: permission denied`, { cause: err, hint: RUN_AS_ROOT_HINT });
+    }
+    throw new ContainerdError(`connect to containerd at ${socket} failed: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export class ContainerdClient {
+  private constructor(private readonly grpc: ContainerdGrpc) {}
+
+  /** Connects and checks the daemon answers; ContainerdError with a "how to start containerd" hint otherwise. */
+  static async connect(options: { socket?: string; namespace?: string } = {}): Promise<ContainerdClient> {
+    const socket = options.socket ?? DEFAULT_SOCKET;
+    await checkSocket(socket);
+    const client = new ContainerdClient(ContainerdGrpc.open({ socket, namespace: options.namespace ?? CONTAINERD_NAMESPACE }));
+    try {
+      await client.grpc.unary('version', 'Version', {}, { timeoutMs: CONNECT_TIMEOUT_MS, operation: `connect to containerd at ${socket}` });
+    } catch (err) {
+      client.close();
+      const details = err instanceof Error ? err.message : String(err);
+      if (/EACCES|permission denied/i.test(details)) {
+        throw new ContainerdError(`connect to containerd at ${socket} failed: permission denied`, { cause: err, grpcCode: 'UNAVAILABLE', hint: RUN_AS_ROOT_HINT });
+      }
+      throw err;
+    }
+    return client;
+  }
+
+  get socket(): string {
+    return this.grpc.socket;
+  }
+
+  get namespace(): string {
+    return this.grpc.namespace;
+  }
+
+  /** The gRPC handle, for library code that needs a service the facade does not wrap. */
+  get rpc(): ContainerdGrpc {
+    return this.grpc;
+  }
+
+  async version(): Promise<{ version: string; revision: string }> {
+    const res = await this.grpc.unary<{ version: string; revision: string }>('version', 'Version', {}, { operation: 'containerd version' });
+    return { version: res.version, revision: res.revision };
+  }
+
+  async plugins(filters: string[] = []): Promise<PluginInfo[]> {
+    const res = await this.grpc.unary<{ plugins: PbPlugin[] }>('introspection', 'Plugins', { filters }, { operation: 'list containerd plugins' });
+    return res.plugins.map((p) => ({
+      type: p.type,
+      id: p.id,
+      ...(p.init_err && (p.init_err.code !== 0 || p.init_err.message) ? { initError: p.init_err.message } : {}),
+    }));
+  }
+
+  close(): void {
+    this.grpc.close();
+  }
+
+  getImage(ref: string): Promise<ImageInfo | undefined> {
+    return images.getImage(this.grpc, ref);
+  }
+
+  ensureImage(ref: string, options: { onProgress?: (p: PullProgress) => void; signal?: AbortSignal } = {}): Promise<ImageInfo> {
+    return images.ensureImage(this.grpc, ref, options);
+  }
+
+  pullImage(ref: string, options: { onProgress?: (p: PullProgress) => void; signal?: AbortSignal } = {}): Promise<ImageInfo> {
+    return images.pullImage(this.grpc, ref, options);
+  }
+
+  importArchive(path: string): Promise<ImageInfo[]> {
+    return images.importArchive(this.grpc, path);
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<Container> {
+    const image = await this.getImage(spec.image);
+    if (!image) {
+      throw new ContainerdError(`create container ${spec.id} failed: image ${spec.image} is not in containerd (namespace ${this.namespace})`, {
+        grpcCode: 'NOT_FOUND',
+        hint: `pull or import it first (ensureImage("${spec.image}"), or \`pakostii images\`)`,
+      });
+    }
+    try {
+      return await createContainer(this.grpc, spec, image);
+    } catch (err) {
+      throw toContainerdError(err, { operation: `create container ${spec.id}`, socket: this.socket });
+    }
+  }
+
+  /** Subscribe to task exits in this client's namespace; returns an unsubscribe function. */
+  onTaskExit(listener: (event: TaskExitEvent) => void): () => void {
+    return subscribeTaskExits(this.grpc, listener);
+  }
+
+  listRunObjects(runId: string): Promise<RunObjects> {
+    return listRunObjects(this.grpc, runId);
+  }
+
+  removeRunObjects(runId: string): Promise<void> {
+    return removeRunObjects(this.grpc, runId);
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * A service container: created once (snapshot + container record under a
+ * short-lived lease), then any number of tasks (start/stop/restart), each
+ * logging through the binary:// writer into the spec's two files.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ContainerdError, StateError } from '../errors.js';
+import { LABELS } from '../runtime/naming.js';
+import { ignoreNotFound, isNotFound } from './errors.js';
+import { execInContainer } from './exec.js';
+import { jsonAny, type ContainerdGrpc } from './grpc.js';
+import type { Mount } from './images/rpc.js';
+import type { Container, ContainerSpec, ExecResult, ImageInfo, TaskStatus } from './index.js';
+import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
+import { buildRuntimeSpec, NOFILE_LIMIT, resolveUser, RUNC_RUNTIME, RUNTIME_SPEC_TYPE_URL, type OciSpec, type UserDatabase } from './oci-spec.js';
+import {
+  createTask,
+  deleteTask,
+  getTask,
+  killTask,
+  pauseTask,
+  resumeTask,
+  startTask,
+  waitTask,
+  type ExitStatus,
+} from './tasks.js';
+
+export const SNAPSHOTTER = 'overlayfs';
+const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+/** After SIGKILL a process dies at once; this only bounds a wedged shim. */
+const KILL_GRACE_MS = 10_000;
+
+/**
+ * The snapshot's directories, top first: overlay upperdir, then lowerdirs
+ * (leftmost is the topmost layer); a bind mount is a single directory.
+ */
+export function rootfsLayers(mounts: readonly Mount[]): string[] {
+  const dirs: string[] = [];
+  for (const mount of mounts) {
+    if (mount.type === 'bind') dirs.push(mount.source);
+    else if (mount.type === 'overlay') {
+      const option = (name: string): string | undefined =>
+        mount.options.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1);
+      const upper = option('upperdir');
+      if (upper) dirs.push(upper);
+      dirs.push(...(option('lowerdir') ?? '').split(':').filter((d) => d !== ''));
+    }
+  }
+  return dirs;
+}
+
+/**
+ * /etc/passwd and /etc/group as the container will see them, read straight
+ * from the snapshot's layer directories (we are root; no mount needed).
+ */
+async function readUserDatabase(mounts: readonly Mount[]): Promise<UserDatabase> {
+  const layers = rootfsLayers(mounts);
+  const find = async (file: string): Promise<string | undefined> => {
+    for (const dir of layers) {
+      try {
+        return await readFile(join(dir, file), 'utf8');
+      } catch {
+        // not in this layer: look lower
+      }
+    }
+    return undefined;
+  };
+  const [passwd, group] = await Promise.all([find('etc/passwd'), find('etc/group')]);
+  return { ...(passwd === undefined ? {} : { passwd }), ...(group === undefined ? {} : { group }) };
+}
+
+/**
+ * RLIMIT_NOFILE for containers: NOFILE_LIMIT, or less when this process's hard
+ * limit is lower (the shim inherits the same limits from containerd on a
+ * normal host; without CAP_SYS_RESOURCE runc cannot go above them).
+ */
+export async function containerNofile(): Promise<number> {
+  try {
+    const limits = await readFile('/proc/self/limits', 'utf8');
+    const hard = /^Max open files\s+\S+\s+(\S+)/m.exec(limits)?.[1];
+    if (hard && /^[0-9]+$/.test(hard)) return Math.min(NOFILE_LIMIT, Number(hard));
+  } catch {
+    // no /proc: keep the default
+  }
+  return NOFILE_LIMIT;
+}
+
+/** Creates snapshot + container (see the class comment); undoes both when anything fails. */
+export async function createContainer(grpc: ContainerdGrpc, spec: ContainerSpec, image: ImageInfo): Promise<ServiceContainer> {
+  // Without a lease, the prepared snapshot is unreferenced until the container exists and GC may take it.
+  const lease = `${spec.id}.create`;
+  await grpc.unary('leases', 'Create', { id: lease, labels: spec.labels }, { operation: `create lease ${lease}` });
+  let prepared = false;
+  try {
+    const mounts = await grpc.unary<{ mounts: Mount[] }>(
+      'snapshots',
+      'Prepare',
+      { snapshotter: SNAPSHOTTER, key: spec.id, parent: image.chainId, labels: spec.labels },
+      { lease, operation: `prepare snapshot ${spec.id} from image ${image.name}` },
+    );
+    prepared = true;
+    const user = resolveUser(image.config.user, await readUserDatabase(mounts.mounts), image.name);
+    const runtimeSpec = buildRuntimeSpec({ spec, image, user, nofile: await containerNofile() });
+    await grpc.unary(
+      'containers',
+      'Create',
+      {
+        container: {
+          id: spec.id,
+          labels: spec.labels,
+          image: image.name,
+          runtime: { name: RUNC_RUNTIME },
+          spec: jsonAny(RUNTIME_SPEC_TYPE_URL, runtimeSpec),
+          snapshotter: SNAPSHOTTER,
+          snapshot_key: spec.id,
+        },
+      },
+      { lease, operation: `create container ${spec.id}` },
+    );
+    return new ServiceContainer(grpc, spec, runtimeSpec);
+  } catch (err) {
+    if (prepared) await ignoreNotFound(grpc.unary('snapshots', 'Remove', { snapshotter: SNAPSHOTTER, key: spec.id })).catch(() => undefined);
+    throw err;
+  } finally {
+    await ignoreNotFound(grpc.unary('leases', 'Delete', { id: lease, sync: false })).catch(() => undefined);
+  }
+}
+
+export class ServiceContainer implements Container {
+  /** Wait call issued before the current task started (containerd wants Wait before Start). */
+  private exit: Promise<ExitStatus> | undefined;
+
+  constructor(
+    private readonly grpc: ContainerdGrpc,
+    readonly spec: ContainerSpec,
+    readonly runtimeSpec: OciSpec,
+  ) {}
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  /** The service's name for people: its label, else the container id. */
+  get serviceName(): string {
+    return this.spec.labels[LABELS.service] ?? this.spec.id;
+  }
+
+  private notRunning(action: string): ContainerdError {
+    return new ContainerdError(`${action} failed: service ${this.serviceName} is not running (container ${this.id} has no task)`, {
+      grpcCode: 'NOT_FOUND',
+      hint: 'start the service first (or check its stderr log: it may have exited)',
+    });
+  }
+
+  /** The task's status, or undefined when the container has no task. */
+  private async task(): Promise<TaskStatus | undefined> {
+    try {
+      return (await getTask(this.grpc, this.id)).status;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async start(): Promise<void> {
+    const status = await this.task();
+    if (status === 'running' || status === 'paused' || status === 'created') {
+      throw new StateError(`start service ${this.serviceName} failed: its task is already ${status}`, {
+        hint: 'stop() or restart() it instead',
+      });
+    }
+    // A task that exited on its own is still there until deleted: clear it (logs are kept).
+    if (status !== undefined) await ignoreNotFound(deleteTask(this.grpc, this.id));
+
+    const writer = await ensureLogWriter();
+    await prepareLogFiles(this.spec.stdoutPath, this.spec.stderrPath);
+    const uri = logUri(writer, this.spec.stdoutPath, this.spec.stderrPath);
+    const { mounts } = await this.grpc.unary<{ mounts: Mount[] }>(
+      'snapshots',
+      'Mounts',
+      { snapshotter: SNAPSHOTTER, key: this.id },
+      { operation: `get rootfs mounts of ${this.id}` },
+    );
+    await createTask(this.grpc, { containerId: this.id, rootfs: mounts, stdout: uri, stderr: uri });
+    try {
+      const exit = waitTask(this.grpc, this.id);
+      exit.catch(() => undefined); // observed by stop()/remove(); never an unhandled rejection
+      this.exit = exit;
+      await startTask(this.grpc, this.id);
+    } catch (err) {
+      this.exit = undefined;
+      await killTask(this.grpc, this.id, 'SIGKILL', { all: true }).catch(() => undefined);
+      await ignoreNotFound(deleteTask(this.grpc, this.id)).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    try {
+      await killTask(this.grpc, this.id, signal);
+    } catch (err) {
+      if (isNotFound(err)) throw this.notRunning(`send ${signal} to service ${this.serviceName}`);
+      throw err;
+    }
+  }
+
+  private waitForExit(timeoutMs: number): Promise<ExitStatus | undefined> {
+    const abort = new AbortController();
+    const exit = this.exit ?? waitTask(this.grpc, this.id, '', abort.signal);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
+    });
+    return Promise.race([exit, timeout]).finally(() => {
+      clearTimeout(timer);
+      abort.abort();
+    });
+  }
+
+  async stop(options: { timeoutMs?: number } = {}): Promise<number> {
+    const status = await this.task();
+    if (status === undefined) throw this.notRunning(`stop service ${this.serviceName}`);
+    // A frozen process cannot act on SIGTERM (nor, under cgroup v1, die of SIGKILL): thaw first.
+    if (status === 'paused') await resumeTask(this.grpc, this.id);
+    if (status !== 'stopped') {
+      await ignoreNotFound(killTask(this.grpc, this.id, 'SIGTERM'));
+      const exited = await this.waitForExit(options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+      if (!exited) {
+        await ignoreNotFound(killTask(this.grpc, this.id, 'SIGKILL', { all: true }));
+        if (!(await this.waitForExit(KILL_GRACE_MS))) {
+          throw new ContainerdError(`stop service ${this.serviceName} failed: still running ${KILL_GRACE_MS} ms after SIGKILL`, {
+            hint: 'the process may be stuck in the kernel (D state); check `ps` and the containerd log',
+          });
+        }
+      }
+    }
+    this.exit = undefined;
+    const deleted = await ignoreNotFound(deleteTask(this.grpc, this.id));
+    return deleted?.exitCode ?? 0;
+  }
+
+  async restart(options: { timeoutMs?: number } = {}): Promise<void> {
+    if ((await this.task()) !== undefined) await this.stop(options);
+    await this.start();
+  }
+
+  async pause(): Promise<void> {
+    try {
+      await pauseTask(this.grpc, this.id);
+    } catch (err) {
+      if (isNotFound(err)) throw this.notRunning(`pause service ${this.serviceName}`);
+      throw err;
+    }
+  }
+
+  async resume(): Promise<void> {
+    try {
+      await resumeTask(this.grpc, this.id);
+    } catch (err) {
+      if (isNotFound(err)) throw this.notRunning(`resume service ${this.serviceName}`);
+      throw err;
+    }
+  }
+
+  async status(): Promise<TaskStatus> {
+    return (await this.task()) ?? 'stopped';
+  }
+
+  async exec(
+    argv: string[],
+    options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ExecResult> {
+    const status = await this.task();
+    if (status !== 'running') {
+      throw new ContainerdError(
+        `exec ${JSON.stringify(argv)} in service ${this.serviceName} failed: service ${this.serviceName} is not running` +
+          (status ? ` (its task is ${status})` : ''),
+        { grpcCode: 'FAILED_PRECONDITION', hint: status === 'paused' ? 'resume() it first' : 'start the service first (or check its stderr log)' },
+      );
+    }
+    return execInContainer(this.grpc, { containerId: this.id, serviceName: this.serviceName, process: this.runtimeSpec.process }, argv, options);
+  }
+
+  async remove(): Promise<void> {
+    await removeContainer(this.grpc, this.id);
+    this.exit = undefined;
+  }
+}
+
+/**
+ * Kills and deletes the task, deletes the container and its snapshot.
+ * Idempotent: every "not found" is success. Used by remove() and the janitor path.
+ */
+export async function removeContainer(grpc: ContainerdGrpc, id: string): Promise<void> {
+  const status = await getTask(grpc, id).then(
+    (t) => t.status,
+    (err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    },
+  );
+  if (status !== undefined) {
+    if (status === 'paused') await ignoreNotFound(resumeTask(grpc, id)).catch(() => undefined);
+    if (status !== 'stopped') {
+      const abort = new AbortController();
+      const exited = waitTask(grpc, id, '', abort.signal).catch(() => undefined);
+      await ignoreNotFound(killTask(grpc, id, 'SIGKILL', { all: true })).catch(() => undefined);
+      const timer = setTimeout(() => abort.abort(), KILL_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    await ignoreNotFound(deleteTask(grpc, id));
+  }
+  await ignoreNotFound(grpc.unary('containers', 'Delete', { id }, { operation: `delete container ${id}` }));
+  await ignoreNotFound(grpc.unary('snapshots', 'Remove', { snapshotter: SNAPSHOTTER, key: id }, { operation: `remove snapshot ${id}` }));
+}

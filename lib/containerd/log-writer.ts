@@ -1,0 +1,99 @@
+/**
+ * Container stdout/stderr → two host files, through containerd's `binary://`
+ * logging protocol. The shim (not the runner) starts the logger, so logs keep
+ * flowing when the test process crashes.
+ *
+ * Why not `file://`: containerd 1.6 writes both streams into the stdout file
+ * and its shim crashes when stderr is empty. Why not FIFOs read by the
+ * runner: logs would stop with the runner.
+ *
+ * Protocol (containerd pkg/process/io.go NewBinaryIO, runtime/v2/logging):
+ * the shim execs the URI's path with the query as arguments (key value …, in
+ * random order), env CONTAINER_ID/CONTAINER_NAMESPACE only (no PATH), fd 3 =
+ * stdout, fd 4 = stderr, fd 5 = ready pipe (closed = ready). On task/exec
+ * delete it closes the pipes, sends SIGTERM and waits for the logger to exit.
+ */
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import { ContainerdError } from '../errors.js';
+import { STATE_DIR } from '../runtime/naming.js';
+
+export const LOG_WRITER_NAME = 'log-writer';
+
+/**
+ * The logger. `trap '' TERM`: the shim closes the pipes before its SIGTERM,
+ * so the copies are about to see EOF; ignoring TERM lets `wait` return only
+ * once they have flushed everything (the shim waits up to 12 s). The copies
+ * close fd 5 so only the script holds the ready pipe.
+ */
+export const LOG_WRITER_SCRIPT = `#!/bin/sh
+# pakostii log writer: started by the containerd shim (binary:// logging).
+# fd 3 = container stdout, fd 4 = container stderr, fd 5 = ready pipe.
+# Arguments: "stdout <path>" and "stderr <path>" pairs, in any order.
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export PATH
+out=/dev/null
+err=/dev/null
+while [ "$#" -ge 2 ]; do
+  case "$1" in
+    stdout) out="$2" ;;
+    stderr) err="$2" ;;
+  esac
+  shift 2
+done
+trap '' TERM
+cat <&3 >>"$out" 4<&- 5>&- &
+cat <&4 >>"$err" 3<&- 5>&- &
+exec 3<&- 4<&- 5>&-
+wait
+`;
+
+export function logWriterPath(stateDir: string = STATE_DIR): string {
+  return join(stateDir, LOG_WRITER_NAME);
+}
+
+/** Writes the logger script (mode 0755) unless it is already there with this content. Returns its path. */
+export async function ensureLogWriter(stateDir: string = STATE_DIR): Promise<string> {
+  const path = logWriterPath(stateDir);
+  let current: string | undefined;
+  try {
+    current = await readFile(path, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  try {
+    if (current !== LOG_WRITER_SCRIPT) {
+      await mkdir(stateDir, { recursive: true, mode: 0o755 });
+      // Write-then-rename: a shim exec'ing the script never sees it half written.
+      const tmp = `${path}.${process.pid}.tmp`;
+      await writeFile(tmp, LOG_WRITER_SCRIPT, { mode: 0o755 });
+      await chmod(tmp, 0o755);
+      await rename(tmp, path);
+    } else {
+      await chmod(path, 0o755);
+    }
+  } catch (err) {
+    throw new ContainerdError(`write the log writer ${path} failed: ${(err as Error).message}`, {
+      cause: err,
+      hint: `pakostii needs a writable state dir (${stateDir}); run as root or set PAKOSTII_STATE_DIR`,
+    });
+  }
+  return path;
+}
+
+/** The binary:// URI that appends stdout to `stdoutPath` and stderr to `stderrPath`. */
+export function logUri(writerPath: string, stdoutPath: string, stderrPath: string): string {
+  for (const path of [stdoutPath, stderrPath]) {
+    if (!isAbsolute(path)) throw new ContainerdError(`log path "${path}" is not absolute`, { hint: 'give absolute host paths for stdout/stderr logs' });
+  }
+  const query = new URLSearchParams({ stdout: stdoutPath, stderr: stderrPath });
+  return `binary://${writerPath}?${query.toString()}`;
+}
+
+/** Creates the log files' directories and the (possibly empty) files, so both exist from the start. */
+export async function prepareLogFiles(stdoutPath: string, stderrPath: string): Promise<void> {
+  for (const path of [stdoutPath, stderrPath]) {
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, '', { flag: 'a' });
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Links of a run over rtnetlink (native/netlink.cc): the bridge, node veths,
+ * addresses. Every call is one hop to a thread the addon owns.
+ */
+import { addon, callNative } from './addon.js';
+import type { FaultEngine } from './fault-engine.js';
+
+/** Create a bridge in the host namespace and bring it up. The bridge gets NO address: the host's routes stay untouched. */
+export async function createBridge(name: string): Promise<void> {
+  await callNative(() => addon().createBridge(name));
+}
+
+/** Delete a link by name, in the host namespace or in `netns`. */
+export async function deleteLink(name: string, netns?: string): Promise<void> {
+  await callNative(() => addon().deleteLink(name, netns ?? ''));
+}
+
+/** Names of links in the host namespace (or in `netns`). */
+export async function listLinks(netns?: string): Promise<string[]> {
+  return callNative(() => addon().listLinks(netns ?? ''));
+}
+
+/** ifindex of `name` in the host namespace (or in `netns`); ENODEV NativeError when missing. */
+export async function linkIndex(name: string, netns?: string): Promise<number> {
+  return callNative(() => addon().linkIndex(name, netns ?? ''));
+}
+
+export interface NodeLinkSpec {
+  /** Namespace that already exists. */
+  netns: string;
+  /** Bridge that already exists (host namespace). */
+  bridge: string;
+  /** Host-side veth name (≤ 15 bytes). */
+  hostVeth: string;
+  /**
+   * Temporary peer name (≤ 15 bytes, checked). The addon creates the peer directly
+   * inside the namespace under `ifname`, so this name never appears on the host.
+   */
+  peerVeth: string;
+  /** Interface name inside the namespace, normally "eth0". */
+  ifname: string;
+  /** IPv4 address with prefix, e.g. "198.18.0.5/24". */
+  cidr: string;
+  /** When given, the engine's XDP program is attached to `ifname` inside the namespace. */
+  engine?: FaultEngine;
+}
+
+/**
+ * One hop to the addon's own thread: veth pair with the peer born in the netns as
+ * `ifname`, master = bridge, both ends up, loopback up, address, XDP attach.
+ * On failure the veth is deleted again (nothing half-provisioned remains).
+ */
+export async function provisionNodeLink(spec: NodeLinkSpec): Promise<void> {
+  const { engine, ...links } = spec;
+  const progFd = engine?.progFd;
+  await callNative(() => addon().provisionNodeLink(progFd === undefined ? links : { ...links, progFd }));
+}

@@ -1,0 +1,52 @@
+/**
+ * The run's cgroup parent (names.cgroup(id) = /pakostii/<id>, under every v1
+ * controller or once on v2): runc removes each container's own cgroup, but the
+ * parent directories stay unless the run removes them.
+ */
+import { readdirSync, rmdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pakostiiCgroupParents } from '../janitor/inventory.js';
+
+function code(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+}
+
+/** rmdir deepest first (cgroupfs dirs hold only virtual files; rmdir is how a cgroup goes). */
+function removeTree(path: string): void {
+  let children: string[];
+  try {
+    children = readdirSync(path).filter((name) => {
+      try {
+        return statSync(join(path, name)).isDirectory();
+      } catch {
+        return false;
+      }
+    });
+  } catch (error) {
+    if (code(error) === 'ENOENT') return;
+    throw error;
+  }
+  for (const child of children) removeTree(join(path, child));
+  try {
+    rmdirSync(path);
+  } catch (error) {
+    if (code(error) !== 'ENOENT') throw error;
+  }
+}
+
+/** Remove the run's cgroups; EBUSY (a process still exiting) is retried for up to ~1 s. */
+export async function removeRunCgroups(runId: string): Promise<void> {
+  for (const parent of pakostiiCgroupParents()) {
+    const path = join(parent, runId);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        removeTree(path);
+        break;
+      } catch (error) {
+        if (code(error) !== 'EBUSY' || attempt >= 20) throw error;
+        await sleep(50);
+      }
+    }
+  }
+}

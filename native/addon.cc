@@ -1,0 +1,23 @@
+// Module entry of pakostii.node: one Init per concern (see native/sources.gypi).
+#include <napi.h>
+
+#include "netlink.h"
+#include "netns.h"
+#include "netns_thread.h"
+#include "sockets.h"
+#include "xdp.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  pk::InitNetnsThread(env);
+  pk::InitNetns(env, exports);
+  pk::InitNetlink(env, exports);
+  pk::InitSockets(env, exports);
+  InitXdp(env, exports);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(pakostii, Init)

@@ -1,0 +1,103 @@
+// connect() on an owned thread joined to the namespace. The socket keeps the
+// namespace it was created in, so the fd works from the JS thread afterwards.
+#include "sockets.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "errors.h"
+#include "fd.h"
+#include "netns_thread.h"
+
+namespace pk {
+namespace {
+
+// Shared by the JS cancel() function and the connecting thread; whoever is last frees it.
+struct CancelToken {
+  UniqueFd event{eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+  void Cancel() const {
+    uint64_t one = 1;
+    if (event) (void)!write(event.get(), &one, sizeof(one));
+  }
+};
+
+int ConnectWithTimeout(const std::string& object, const sockaddr_in& to, int timeout_ms, const CancelToken& cancel) {
+  const std::string op = "connect";
+  UniqueFd sock(socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!sock) ThrowErrno(op, object);
+  if (connect(sock.get(), reinterpret_cast<const sockaddr*>(&to), sizeof(to)) == 0) return sock.release();
+  if (errno != EINPROGRESS) ThrowErrno(op, object);
+
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) throw SysError(op, object, ETIMEDOUT, "no answer within " + std::to_string(timeout_ms) + " ms");
+    pollfd fds[2] = {{sock.get(), POLLOUT, 0}, {cancel.event.get(), POLLIN, 0}};
+    int ready = poll(fds, 2, static_cast<int>(left.count()));
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      ThrowErrno(op, object);
+    }
+    if (fds[1].revents & POLLIN) throw Aborted{op, object};
+    if (fds[0].revents != 0) break;
+  }
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) ThrowErrno(op, object);
+  if (err != 0) throw SysError(op, object, err);
+  return sock.release();
+}
+
+Napi::Value ConnectInNetns(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsString() || !info[1].IsString() || !info[2].IsNumber() || !info[3].IsNumber()) {
+    throw Napi::TypeError::New(env, "connectInNetns(netns: string, ip: string, port: number, timeoutMs: number)");
+  }
+  std::string netns = info[0].As<Napi::String>().Utf8Value();
+  std::string ip = info[1].As<Napi::String>().Utf8Value();
+  int64_t port = info[2].As<Napi::Number>().Int64Value();
+  int64_t timeout_ms = info[3].As<Napi::Number>().Int64Value();
+  std::string object = ip + ":" + std::to_string(port) + " from netns " + (netns.empty() ? "(host)" : netns);
+
+  sockaddr_in to = {};
+  to.sin_family = AF_INET;
+  if (inet_pton(AF_INET, ip.c_str(), &to.sin_addr) != 1) {
+    throw ToJsError(env, SysError("connect", object, EINVAL, "not an IPv4 address"));
+  }
+  if (port < 1 || port > 65535) throw ToJsError(env, SysError("connect", object, EINVAL, "port must be 1..65535"));
+  if (timeout_ms < 1 || timeout_ms > INT32_MAX) {
+    throw ToJsError(env, SysError("connect", object, EINVAL, "timeoutMs must be 1..2147483647"));
+  }
+  to.sin_port = htons(static_cast<uint16_t>(port));
+
+  auto cancel = std::make_shared<CancelToken>();
+  if (!cancel->event) throw ToJsError(env, SysError("connect", object, errno, "cannot create the cancel eventfd"));
+
+  Napi::Promise promise = RunInNetns(env, netns, "connect", [object, to, timeout_ms, cancel]() -> Settle {
+    int fd = ConnectWithTimeout(object, to, static_cast<int>(timeout_ms), *cancel);
+    return [fd](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, fd); };
+  });
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("promise", promise);
+  result.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo& cinfo) -> Napi::Value {
+    cancel->Cancel();
+    return cinfo.Env().Undefined();
+  }, "cancel"));
+  return result;
+}
+
+}  // namespace
+
+void InitSockets(Napi::Env env, Napi::Object exports) {
+  exports.Set("connectInNetns", Napi::Function::New(env, ConnectInNetns, "connectInNetns"));
+}
+
+}  // namespace pk

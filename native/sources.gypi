@@ -1,0 +1,17 @@
+# THE list of the addon's C++ sources, shared by binding.gyp (gyp `includes`)
+# and CMakeLists.txt (which parses the quoted *.cc names below). Paths are
+# relative to this directory. test/native/build.test.ts checks that both build
+# systems see the same list and that every native/*.cc is in it.
+{
+  'sources': [
+    'addon.cc',
+    'errors.cc',
+    'netlink.cc',
+    'netns.cc',
+    'netns_thread.cc',
+    'sockets.cc',
+    'xdp.cc',
+    'xdp_attach.cc',
+    'xdp_test_run.cc',
+  ],
+}

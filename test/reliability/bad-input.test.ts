@@ -1,0 +1,272 @@
+/**
+ * Bad-input catalogue: every mistake a person can make gets an error of the
+ * right class whose message names the operation and the offending value, and
+ * nothing is left on the host. Three groups:
+ *   - spec mistakes, caught by the builders / new Test() before anything exists;
+ *   - mistakes inside a test function, against one shared live run;
+ *   - environment problems (containerd down, image missing, no privileges,
+ *     bad subnet pool), which fail the run with a hint and leave nothing behind.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ContainerdError,
+  PakostiiError,
+  spec,
+  SpecError,
+  StateError,
+  Test,
+  TestFailedError,
+  type FaultHandle,
+  type TestHandle,
+} from '../../lib/index.js';
+import { runIdOfLink, runIdOfNetns } from '../../lib/janitor/patterns.js';
+import { listRuns } from '../../lib/runtime/state.js';
+import { NETNS_DIR } from '../../lib/runtime/naming.js';
+import { expectNoLeaks } from '../helpers/leak-audit.js';
+
+const IMAGE = process.env.PAKOSTII_BUSYBOX_IMAGE ?? 'pakostii.local/busybox:latest';
+const logger = pino({ level: process.env.PAKOSTII_TEST_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+const sleeper = (name = 'main') => spec.newContainer(name, IMAGE).withCommand(['sleep', '3600']);
+const oneNode = () => spec.newCluster().addNode(spec.newNode('n1').runs(sleeper()));
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Run ids registered by this process, and netns/links named after them: what "nothing was created" means here. */
+async function objectsOfThisProcess(): Promise<string[]> {
+  const ours = new Set((await listRuns()).filter((r) => r.record?.pid === process.pid).map((r) => r.id));
+  const netns = list(NETNS_DIR).filter((n) => ours.has(runIdOfNetns(n) ?? ''));
+  const links = list('/sys/class/net').filter((n) => ours.has(runIdOfLink(n) ?? ''));
+  return [...[...ours].map((id) => `record ${id}`), ...netns, ...links];
+}
+
+/** Asserts `action` throws `type` with a message matching `message`, and that nothing was created. */
+async function rejects(action: () => unknown, type: new (...args: never[]) => Error, message: RegExp): Promise<Error> {
+  let caught: unknown;
+  try {
+    await action();
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, 'expected an error').toBeInstanceOf(type);
+  expect((caught as Error).message).toMatch(message);
+  if (caught instanceof PakostiiError) expect(caught.hint, 'errors are for people: a hint says what to do').toBeTruthy();
+  expect(await objectsOfThisProcess()).toEqual([]);
+  return caught as Error;
+}
+
+describe('spec mistakes are caught before anything exists', () => {
+  it('duplicate node', async () => {
+    await rejects(() => spec.newCluster().addNode(spec.newNode('n1')).addNode(spec.newNode('n1')), SpecError, /node "n1" is already in the cluster/);
+  });
+  it('empty node name', async () => {
+    await rejects(() => spec.newNode(''), SpecError, /node name must be a non-empty string/);
+  });
+  it('node name with invalid characters', async () => {
+    await rejects(() => spec.newNode('Node_1'), SpecError, /node name "Node_1" is not a valid hostname label/);
+  });
+  it('node name too long', async () => {
+    await rejects(() => spec.newNode('n'.repeat(33)), SpecError, /is 33 characters long; at most 32/);
+  });
+  it('duplicate service on a node', async () => {
+    await rejects(() => spec.newNode('n1').runs(sleeper('web'), sleeper('web')), SpecError, /node "n1": service "web" is defined twice/);
+  });
+  it('invalid availability zone name', async () => {
+    await rejects(() => spec.newNode('n1').withAZ(''), SpecError, /availability zone "" is invalid/);
+  });
+  it('malformed image reference', async () => {
+    await rejects(() => spec.newContainer('web', 'Not A/Valid::ref'), SpecError, /image reference "Not A\/Valid::ref" is malformed/);
+  });
+  it('file target not absolute', async () => {
+    await rejects(() => sleeper().withFile('etc/app.conf', 'x'), SpecError, /file target "etc\/app.conf" is not an absolute path/);
+  });
+  it('file target with ".."', async () => {
+    await rejects(() => sleeper().withFile('/etc/../root/x', 'x'), SpecError, /file target "\/etc\/..\/root\/x" contains "." or ".." segments/);
+  });
+  it('file target that is a directory', async () => {
+    await rejects(() => sleeper().withFile('/etc/app/', 'x'), SpecError, /file target "\/etc\/app\/" is a directory path/);
+  });
+  it('env key with "="', async () => {
+    await rejects(() => sleeper().withEnv('A=B', 'x'), SpecError, /environment variable name "A=B" must not contain "="/);
+  });
+  it('empty env key', async () => {
+    await rejects(() => sleeper().withEnv('', 'x'), SpecError, /environment variable name must be a non-empty string/);
+  });
+  it('probe with an invalid port', async () => {
+    await rejects(() => spec.tcpProbe({ port: 0 }), SpecError, /tcpProbe\(\): port 0 is out of range/);
+    await rejects(() => spec.httpProbe({ port: 70000 }), SpecError, /httpProbe\(\): port 70000 is out of range/);
+  });
+  it('probe with an invalid expected status code', async () => {
+    await rejects(() => spec.httpProbe({ port: 80, expectStatus: 999 }), SpecError, /expected HTTP status 999 is not a valid status code/);
+  });
+  it('probe with an invalid timeout', async () => {
+    await rejects(() => spec.tcpProbe({ port: 80, timeoutMs: -1 }), SpecError, /timeoutMs must be a positive number of milliseconds, got -1/);
+  });
+  it('negative start delay', async () => {
+    await rejects(() => sleeper().withStartDelay(-5), SpecError, /start delay must be a non-negative number of milliseconds, got -5/);
+  });
+  it('empty cluster', async () => {
+    await rejects(() => new Test('empty', spec.newCluster()), SpecError, /the cluster has no nodes/);
+  });
+  it('invalid test name', async () => {
+    await rejects(() => new Test('has space', oneNode()), SpecError, /test name "has space" is invalid/);
+  });
+});
+
+describe('mistakes inside a test function', () => {
+  let handle: TestHandle;
+  let fault: FaultHandle;
+  let finish: () => void = () => undefined;
+  let run: Promise<{ id: string }>;
+
+  beforeAll(async () => {
+    const cluster = spec
+      .newCluster()
+      .addNode(spec.newNode('n1').withAZ('left').runs(sleeper()))
+      .addNode(spec.newNode('n2').withAZ('right').runs(sleeper()));
+    const started = new Promise<void>((resolveStarted, rejectStarted) => {
+      run = new Test('bad-input-live', cluster, { logger }).run(async (t) => {
+        handle = t;
+        resolveStarted();
+        await new Promise<void>((resolve) => (finish = resolve));
+      });
+      run.catch(rejectStarted);
+    });
+    await started;
+    fault = handle.network.partition.isolateAZ('left cut', 'left');
+  }, 120_000);
+
+  afterAll(async () => {
+    finish();
+    const result = await run;
+    await expectNoLeaks(result.id);
+  });
+
+  const objectsLeftAlone = async (action: () => unknown, type: new (...args: never[]) => Error, message: RegExp) => {
+    let caught: unknown;
+    try {
+      await action();
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught, 'expected an error').toBeInstanceOf(type);
+    expect((caught as Error).message).toMatch(message);
+    expect((caught as PakostiiError).hint).toBeTruthy();
+  };
+
+  it('isolateAZ of an unknown AZ', async () => {
+    await objectsLeftAlone(() => handle.network.partition.isolateAZ('x', 'middle'), SpecError, /isolateAZ\("x"\): unknown availability zone "middle"/);
+  });
+  it('unknown node in forwardPort', async () => {
+    await objectsLeftAlone(() => handle.network.forwardPort('nope', 80), SpecError, /forwardPort\("nope", 80\): unknown node "nope"/);
+  });
+  it('unknown node in ipOf', async () => {
+    await objectsLeftAlone(() => handle.network.ipOf('nope'), SpecError, /ipOf\("nope"\): unknown node "nope"/);
+  });
+  it('unknown node in exec', async () => {
+    await objectsLeftAlone(() => handle.exec.inContainer('nope', 'main', 'true'), SpecError, /unknown node "nope"/);
+  });
+  it('unknown service in exec', async () => {
+    await objectsLeftAlone(() => handle.exec.inContainer('n1', 'db', 'true'), SpecError, /node "n1" runs no service "db"/);
+  });
+  it('unknown host in http', async () => {
+    await objectsLeftAlone(() => handle.http.get('http://nope:80/'), SpecError, /unknown node "nope"/);
+  });
+  it('port out of range in forwardPort', async () => {
+    await objectsLeftAlone(() => handle.network.forwardPort('n1', 70000), SpecError, /port 70000 is out of range/);
+  });
+  it('heal() before apply()', async () => {
+    await objectsLeftAlone(() => fault.heal(), StateError, /isolateAZ "left cut" is not applied/);
+  });
+  it('apply() twice', async () => {
+    await fault.apply();
+    await objectsLeftAlone(() => fault.apply(), StateError, /isolateAZ "left cut" is already applied/);
+    await fault.heal();
+  });
+  it('using handles after the run ended', async () => {
+    finish();
+    await run;
+    await objectsLeftAlone(() => handle.exec.inContainer('n1', 'main', 'true'), StateError, /has finished/);
+    await objectsLeftAlone(() => handle.network.forwardPort('n1', 80), StateError, /has finished/);
+    await objectsLeftAlone(() => fault.apply(), StateError, /the test has finished/);
+  });
+});
+
+async function failedRun(test: Test): Promise<TestFailedError> {
+  let caught: unknown;
+  try {
+    await test.run(() => {
+      throw new Error('the test function must not run');
+    });
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(TestFailedError);
+  const failed = caught as TestFailedError;
+  expect(failed.message).not.toMatch(/must not run/);
+  await expectNoLeaks(failed.id);
+  expect(await objectsOfThisProcess()).toEqual([]);
+  return failed;
+}
+
+describe('environment problems fail the run with a hint and leave nothing', () => {
+  it('containerd is down (socket path does not exist)', async () => {
+    const failed = await failedRun(new Test('containerd-down', oneNode(), { logger, containerd: { socket: '/run/pakostii-test/no-containerd.sock' } }));
+    expect(failed.cause).toBeInstanceOf(ContainerdError);
+    expect((failed.cause as ContainerdError).message).toMatch(/\/run\/pakostii-test\/no-containerd.sock/);
+    expect((failed.cause as ContainerdError).hint).toMatch(/containerd/);
+  });
+
+  it('image missing and not pullable', async () => {
+    const cluster = spec.newCluster().addNode(spec.newNode('n1').runs(spec.newContainer('main', 'pakostii.local/no-such-image:1')));
+    const failed = await failedRun(new Test('missing-image', cluster, { logger }));
+    expect(failed.cause).toBeInstanceOf(ContainerdError);
+    expect((failed.cause as Error).message).toMatch(/pakostii\.local\/no-such-image:1/);
+  });
+
+  it('invalid PAKOSTII_SUBNET_POOL', async () => {
+    const saved = process.env.PAKOSTII_SUBNET_POOL;
+    process.env.PAKOSTII_SUBNET_POOL = '10.0.0.1/16';
+    try {
+      const failed = await failedRun(new Test('bad-pool', oneNode(), { logger }));
+      expect(failed.cause).toBeInstanceOf(SpecError);
+      expect((failed.cause as SpecError).message).toMatch(/invalid subnet pool "10.0.0.1\/16" \(from PAKOSTII_SUBNET_POOL\)/);
+    } finally {
+      if (saved === undefined) delete process.env.PAKOSTII_SUBNET_POOL;
+      else process.env.PAKOSTII_SUBNET_POOL = saved;
+    }
+  });
+
+  it('not root / without capabilities', async () => {
+    // Root uid but every capability dropped (bounding, inheritable, ambient): what an unprivileged runner has.
+    const fixture = fileURLToPath(new URL('./fixtures/run-cluster.ts', import.meta.url));
+    const child = spawn(
+      'setpriv',
+      ['--inh-caps=-all', '--ambient-caps=-all', '--bounding-set=-all', '--', process.execPath, '--import', 'tsx', fixture, 'pass', '1'],
+      { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code, stderr.slice(-3000)).toBe(1);
+    const result = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { fixture: string; id?: string; error?: string; causeMessage?: string })
+      .find((l) => l.fixture === 'result');
+    expect(result, stderr.slice(-3000)).toBeDefined();
+    expect(`${result!.error}\n${result!.causeMessage}`).toMatch(/root|CAP_NET_ADMIN|CAP_SYS_ADMIN|capabilit|permission/i);
+    if (result!.id) await expectNoLeaks(result!.id);
+  });
+});
