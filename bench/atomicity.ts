@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Test } from '../lib/index.js';
 import { names } from '../lib/runtime/naming.js';
 import { classify, type Classification, type SentPacket, type Timeline } from './atomicity-analysis.js';
-import { networkOnlyCluster, quietLogger } from './clusters.js';
+import { BENCH_ARTIFACTS, networkOnlyCluster, quietLogger } from './clusters.js';
 import { Helper } from './exec.js';
 import type { HelperPaths } from './helpers.js';
 import { findCountersMap, readDstCounters } from './xdp-counters.js';
@@ -79,7 +79,7 @@ export async function runAtomicity(helpers: HelperPaths, options: AtomicityOptio
   let counterDelta = { passed: 0, dropped: 0 };
 
   try {
-    await new Test('bench_atomicity', networkOnlyCluster(3, 3), { logger: quietLogger() }).run(async (t) => {
+    await new Test('bench_atomicity', networkOnlyCluster(3, 3), { logger: quietLogger(), artifactsDir: BENCH_ARTIFACTS }).run(async (t) => {
       const netnsA = names.nodeNetns(t.id, 'n1');
       const netnsB = names.nodeNetns(t.id, 'n2');
       const receiver = new Helper(['ip', 'netns', 'exec', netnsB, helpers.udpRecv, String(PORT), recvLog]);

@@ -20,10 +20,10 @@ export interface BaselineResults {
   iptables_delete_exec_us: number;
   ip_xdp_exec_us: number;
   ip_xdp_off_exec_us: number;
-  /** Through the native addon when it can attach (FaultEngine.load + attach), else the libbpf C helper. */
+  /** Through the native addon: FaultEngine.load + attach per fault, detach + close per heal. */
   load_attach_inprocess_us: number;
   detach_unload_inprocess_us: number;
-  load_attach_source: 'addon' | 'libbpf-c';
+  load_attach_source: 'addon';
   /** The libbpf C helper's figures (same design, no JS in the loop). */
   load_attach_c_us: number;
   detach_unload_c_us: number;
@@ -69,9 +69,9 @@ export async function runBaselines(runId: string, helpers: HelperPaths, samples 
       iptables_delete_exec_us: round(median(iptablesDel)),
       ip_xdp_exec_us: round(median(xdpOn)),
       ip_xdp_off_exec_us: round(median(xdpOff)),
-      load_attach_inprocess_us: round(median(addon?.apply ?? inProcess.apply_us.slice(1))),
-      detach_unload_inprocess_us: round(median(addon?.heal ?? inProcess.heal_us.slice(1))),
-      load_attach_source: addon ? 'addon' : 'libbpf-c',
+      load_attach_inprocess_us: round(median(addon.apply)),
+      detach_unload_inprocess_us: round(median(addon.heal)),
+      load_attach_source: 'addon',
       // The first C sample pays libbpf's one-time feature probes: dropped.
       load_attach_c_us: round(median(inProcess.apply_us.slice(1))),
       detach_unload_c_us: round(median(inProcess.heal_us.slice(1))),
@@ -84,31 +84,16 @@ export async function runBaselines(runId: string, helpers: HelperPaths, samples 
   }
 }
 
-interface AttachableEngine {
-  attach(netns: string, ifname: string): Promise<void>;
-  detach(netns: string, ifname: string): Promise<void>;
-  close(): void;
-}
-
-function isAttachable(engine: object): engine is AttachableEngine {
-  return typeof (engine as Partial<AttachableEngine>).attach === 'function' && typeof (engine as Partial<AttachableEngine>).detach === 'function';
-}
-
 /**
  * The Go design through our own addon: per fault a fresh FaultEngine (load =
- * open + verify), attached to the interface; heal = detach + close. Undefined
- * when the addon has no separate attach.
+ * open + verify), attached to the interface; heal = detach + close.
  */
-async function addonLoadAttach(netns: string, ifname: string, samples: number): Promise<{ apply: number[]; heal: number[] } | undefined> {
+async function addonLoadAttach(netns: string, ifname: string, samples: number): Promise<{ apply: number[]; heal: number[] }> {
   const apply: number[] = [];
   const heal: number[] = [];
   for (let i = 0; i <= samples; i++) {
     const t0 = process.hrtime.bigint();
     const engine = await native.FaultEngine.load({ maxNodes: 4 });
-    if (!isAttachable(engine)) {
-      engine.close();
-      return undefined;
-    }
     try {
       await engine.attach(netns, ifname);
       const t1 = process.hrtime.bigint();
@@ -121,7 +106,7 @@ async function addonLoadAttach(netns: string, ifname: string, samples: number): 
         heal.push(Number(t2 - t1) / 1000);
       }
     } finally {
-      engine.close();
+      engine.close(); // idempotent; frees the program if attach/detach threw
     }
   }
   return { apply, heal };

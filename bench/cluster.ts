@@ -7,7 +7,7 @@
  */
 import { Test, spec } from '../lib/index.js';
 import { ContainerdClient } from '../lib/containerd/index.js';
-import { quietLogger } from './clusters.js';
+import { BENCH_ARTIFACTS, quietLogger } from './clusters.js';
 import { run } from './exec.js';
 import { ROOT } from './helpers.js';
 
@@ -51,7 +51,7 @@ export async function runCluster(): Promise<ClusterResult> {
   await ensureEtcdImage();
   let fnStarted = 0n;
   let fnEnded = 0n;
-  const test = new Test('bench_etcd3', etcdCluster(), { logger: quietLogger() });
+  const test = new Test('bench_etcd3', etcdCluster(), { logger: quietLogger(), artifactsDir: BENCH_ARTIFACTS });
   const start = process.hrtime.bigint();
   const result = await test.run(() => {
     fnStarted = process.hrtime.bigint();

@@ -3,9 +3,18 @@
  * (nodes without services) exercise the real `Test.run()` path — network
  * manager, fault registry, isolateAZ handles — without container start-up.
  */
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { spec } from '../lib/index.js';
 import type { ClusterSpec } from '../lib/spec/cluster.js';
+import { BUILD_DIR } from './helpers.js';
+
+/**
+ * Where the bench's runs write their artifacts (faults.jsonl, logs): under
+ * build/ (git-ignored), emptied at the start of each `npm run bench`, so
+ * repeated runs do not pile up in the project's .pakostii/.
+ */
+export const BENCH_ARTIFACTS = join(BUILD_DIR, 'artifacts');
 
 /** `count` nodes n1..n<count>, spread round-robin over `azs` AZs az1..az<azs>. */
 export function networkOnlyCluster(count: number, azs: number): ClusterSpec {

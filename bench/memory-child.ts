@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Test } from '../lib/index.js';
-import { networkOnlyCluster, quietLogger } from './clusters.js';
+import { BENCH_ARTIFACTS, networkOnlyCluster, quietLogger } from './clusters.js';
 
 function vmHwmMb(): number {
   const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
@@ -19,7 +19,7 @@ const nodes = Number(process.argv[2] ?? 100);
 const idle = vmHwmMb();
 let peak = 0;
 let rss = 0;
-await new Test('bench_memory', networkOnlyCluster(nodes, 3), { logger: quietLogger() }).run(() => {
+await new Test('bench_memory', networkOnlyCluster(nodes, 3), { logger: quietLogger(), artifactsDir: BENCH_ARTIFACTS }).run(() => {
   peak = vmHwmMb();
   rss = process.memoryUsage().rss / 1024 / 1024;
 });

@@ -5,7 +5,7 @@
  * process, so the forwarder's work is not mixed with the client's.
  *
  * usage: node --import tsx bench/pf-client.ts <host> <port> <throughput-MiB> <trials> <rounds>
- * prints {"mb_s":[...],"rtt_us":[...]}
+ * prints "bulk start" / "bulk end" around the timed transfers, then {"mb_s":[...],"rtt_us":[...]}
  */
 import { connect, type Socket } from 'node:net';
 
@@ -68,6 +68,9 @@ async function roundTrips(rounds: number, warmup: number): Promise<number[]> {
 
 const mbS: number[] = [];
 await throughput(32 * 1024 * 1024); // warm-up: JIT, TCP windows
+// Markers for the parent, which measures the forwarder's CPU over exactly the timed transfers.
+process.stdout.write('bulk start\n');
 for (let i = 0; i < Number(trialsText); i++) mbS.push(await throughput(Number(mibText) * 1024 * 1024));
+process.stdout.write('bulk end\n');
 const rtt = await roundTrips(Number(roundsText), 200);
 process.stdout.write(`${JSON.stringify({ mb_s: mbS, rtt_us: rtt })}\n`);

@@ -8,23 +8,25 @@
  * Each bench cleans up after itself, also on failure; a failed bench is
  * reported and the others still run. Ctrl-C sweeps the bench's own objects.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { newRunId } from '../lib/runtime/naming.js';
 import { runAtomicity } from './atomicity.js';
 import { runBaselines } from './baselines.js';
 import { runCluster } from './cluster.js';
+import { BENCH_ARTIFACTS } from './clusters.js';
 import { run } from './exec.js';
 import { buildHelpers, FAULT_BPF_OBJECT, ROOT } from './helpers.js';
 import { runMemory } from './memory.js';
 import { runPortForward } from './portforward.js';
-import { provisionOnce, provisionWithIp } from './provision.js';
+import { provisionOnce, provisionWithIp, UP_CONCURRENCY } from './provision.js';
 import type { BenchResults, ProvisionResults } from './results.js';
 import { sweepRun } from './scratch.js';
 import { median, round } from './stats.js';
 import { renderTable } from './table.js';
+import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
 
 const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory'] as const;
@@ -55,7 +57,7 @@ async function main(): Promise<number> {
   }
   const started = performance.now();
   const results: BenchResults = {
-    machine: { kernel: release(), cpus: cpus().length, node: process.version, cpu_model: cpuModel() },
+    machine: { kernel: release(), cpus: cpus().length, node: process.version, cpu_model: cpuModel(), loadavg_start: round(loadavg()[0]!), loadavg_end: 0 },
     started_at: new Date().toISOString(),
     duration_s: 0,
     toggle: {},
@@ -72,6 +74,7 @@ async function main(): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   await run(['bash', join(ROOT, 'scripts', 'start-containerd.sh')]);
+  rmSync(BENCH_ARTIFACTS, { recursive: true, force: true });
   log('compiling C helpers');
   const helpers = await buildHelpers();
 
@@ -98,6 +101,9 @@ async function main(): Promise<number> {
   await step('toggle', 'toggle, 3 nodes, info logging to /dev/null', async () => {
     results.toggle.nodes3_info_logging = await runToggleWithInfoLogging(toggleSamples, 500);
   });
+  await step('toggle', 'toggle, 3 nodes, layer by layer', async () => {
+    results.toggle.breakdown = await runToggleBreakdown(toggleSamples, 500);
+  });
   await step('baselines', 'baselines', async () => {
     results.baselines = await runBaselines(runId, helpers, quick ? 7 : 15);
   });
@@ -105,22 +111,35 @@ async function main(): Promise<number> {
     results.atomicity = await runAtomicity(helpers, { cycles: 10_000, holdUs: 100, intervalUs: 20 });
   });
   await step('provision', 'provisioning', async () => {
-    const provision: ProvisionResults = { per_node_ms: {}, teardown_per_node_ms: {}, exec_ip_per_node_ms: Number.NaN, exec_ip_nodes: 10, repetitions: {} };
+    const provision: ProvisionResults = {
+      per_node_ms: {},
+      teardown_per_node_ms: {},
+      exec_ip_per_node_ms: Number.NaN,
+      exec_ip_nodes: 10,
+      repetitions: {},
+      up_cpu_per_node_ms: {},
+      per_node_sequential_ms: {},
+      up_concurrency: UP_CONCURRENCY,
+    };
     results.provision = provision;
     const repetitions: Record<number, number> = quick ? { 1: 5, 10: 2, 100: 1, 1000: 1 } : { 1: 20, 10: 5, 100: 3, 1000: 1 };
     for (const nodes of [1, 10, 100, 1000]) {
       const up: number[] = [];
       const down: number[] = [];
+      const cpu: number[] = [];
       for (let i = 0; i < repetitions[nodes]!; i++) {
         const sample = await provisionOnce(newRunId(), nodes);
         up.push(sample.up_per_node_ms);
         down.push(sample.down_per_node_ms);
+        cpu.push(sample.up_cpu_per_node_ms);
       }
       provision.per_node_ms[String(nodes)] = round(median(up));
       provision.teardown_per_node_ms[String(nodes)] = round(median(down));
       provision.repetitions[String(nodes)] = repetitions[nodes]!;
+      provision.up_cpu_per_node_ms[String(nodes)] = round(median(cpu));
       log(`  ${nodes} node(s): ${provision.per_node_ms[String(nodes)]} ms/node up, ${provision.teardown_per_node_ms[String(nodes)]} ms/node down`);
     }
+    provision.per_node_sequential_ms['100'] = (await provisionOnce(newRunId(), 100, 1)).up_per_node_ms;
     const xdpObject = existsSync(FAULT_BPF_OBJECT) ? FAULT_BPF_OBJECT : helpers.xdpPassObject;
     provision.exec_ip_per_node_ms = await provisionWithIp(runId, provision.exec_ip_nodes, xdpObject);
   });
@@ -136,11 +155,13 @@ async function main(): Promise<number> {
 
   const leftovers = await sweepRun(runId);
   if (leftovers.length) results.errors.push({ bench: 'cleanup', error: `had to remove ${leftovers.join(', ')}` });
+  results.machine.loadavg_end = round(loadavg()[0]!);
   results.duration_s = Math.round((performance.now() - started) / 100) / 10;
 
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'latest.json');
+  // A partial run (--only) must not replace the last complete set of figures.
+  const file = join(dir, selected.size === ALL.length ? 'latest.json' : 'partial.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${renderTable(results)}\n\nresults: ${file}\n`);
   return results.errors.length === 0 ? 0 : 1;

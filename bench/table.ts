@@ -34,6 +34,14 @@ export function buildRows(r: BenchResults): Row[] {
   add('toggle 100 nodes', 'heal p50 / p99', `${fmt(t100?.heal_p50_us, 'µs')} / ${fmt(t100?.heal_p99_us, 'µs')}`, 'p50 ≤ 50 µs', atMost(t100?.heal_p50_us, 50));
   const info = r.toggle.nodes3_info_logging;
   if (info) add('toggle 3 nodes', 'apply/heal p50, info log', `${fmt(info.apply_p50_us, 'µs')} / ${fmt(info.heal_p50_us, 'µs')}`);
+  const bd = r.toggle.breakdown;
+  if (bd) {
+    const layer = (l: { p50_us: number; p99_us: number }) => `${fmt(l.p50_us, '')} / ${fmt(l.p99_us, 'µs')}`;
+    add('toggle layers', 'engine.commit p50 / p99', layer(bd.commit));
+    add('toggle layers', '+ registry (no timeline)', layer(bd.registry));
+    add('toggle layers', '+ faults.jsonl append', layer(bd.timeline));
+    add('toggle layers', '+ await (as the API)', layer(bd.timeline_await));
+  }
 
   const ours = t3?.apply_p50_us;
   const b = r.baselines;
@@ -66,8 +74,10 @@ export function buildRows(r: BenchResults): Row[] {
     const down = p?.teardown_per_node_ms[n];
     const target = n === '100' ? '≤ 2 ms/node' : n === '1000' ? 'completes' : '';
     const ok = n === '100' ? atMost(up, 2) : n === '1000' ? up !== undefined : undefined;
-    add('provision', `${n} node(s): up / down per node`, `${fmt(up, 'ms')} / ${fmt(down, 'ms')}`, target, ok);
+    const cpu = p?.up_cpu_per_node_ms[n];
+    add('provision', `${n} node(s): up / down per node`, `${fmt(up, 'ms')} / ${fmt(down, 'ms')}  (cpu ${fmt(cpu, 'ms')})`, target, ok);
   }
+  add('provision', '100 nodes one at a time: up per node', fmt(p?.per_node_sequential_ms['100'], 'ms'));
   const execIp = p?.exec_ip_per_node_ms;
   const up100 = p?.per_node_ms['100'];
   add('provision', `exec ip, ${p?.exec_ip_nodes ?? 10} nodes: up per node`, `${fmt(execIp, 'ms')}${execIp && up100 ? `  (${fmt(execIp / up100, '×')} ours@100)` : ''}`);
@@ -79,6 +89,7 @@ export function buildRows(r: BenchResults): Row[] {
   const f = r.portforward;
   const share = f ? f.throughput_mb_s / f.direct_mb_s : undefined;
   add('port forward', 'throughput fwd / direct', `${fmt(f?.throughput_mb_s, 'MB/s')} / ${fmt(f?.direct_mb_s, 'MB/s')}  (${share === undefined ? 'n/a' : `${Math.round(share * 100)} %`})`, '≥ 50 % of direct', share === undefined ? undefined : share >= 0.5);
+  add('port forward', 'runner CPU while forwarding', fmt(f?.forwarder_cpu_pct, '% of a core'));
   add('port forward', 'round trip p50 fwd / direct', `${fmt(f?.forward_rtt_p50_us, 'µs')} / ${fmt(f?.direct_rtt_p50_us, 'µs')}  (+${fmt(f?.added_latency_us, 'µs')})`);
 
   add('memory', 'peak RSS, 100 nodes', `${fmt(r.memory?.rss_mb_100_nodes, 'MB')}  (idle ${fmt(r.memory?.rss_mb_idle, 'MB')})`);
@@ -92,7 +103,7 @@ export function renderTable(r: BenchResults): string {
   const widths = keys.map((k) => Math.max(...[header, ...rows].map((row) => row[k].length)));
   const line = (row: Row) => keys.map((k, i) => row[k].padEnd(widths[i]!)).join('  ').trimEnd();
   const out = [
-    `pakostii bench — ${r.machine.cpu_model}, ${r.machine.cpus} CPUs, kernel ${r.machine.kernel}, node ${r.machine.node}, ${r.duration_s} s`,
+    `pakostii bench — ${r.machine.cpu_model}, ${r.machine.cpus} CPUs, kernel ${r.machine.kernel}, node ${r.machine.node}, ${r.duration_s} s, load average ${r.machine.loadavg_start} → ${r.machine.loadavg_end}`,
     line(header),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...rows.map(line),

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { Test } from '../lib/index.js';
-import { infoToDevNullLogger, networkOnlyCluster, quietLogger } from './clusters.js';
+import { BENCH_ARTIFACTS, infoToDevNullLogger, networkOnlyCluster, quietLogger } from './clusters.js';
 import { round, summarize, usBetween } from './stats.js';
 
 export interface ToggleResult {
@@ -36,7 +36,7 @@ export async function runToggle(options: ToggleOptions): Promise<ToggleResult> {
   const apply: number[] = [];
   const heal: number[] = [];
   const isolated = Math.ceil(nodes / azs); // az1 gets the extra node of a round-robin spread
-  const test = new Test(`bench_toggle_${nodes}`, networkOnlyCluster(nodes, azs), { logger: options.logger ?? quietLogger() });
+  const test = new Test(`bench_toggle_${nodes}`, networkOnlyCluster(nodes, azs), { logger: options.logger ?? quietLogger(), artifactsDir: BENCH_ARTIFACTS });
   const result = await test.run(async (t) => {
     const iso = t.network.partition.isolateAZ('bench', 'az1');
     for (let i = 0; i < warmup + samples; i++) {

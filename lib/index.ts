@@ -13,6 +13,13 @@ export type { PortForward } from './runtime/port-forward.js';
 export type { ClusterHttp, HttpResponse, HttpRequestOptions } from './runtime/cluster-http.js';
 export type { FaultHandle } from './faults/handle.js';
 export type { IsolationHandle, Partition } from './faults/partition.js';
+export type { ActiveFault } from './runtime/test-handle.js';
+export type { NetworkFaultHandle } from './faults/network-fault.js';
+export type { NodeSelector } from './faults/node-groups.js';
+export type { LossOptions } from './faults/loss.js';
+export type { DelayOptions, BandwidthOptions } from './faults/shaping.js';
+export type { ContainersHandle, StartOptions, StopOptions, RestartOptions } from './faults/process-faults.js';
+export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/index.js';
 export type { Logger } from 'pino';
 export {

@@ -106,6 +106,10 @@ const RECIPES: Recipe[] = [
       { kind: 'symlink', path: 'usr/bin/redis-server', target: 'redis-check-rdb' },
       { kind: 'symlink', path: 'usr/bin/redis-sentinel', target: 'redis-check-rdb' },
       { kind: 'dir', path: 'data', mode: 0o755 },
+      // Sentinel rewrites its config file (and exits if it is not writable): withFile mounts are
+      // read-only, so the image carries an empty, writable one; settings come as argv.
+      { kind: 'dir', path: 'etc/redis', mode: 0o755 },
+      { kind: 'file', path: 'etc/redis/sentinel.conf', content: '' },
     ],
     config: { entrypoint: ['/usr/bin/redis-server'], env: [DEFAULT_PATH_ENV], workingDir: '/data' },
   },

@@ -25,14 +25,17 @@ trap 'rm -f "$log"' EXIT
 
 printf '\n\033[1m[quickstart]\033[0m npm run demo (expected to end with: test failed … %s)\n\n' "$EXPECTED"
 set +e
-npm run --silent demo 2>&1 | tee "$log"
+# tee makes stdout a pipe, which would switch the run's log to JSON lines: ask
+# for the human format (PAKOSTII_LOG_FORMAT=json still wins when set).
+PAKOSTII_LOG_FORMAT="${PAKOSTII_LOG_FORMAT:-pretty}" npm run --silent demo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
 echo
 if [ "$status" -eq 1 ] && grep -qF "$EXPECTED" "$log"; then
   echo "[quickstart] OK: the demo exited 1 by design — etcd1, cut off in az1, served the stale value 'bar'"
-  echo "[quickstart]     to a serializable read after the majority wrote 'baz'. Artifacts: .pakostii/etcd_stale_read-<id>/"
+  artifacts="$(grep -oE '\.pakostii/etcd_stale_read-[a-z0-9]+' "$log" | tail -1 || true)"
+  echo "[quickstart]     to a serializable read after the majority wrote 'baz'. Logs: ${artifacts:-.pakostii/etcd_stale_read-<id>}/logs/"
   echo "[quickstart]     Next: sudo bash scripts/test-all.sh"
   exit 0
 elif [ "$status" -eq 0 ]; then

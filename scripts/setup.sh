@@ -33,6 +33,7 @@ APT_PACKAGES=(
   iproute2 iptables nftables            # tests observe the kernel with `ip` (lib/ never runs them)
   dpkg-dev                              # `apt-get source` for the vendored libbpf/elfutils builds
   build-essential python3 pkg-config    # node-gyp: g++, make, python
+  cmake                                 # cmake-js build of the addon (CMakeLists.txt), and the build test's source-list check
   ca-certificates                       # HTTPS to the npm registry
   git                                   # clones; vendoring scripts
   libc-bin                              # ldd (image builder, packaging test)
@@ -111,8 +112,15 @@ install_packages() {
   local before
   before="$(running_daemons | sort)"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q || die "apt-get update failed" "check the network and /etc/apt/sources.list*"
-  apt-get install -y -q --no-install-recommends \
+  # Mirrors flake (Hash Sum mismatch while a mirror syncs, brief outages): retry.
+  local attempt
+  for attempt in 1 2 3; do
+    apt-get update -q -o Acquire::Retries=3 && break
+    [ "$attempt" -lt 3 ] || die "apt-get update failed 3 times" "check the network and /etc/apt/sources.list*"
+    say "apt-get update failed (attempt $attempt of 3); retrying in $((attempt * 5)) s"
+    sleep $((attempt * 5))
+  done
+  apt-get install -y -q --no-install-recommends -o Acquire::Retries=3 \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" ||
     die "apt-get install failed for: ${missing[*]}" \
       "on Ubuntu some names differ (bpftool: linux-tools-common); install the equivalents and rerun"
@@ -188,7 +196,9 @@ if [ "${#native_sources[@]}" -gt 0 ]; then
   stale=""
   if [ -z "$current" ] || ! addon_loads; then
     stale="no loadable addon"
-  elif [[ "$current" == */build/* ]] && [ -n "$(find "${native_sources[@]}" -newer "$current" -print -quit)" ]; then
+  # Also for a prebuild: in a checkout, a prebuilds/ left by `npm run prebuild`
+  # is loaded when build/ is absent and must not shadow newer sources.
+  elif [ -n "$(find "${native_sources[@]}" -newer "$current" -print -quit)" ]; then
     stale="sources newer than $current"
   fi
   if [ -n "$stale" ]; then

@@ -86,7 +86,9 @@ verify "$CACHE/src/$ELFUTILS_ORIG" "$ELFUTILS_SHA256"
 
 # ─── libbpf ────────────────────────────────────────────────────────────────
 say "building libbpf $LIBBPF_VERSION (static, -fPIC)"
-mkdir -p "$WORK/libbpf"
+# OBJDIR must exist up front: with -j, libbpf's Makefile may write obj/libbpf.pc
+# before any rule has created the directory ("Directory nonexistent").
+mkdir -p "$WORK/libbpf/obj"
 tar -xzf "$CACHE/src/$LIBBPF_ORIG" -C "$WORK/libbpf" --strip-components=1
 rm -rf "$VENDOR/libbpf"
 make -s -C "$WORK/libbpf/src" -j"$JOBS" BUILD_STATIC_ONLY=y EXTRA_CFLAGS="-fPIC -O2" \

@@ -26,18 +26,28 @@ function megabytes(bytes: number): string {
   return (bytes / 1_048_576).toFixed(1);
 }
 
-/** A progress bar on a terminal; nothing when stderr is not one (CI logs get the final line only). */
-function pullBar(ref: string): { update(p: PullProgress): void; stop(): void } {
-  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+/**
+ * A progress bar on stderr when it is a terminal (or with --progress, e.g. in
+ * CI logs, where it prints a line every few seconds); nothing otherwise.
+ */
+function pullBar(ref: string, force: boolean): { update(p: PullProgress): void; stop(): void } {
+  const tty = process.stderr.isTTY === true;
+  if (!tty && !force) return { update: () => undefined, stop: () => undefined };
   const bar = new SingleBar(
-    { format: `${ref} [{bar}] {percentage}% | {done}/{total} MiB`, stream: process.stderr, hideCursor: true },
+    {
+      format: `${ref} [{bar}] {percentage}% | {doneMiB}/{totalMiB} MiB`,
+      stream: process.stderr,
+      hideCursor: tty,
+      noTTYOutput: !tty,
+    },
     Presets.shades_classic,
   );
   let started = false;
   return {
     update(p) {
       const total = Math.max(p.bytesTotal, p.bytesDone, 1);
-      const payload = { done: megabytes(p.bytesDone), total: megabytes(total) };
+      // Not {total}/{value}: cli-progress fills those built-in tokens itself (in bytes here).
+      const payload = { doneMiB: megabytes(p.bytesDone), totalMiB: megabytes(total) };
       if (!started) {
         bar.start(total, p.bytesDone, payload);
         started = true;
@@ -70,9 +80,10 @@ export function imagesCommand(): Command {
     images
       .command('pull')
       .description('pull an image from its registry and unpack it (overlayfs)')
-      .argument('<ref>', 'image reference, e.g. quay.io/coreos/etcd:v3.6.11'),
-  ).action(async (ref: string, options: ContainerdOptions) => {
-    const bar = pullBar(ref);
+      .argument('<ref>', 'image reference, e.g. quay.io/coreos/etcd:v3.6.11')
+      .option('--progress', 'show the progress bar even when stderr is not a terminal'),
+  ).action(async (ref: string, options: ContainerdOptions & { progress?: boolean }) => {
+    const bar = pullBar(ref, options.progress ?? false);
     const image = await withClient(options, (client) =>
       client.pullImage(ref, { onProgress: (p) => bar.update(p) }).finally(() => bar.stop()),
     );

@@ -3,26 +3,17 @@
  * a PolicyFill (see isolate-az.ts) plus a method here that validates its
  * arguments against the plan and defines it on the registry.
  */
+import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
-import { BasicFaultHandle, type FaultHandle } from './handle.js';
+import { cutBetween, cutComponents, cutGrudge, cutOneWay } from './cuts.js';
 import { isolateGroup } from './isolate-az.js';
+import { checkFaultName, networkFault, type NetworkFaultHandle } from './network-fault.js';
+import { checkDisjoint, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 import type { FaultRegistry } from './registry.js';
+import { bisect, bridge, majoritiesRing, seedOf, shuffle } from './topologies.js';
 
-export interface IsolationHandle extends FaultHandle {
-  /** A new, separate isolation that keeps the runner (port forwards, t.http) connected to the AZ. */
-  withNetworkAccess(): IsolationHandle;
-}
-
-class AzIsolation extends BasicFaultHandle implements IsolationHandle {
-  readonly #make: (withNetworkAccess: boolean) => IsolationHandle;
-  constructor(registry: FaultRegistry, fault: ConstructorParameters<typeof BasicFaultHandle>[1], make: (access: boolean) => IsolationHandle) {
-    super(registry, fault);
-    this.#make = make;
-  }
-  withNetworkAccess(): IsolationHandle {
-    return this.#make(true);
-  }
-}
+/** What isolateAZ returns (kept as a name of its own; every network fault has the same handle). */
+export type IsolationHandle = NetworkFaultHandle;
 
 export class Partition {
   readonly #registry: FaultRegistry;
@@ -36,15 +27,142 @@ export class Partition {
   /** Cut the nodes of `az` from every other node and from the runner. Nothing changes until apply(). */
   isolateAZ(name: string, az: string): IsolationHandle {
     const members = this.#plan.azNodes(az, `isolateAZ(${JSON.stringify(name)})`).map((n) => n.index);
-    const make = (withNetworkAccess: boolean): IsolationHandle => {
-      const fault = this.#registry.define(
-        name,
-        'isolateAZ',
-        { az, network_access: withNetworkAccess },
-        isolateGroup(members, this.#registry.nodes, withNetworkAccess),
-      );
-      return new AzIsolation(this.#registry, fault, make);
-    };
-    return make(false);
+    return networkFault(this.#registry, {
+      name,
+      kind: 'isolateAZ',
+      params: { az },
+      fill: isolateGroup(members, this.#registry.nodes, false),
+      touchesRunner: true,
+    });
   }
+
+  /** Cut one node from every other node and (unless withNetworkAccess) from the runner, both ways. */
+  isolateNode(name: string, node: string): NetworkFaultHandle {
+    const where = `isolateNode(${JSON.stringify(name)})`;
+    checkFaultName(name, where);
+    const index = this.#plan.node(node, where).index;
+    return networkFault(this.#registry, {
+      name,
+      kind: 'isolateNode',
+      params: { node },
+      fill: isolateGroup([index], this.#registry.nodes, false),
+      touchesRunner: true,
+    });
+  }
+
+  /** Symmetric cut between two groups of nodes; every other pair (and the runner) keeps talking. */
+  between(name: string, groupA: NodeSelector, groupB: NodeSelector): NetworkFaultHandle {
+    const where = `between(${JSON.stringify(name)})`;
+    checkFaultName(name, where);
+    const a = resolveGroup(this.#plan, groupA, 'groupA', where);
+    const b = resolveGroup(this.#plan, groupB, 'groupB', where);
+    checkDisjoint(a, b, where);
+    return networkFault(this.#registry, {
+      name,
+      kind: 'between',
+      params: { groupA: describeGroup(a), groupB: describeGroup(b) },
+      fill: cutBetween(a.indexes, b.indexes),
+      touchesRunner: false,
+    });
+  }
+
+  /** Packets from `from` nodes to `to` nodes are dropped; packets from `to` to `from` still flow. */
+  oneWay(name: string, from: NodeSelector, to: NodeSelector): NetworkFaultHandle {
+    const where = `oneWay(${JSON.stringify(name)})`;
+    checkFaultName(name, where);
+    const src = resolveGroup(this.#plan, from, 'from', where);
+    const dst = resolveGroup(this.#plan, to, 'to', where);
+    checkDisjoint(src, dst, where);
+    return networkFault(this.#registry, {
+      name,
+      kind: 'oneWay',
+      params: { from: describeGroup(src), to: describeGroup(dst) },
+      fill: cutOneWay(src.indexes, dst.indexes),
+      touchesRunner: false,
+    });
+  }
+
+  /** Jepsen's partition-halves: cluster order split in two (smaller half first), cut both ways. */
+  halves(name: string): NetworkFaultHandle {
+    const where = `halves(${JSON.stringify(name)})`;
+    checkFaultName(name, where);
+    this.#needNodes(2, where);
+    return this.#components(name, 'halves', bisect(this.#plan.nodes), {});
+  }
+
+  /** Jepsen's partition-random-halves, reproducible: the same seed always gives the same halves. */
+  randomHalves(name: string, seed: number | string): NetworkFaultHandle {
+    const where = `randomHalves(${JSON.stringify(name)})`;
+    checkFaultName(name, where);
+    if (!(typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)))) {
+      throw new SpecError(`${where}: the seed must be a number or a string, got ${JSON.stringify(seed)}`, {
+        hint: 'pass any fixed value, e.g. 42; log it to replay a failing run',
+      });
+    }
+    this.#needNodes(2, where);
+    return this.#components(name, 'randomHalves', bisect(shuffle(this.#plan.nodes, seedOf(seed))), { seed });
+  }
+
+  /**
+   * Jepsen's partition-majorities-ring: every node sees a majority, no two nodes
+   * the same one. Ring in cluster order, or shuffled by `seed` when given.
+   */
+  majoritiesRing(name: string, seed?: number | string): NetworkFaultHandle {
+    const where = `majoritiesRing(${JSON.stringify(name)})`;
+    checkFaultName(name, where);
+    this.#needNodes(3, where);
+    const ring = seed === undefined ? [...this.#plan.nodes] : shuffle(this.#plan.nodes, seedOf(seed));
+    const grudge = majoritiesRing(ring.map((n) => n.index));
+    const nameOf = new Map(this.#plan.nodes.map((n) => [n.index, n.name]));
+    const shown: Record<string, string[]> = {};
+    for (const [dst, sources] of grudge) shown[nameOf.get(dst)!] = sources.map((i) => nameOf.get(i)!);
+    return networkFault(this.#registry, {
+      name,
+      kind: 'majoritiesRing',
+      params: { ...(seed === undefined ? {} : { seed }), ring: ring.map((n) => n.name), drops_from: shown },
+      fill: cutGrudge(grudge),
+      touchesRunner: false,
+    });
+  }
+
+  /** Jepsen's bridge: two halves cut from each other, one node (the first of the second half) talks to both. */
+  bridge(name: string): NetworkFaultHandle {
+    const where = `bridge(${JSON.stringify(name)})`;
+    checkFaultName(name, where);
+    this.#needNodes(3, where);
+    const shape = bridge(this.#plan.nodes);
+    return networkFault(this.#registry, {
+      name,
+      kind: 'bridge',
+      params: { left: shape.left.map((n) => n.name), bridge: shape.bridge.name, right: shape.right.map((n) => n.name) },
+      fill: cutBetween(
+        shape.left.map((n) => n.index),
+        shape.right.map((n) => n.index),
+      ),
+      touchesRunner: false,
+    });
+  }
+
+  #components(name: string, kind: string, groups: readonly (readonly PlannedNodeRef[])[], params: Record<string, unknown>): NetworkFaultHandle {
+    return networkFault(this.#registry, {
+      name,
+      kind,
+      params: { ...params, groups: groups.map((g) => g.map((n) => n.name)) },
+      fill: cutComponents(groups.map((g) => g.map((n) => n.index))),
+      touchesRunner: false,
+    });
+  }
+
+  #needNodes(min: number, where: string): void {
+    if (this.#plan.nodes.length < min) {
+      throw new SpecError(`${where}: needs at least ${min} nodes, the cluster has ${this.#plan.nodes.length}`, {
+        hint: 'use between()/oneWay() to cut specific nodes of a small cluster',
+      });
+    }
+  }
+}
+
+interface PlannedNodeRef {
+  readonly name: string;
+  readonly index: number;
 }

@@ -54,9 +54,10 @@ export function majority(n: number): number {
  * Jepsen's majorities-ring (the "perfect" construction): the nodes sit on a
  * ring; each window of `majority(n)` consecutive nodes is the majority its
  * middle node can see, and that node drops packets from everyone outside it.
- * Every node sees a majority, no two nodes see the same one. For odd n the
- * grudge is symmetric (each node talks to its ring neighbours within n/2
- * hops); for even n some links are cut in one direction only, as in Jepsen.
+ * Every node sees a majority, no two nodes see the same one. When the
+ * majority is odd (n = 5, 8, 9, …) the grudge is symmetric (each node talks to
+ * its ring neighbours within majority/2 hops); otherwise (n = 3, 6, 7, …) some
+ * links are cut in one direction only, as in Jepsen.
  * Returns node → nodes whose packets it drops.
  */
 export function majoritiesRing(ring: readonly number[]): Map<number, number[]> {
@@ -75,7 +76,7 @@ export function majoritiesRing(ring: readonly number[]): Map<number, number[]> {
  * Jepsen's bridge: bisect, then the first node of the second half keeps
  * talking to everyone while the two halves without it are cut from each other.
  */
-export function bridge(nodes: readonly number[]): { left: number[]; bridge: number; right: number[] } {
+export function bridge<T>(nodes: readonly T[]): { left: T[]; bridge: T; right: T[] } {
   const [left, second] = bisect(nodes);
   const [bridgeNode, ...right] = second;
   return { left, bridge: bridgeNode!, right };

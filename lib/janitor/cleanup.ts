@@ -53,7 +53,10 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
 
   // Inventory strictly before the records (see the header comment).
   const inventory = takeInventory({ workBases: [DEFAULT_WORK_BASE] });
-  const containerdIds = options.deep ? await ops.containerdRunIds(defaultTarget).catch(() => undefined) : undefined;
+  // Deep mode: run id → every namespace holding its labelled objects (undefined when containerd could not be asked).
+  const containerdRuns = options.deep ? await ops.containerdRunNamespaces(defaultTarget.socket).catch(() => undefined) : undefined;
+  const containerdTargets = (id: string): ContainerdTarget[] =>
+    (containerdRuns?.get(id) ?? []).map((namespace) => ({ socket: defaultTarget.socket, namespace }));
   const runs = await listRuns();
 
   const wanted = (id: string) => !options.runIds || options.runIds.includes(id);
@@ -71,22 +74,22 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
     cleaned.push(
       await cleanRun(id, record ? 'process-gone' : 'record-unreadable', record, leftovers, ops, {
         dryRun,
-        containerd: defaultTarget,
+        // The record's namespace comes first (see cleanRun); the default one when the record is unreadable.
+        containerd: [...(record ? [] : [defaultTarget]), ...containerdTargets(id)],
       }),
     );
   }
-  const orphanIds = [...new Set([...inventory.keys(), ...(containerdIds ?? [])])].filter((id) => !seen.has(id));
+  const orphanIds = [...new Set([...inventory.keys(), ...(containerdRuns?.keys() ?? [])])].filter((id) => !seen.has(id));
   const ripe = ripeOrphans(orphanIds, options.orphanGraceMs ?? 0, dryRun);
   for (const id of orphanIds) {
     if (!ripe.has(id) || !wanted(id)) continue;
     const leftovers = inventory.get(id) ?? emptyLeftovers();
     // A claim whose owner still runs but never registered (e.g. a caller that only allocates) is not ours to judge.
     leftovers.claims = leftovers.claims.filter((c) => !c.claim || !isProcessAlive(c.claim));
-    const askContainerd = options.deep || containerdIds?.includes(id);
-    const result = await cleanRun(id, 'no-record', undefined, leftovers, ops, {
-      dryRun,
-      containerd: askContainerd ? defaultTarget : undefined,
-    });
+    // Without a record, containerd is asked only in deep mode: in every namespace that holds the run's objects,
+    // or in the default one when the namespaces could not be listed.
+    const targets = containerdRuns ? containerdTargets(id) : options.deep ? [defaultTarget] : [];
+    const result = await cleanRun(id, 'no-record', undefined, leftovers, ops, { dryRun, containerd: targets });
     if (!dryRun && result.errors.length === 0) forgetOrphan(id);
     if (isEmpty(result)) continue;
     cleaned.push(result);

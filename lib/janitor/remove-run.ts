@@ -4,9 +4,11 @@
  * cgroups → work dir → subnet claims → the record, which is kept when any step
  * failed so the next cleanup retries.
  */
-import { existsSync, readdirSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
+import { CONTAINERD_NAMESPACE } from '../runtime/naming.js';
 import { unregisterRun, type RunRecord } from '../runtime/state.js';
+import { reclaimIfDead } from '../runtime/subnet-pool.js';
 import type { RunLeftovers } from './inventory.js';
 import { linkDeletionRank } from './patterns.js';
 import type { CleanedRun, CleanupReason, ContainerdTarget, JanitorOps } from './types.js';
@@ -46,13 +48,23 @@ function removeCgroup(path: string): void {
   rmdirSync(path);
 }
 
+function uniqueTargets(targets: readonly ContainerdTarget[]): ContainerdTarget[] {
+  const seen = new Set<string>();
+  return targets.filter((t) => {
+    const key = `${t.socket}\0${t.namespace}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export async function cleanRun(
   id: string,
   reason: CleanupReason,
   record: RunRecord | undefined,
   leftovers: RunLeftovers,
   ops: JanitorOps,
-  options: { dryRun: boolean; containerd: ContainerdTarget | undefined },
+  options: { dryRun: boolean; containerd: readonly ContainerdTarget[] },
 ): Promise<CleanedRun> {
   const result: CleanedRun = {
     id,
@@ -79,10 +91,17 @@ export async function cleanRun(
   };
 
   // 1. containers first: their tasks live in the namespaces and cgroups removed next.
-  const target = record?.containerd ?? options.containerd;
-  if (target) {
+  const targets = uniqueTargets([...(record ? [record.containerd] : []), ...options.containerd]);
+  const home = record?.containerd.namespace ?? CONTAINERD_NAMESPACE;
+  for (const target of targets) {
     try {
-      result.containerd = await ops.containerdObjects(id, target, dryRun);
+      const found = await ops.containerdObjects(id, target, dryRun);
+      if (!found) continue;
+      const name = (item: string) => (target.namespace === home ? item : `${target.namespace}/${item}`);
+      const sum = (result.containerd ??= { containers: [], snapshots: [], leases: [] });
+      sum.containers.push(...found.containers.map(name));
+      sum.snapshots.push(...found.snapshots.map(name));
+      sum.leases.push(...found.leases.map(name));
     } catch (error) {
       result.errors.push(`containerd objects labelled pakostii.run=${id} at ${target.socket} (namespace ${target.namespace}): ${describe(error)}`);
     }
@@ -94,7 +113,8 @@ export async function cleanRun(
   for (const cgroup of result.cgroups) await attempt(`cgroup ${cgroup}`, () => removeCgroup(cgroup));
   for (const dir of result.execDirs) await attempt(`exec dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   for (const dir of result.workDirs) await attempt(`work dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
-  for (const claim of leftovers.claims) await attempt(`subnet claim ${claim.path}`, () => unlinkSync(claim.path));
+  // Through reclaimIfDead, never a blind unlink: the block may have been reclaimed and claimed by a live run since the inventory.
+  for (const claim of leftovers.claims) await attempt(`subnet claim ${claim.path}`, () => void reclaimIfDead(claim));
   // 5. the record, only when everything else went: otherwise the next cleanup retries.
   if (result.errors.length > 0) result.record = false;
   else if (result.record) await attempt(`run record ${id}`, () => unregisterRun(id));

@@ -16,8 +16,12 @@ export interface JanitorOps {
   deleteLink(name: string): Promise<void>;
   /** List (and unless dryRun, remove) a run's containerd objects. Undefined when containerd is not there at all. */
   containerdObjects(runId: string, target: ContainerdTarget, dryRun: boolean): Promise<ContainerdLeftovers | undefined>;
-  /** Run ids that have labelled objects in containerd (deep cleanup only); undefined when not supported. */
-  containerdRunIds(target: ContainerdTarget): Promise<string[] | undefined>;
+  /**
+   * Deep cleanup only: every containerd namespace at `socket` that holds objects
+   * labelled pakostii.run, by run id (run id → namespaces). Unlabelled objects
+   * are never listed, so never touched.
+   */
+  containerdRunNamespaces(socket: string): Promise<Map<string, string[]>>;
 }
 
 export type CleanupReason = 'process-gone' | 'record-unreadable' | 'no-record';
@@ -35,7 +39,11 @@ export interface CleanedRun {
   execDirs: string[];
   /** /24 blocks released. */
   subnetClaims: string[];
-  /** Undefined when containerd was not checked for this run. */
+  /**
+   * Undefined when containerd was not checked for this run. Ids in the run's own
+   * namespace (its record's, else "pakostii") are bare; ids found in other
+   * namespaces read "<namespace>/<id>".
+   */
   containerd: ContainerdLeftovers | undefined;
   /** The run record was (or, in a dry run, would be) removed. */
   record: boolean;
@@ -57,9 +65,10 @@ export interface CleanupOptions {
   /** Report what would be removed without removing anything. */
   dryRun?: boolean;
   /**
-   * Also ask containerd (default socket/namespace) for run ids that left only
-   * containerd objects behind. Slower (a gRPC connection), so off for the
-   * automatic cleanup at the start of each run and on for `pakostii cleanup`.
+   * Also ask containerd (every namespace at the socket) for run ids that left
+   * containerd objects behind, e.g. runs that crashed before their record or
+   * used another namespace. Slower (gRPC calls), so off for the automatic
+   * cleanup at the start of each run and on for `pakostii cleanup`.
    */
   deep?: boolean;
   /** Only consider these run ids (targeted cleanup, e.g. `pakostii cleanup <id>`, and tests). */

@@ -71,6 +71,11 @@ interface NodeGypBuild {
 
 let loaded: { addon: NativeAddon; path: string } | undefined;
 
+/** The addon module itself (also holds the XDP exports typed in xdp-binding.ts). */
+export function addonModule(): unknown {
+  return load().addon;
+}
+
 function load(): { addon: NativeAddon; path: string } {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);

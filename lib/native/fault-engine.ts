@@ -210,7 +210,7 @@ function isRawNativeError(error: unknown): error is RawNativeError {
 }
 
 const HINTS: Record<string, string> = {
-  EPERM: 'loading and attaching XDP programs needs root (CAP_BPF and CAP_NET_ADMIN)',
+  EPERM: 'loading and attaching XDP programs needs privileges: run as root or grant CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN',
   EACCES: 'the kernel verifier rejected the program: rebuild the native addon (npm run build:native)',
   EBUSY: 'another XDP program is attached to that interface; use a fresh namespace',
   EEXIST: 'another XDP program is attached to that interface; use a fresh namespace',

@@ -3,10 +3,7 @@
  * get it from. Only fault-engine.ts uses this; everything else goes through
  * FaultEngine.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { addonModule } from './addon.js';
 
 /** One loaded program with its maps (native/xdp.cc, class XdpEngine). */
 export interface XdpNativeEngine {
@@ -37,26 +34,13 @@ export interface XdpBinding {
 
 let cached: XdpBinding | undefined;
 
-/** The addon's XDP exports; PAKOSTII_ADDON=/path/to/addon.node overrides the lookup. */
+/** The addon's XDP exports (same module and lookup as addon.ts; PAKOSTII_ADDON overrides it). */
 export function loadXdpBinding(): XdpBinding {
   if (cached) return cached;
-  const require = createRequire(import.meta.url);
-  const override = process.env.PAKOSTII_ADDON;
-  const binding = (override ? require(override) : require('node-gyp-build')(packageRoot())) as Partial<XdpBinding>;
+  const binding = addonModule() as Partial<XdpBinding>;
   if (typeof binding.xdpLoadEngine !== 'function') {
     throw new Error('the native addon has no XDP engine (xdpLoadEngine): rebuild it with npm run build:native');
   }
   cached = binding as XdpBinding;
   return cached;
-}
-
-/** The directory holding pakostii's package.json (lib/native in source, dist when bundled). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && (existsSync(join(dir, 'build')) || existsSync(join(dir, 'prebuilds')))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return dirname(fileURLToPath(import.meta.url));
-    dir = parent;
-  }
 }

@@ -144,6 +144,17 @@ export class ContainerManager {
     }
     await runtime.container.start();
     this.#logger.info({ node: node.name, container_id: runtime.container.id, name: service.name }, 'container running');
+    await this.#awaitReady(node, service, runtime, signal);
+  }
+
+  /** Await the service's readiness probe again (after t.containers.start/restart); no probe → resolves at once. */
+  async awaitReady(nodeName: string, serviceName: string, signal: AbortSignal): Promise<void> {
+    const node = this.#ctx.plan.node(nodeName, 'awaitReady');
+    const service = this.#ctx.plan.service(nodeName, serviceName, 'awaitReady');
+    await this.#awaitReady(node, service, this.service(nodeName, serviceName), signal);
+  }
+
+  async #awaitReady(node: PlannedNode, service: ServiceSpec, runtime: ServiceRuntime, signal: AbortSignal): Promise<void> {
     const probe = service.readiness;
     if (!probe) return;
     const what = `service ${JSON.stringify(service.name)} on node ${JSON.stringify(node.name)}`;

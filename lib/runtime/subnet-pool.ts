@@ -13,7 +13,7 @@
  * The planning logic (`planSubnet`, `prefixForAddresses`) is pure and
  * unit-tested with fake host networks; the rest reads the host and the claims.
  */
-import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -222,31 +222,84 @@ export function readClaimFiles(): ClaimFile[] {
     });
 }
 
+/** Reclaims are serialised by this directory (mkdir is atomic); a lock older than this was left by a crash. */
+const RECLAIM_LOCK = '.reclaim.lock';
+const STALE_LOCK_MS = 10_000;
+
+const LOCK_ATTEMPTS = 100;
+const LOCK_RETRY_MS = 2;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** mkdir the lock; true when taken. Breaks a stale lock (its holder crashed). */
+function tryLock(lock: string): boolean {
+  try {
+    mkdirSync(lock);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmdirSync(lock);
+    } catch {
+      // released meanwhile
+    }
+    return false;
+  }
+}
+
 /**
- * Remove a dead process's claim without racing a live allocator: rename it to
- * a private name first (atomic), check the renamed file really is the dead
- * claim, and put it back if a live one slipped in between.
+ * Runs `fn` holding the reclaim lock (held for well under a millisecond, so a
+ * short synchronous wait is enough); undefined (nothing done) when it stays
+ * busy — the dead claim then stays taken until the next allocation or cleanup.
+ */
+function withReclaimLock<T>(fn: () => T): T | undefined {
+  const lock = join(claimsDir(), RECLAIM_LOCK);
+  let locked = false;
+  for (let attempt = 0; attempt < LOCK_ATTEMPTS && !locked; attempt++) {
+    locked = tryLock(lock);
+    if (!locked) Atomics.wait(pause, 0, 0, LOCK_RETRY_MS);
+  }
+  if (!locked) return undefined;
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Remove a dead process's claim. Only reclaimers remove claims of other
+ * processes, and they take turns (withReclaimLock), so once the file at the
+ * path is re-read under the lock and its owner is dead, nobody can replace it
+ * before the rename: a dead owner does not release, and a live allocator's
+ * link() fails while the file exists. The rename-and-check stays as a last
+ * guard (e.g. a lock broken as stale while still held).
  */
 export function reclaimIfDead(file: ClaimFile): boolean {
   if (!file.claim || isProcessAlive(file.claim)) return false;
-  const tomb = `${file.path}.reclaim.${process.pid}.${randomBytes(4).toString('hex')}`;
-  try {
-    renameSync(file.path, tomb);
-  } catch {
-    return false; // someone else reclaimed it
-  }
-  const taken = readClaim(tomb);
-  if (taken && isProcessAlive(taken)) {
-    try {
-      linkSync(tomb, file.path);
-    } catch {
-      // a third party claimed the block meanwhile; the live owner's file is gone but its subnet is still in use by it.
-    }
-    unlinkSync(tomb);
-    return false;
-  }
-  unlinkSync(tomb);
-  return true;
+  return (
+    withReclaimLock(() => {
+      const current = readClaim(file.path);
+      if (!current || isProcessAlive(current)) return false;
+      const tomb = `${file.path}.reclaim.${process.pid}.${randomBytes(4).toString('hex')}`;
+      try {
+        renameSync(file.path, tomb);
+      } catch {
+        return false; // gone already
+      }
+      const taken = readClaim(tomb);
+      if (taken && isProcessAlive(taken)) {
+        try {
+          linkSync(tomb, file.path);
+        } catch {
+          // a third party claimed the block meanwhile (only possible with a broken lock)
+        }
+        unlinkSync(tomb);
+        return false;
+      }
+      unlinkSync(tomb);
+      return true;
+    }) ?? false
+  );
 }
 
 /** Remove every claim of run `runId` (teardown; janitor). Missing claims are fine. */

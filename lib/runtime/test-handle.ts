@@ -7,8 +7,13 @@
 import type { Logger } from 'pino';
 import type { ExecResult } from '../containerd/index.js';
 import { PakostiiError, StateError } from '../errors.js';
+import { defineLoss, type LossOptions } from '../faults/loss.js';
+import type { NetworkFaultHandle } from '../faults/network-fault.js';
 import { Partition } from '../faults/partition.js';
+import { ContainersHandle } from '../faults/process-faults.js';
 import type { FaultRegistry } from '../faults/registry.js';
+import { rejectBandwidth, rejectDelay, type BandwidthOptions, type DelayOptions } from '../faults/shaping.js';
+import type { FaultTimeline } from '../faults/timeline.js';
 import { checkArgv, checkPort, checkPositiveMs } from '../spec/rules.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { ClusterHttp } from './cluster-http.js';
@@ -28,6 +33,8 @@ export interface RunContext {
   readonly network: NetworkManager;
   readonly containers: ContainerManager;
   readonly faults: FaultRegistry;
+  /** faults.jsonl of the run (absent in unit tests that build a context by hand). */
+  readonly timeline?: FaultTimeline;
   readonly dial: Dial;
   /** Port forwards etc. closed at teardown, before containers go. */
   trackCloseable(closeable: { close(): Promise<void> }): void;
@@ -42,14 +49,51 @@ function assertRunning(ctx: RunContext, where: string): void {
   }
 }
 
+/** One active network fault, as t.network.faults() lists it. */
+export interface ActiveFault {
+  readonly name: string;
+  readonly kind: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Wall clock of apply(). */
+  readonly since: Date;
+  /** process.hrtime.bigint() at apply(), ns. */
+  readonly sinceNs: bigint;
+}
+
 export class NetworkHandle {
   readonly #ctx: RunContext;
-  /** Partition faults: isolateAZ (and more kinds to come). */
+  /** Partition faults: isolateAZ, isolateNode, between, oneWay, halves, randomHalves, majoritiesRing, bridge. */
   readonly partition: Partition;
 
   constructor(ctx: RunContext) {
     this.#ctx = ctx;
     this.partition = new Partition(ctx.faults, ctx.plan);
+  }
+
+  /** Drop `percent` % of the packets from `from` to `to`, at random (the reverse direction is untouched). */
+  loss(name: string, options: LossOptions): NetworkFaultHandle {
+    return defineLoss(this.#ctx.faults, this.#ctx.plan, name, options);
+  }
+
+  /** Added latency/jitter: needs sch_netem; throws NotSupportedError on this kernel (see README). */
+  delay(name: string, options: DelayOptions): NetworkFaultHandle {
+    return rejectDelay(this.#ctx.plan, name, options);
+  }
+
+  /** Bandwidth limit: needs a shaping qdisc; throws NotSupportedError on this kernel (see README). */
+  bandwidth(name: string, options: BandwidthOptions): NetworkFaultHandle {
+    return rejectBandwidth(this.#ctx.plan, name, options);
+  }
+
+  /** The network faults applied right now, oldest first. */
+  faults(): ActiveFault[] {
+    const registry = this.#ctx.faults;
+    return registry.active
+      .map((fault) => {
+        const at = registry.sinceOf(fault)!;
+        return Object.freeze({ name: fault.name, kind: fault.kind, params: fault.details, since: at.wall, sinceNs: at.mono });
+      })
+      .sort((a, b) => (a.sinceNs < b.sinceNs ? -1 : a.sinceNs > b.sinceNs ? 1 : 0));
   }
 
   /** A forward from 127.0.0.1:<random> on the host to node:port; call listen() to start it. */
@@ -130,6 +174,8 @@ export class TestHandle {
   readonly signal: AbortSignal;
   readonly network: NetworkHandle;
   readonly exec: ExecHandle;
+  /** Process faults: kill, stop, start, restart, pause, resume a service. */
+  readonly containers: ContainersHandle;
   /** HTTP from inside the cluster network, hosts by node name: t.http.get("http://etcd1:2379/health"). */
   readonly http: ClusterHttp;
 
@@ -141,6 +187,15 @@ export class TestHandle {
     this.signal = ctx.signal;
     this.network = new NetworkHandle(ctx);
     this.exec = new ExecHandle(ctx);
+    this.containers = new ContainersHandle({
+      plan: ctx.plan,
+      logger: ctx.logger,
+      signal: ctx.signal,
+      timeline: ctx.timeline,
+      container: (node, service) => ctx.containers.service(node, service).container,
+      awaitReady: (node, service, signal) => ctx.containers.awaitReady(node, service, signal),
+      assertRunning: (where) => assertRunning(ctx, where),
+    });
     this.http = new ClusterHttp(
       ctx.dial,
       (host, where) => resolveHost(host, ctx.plan, (node) => ctx.network.node(node).ip, where),

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import * as native from '../native/index.js';
 import { PakostiiError, TestFailedError } from '../errors.js';
 import { FaultRegistry } from '../faults/registry.js';
+import { FaultTimeline } from '../faults/timeline.js';
 import type { ClusterSpec } from '../spec/cluster.js';
 import { checkTestName, planCluster, type ClusterPlan } from '../spec/plan.js';
 import { checkPositiveMs } from '../spec/rules.js';
@@ -20,6 +21,7 @@ import { guardInterrupts } from './interrupts.js';
 import { createDefaultLogger } from './logger.js';
 import { newRunId } from './naming.js';
 import { registerRun, RunIdTakenError, unregisterRun } from './state.js';
+import { cleanupDeadRuns } from '../janitor/index.js';
 import { NetworkManager } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
 import { TestHandle, type RunContext } from './test-handle.js';
@@ -45,7 +47,11 @@ export interface TestResult {
   readyMs: number;
 }
 
-export type TestFunction = (t: TestHandle) => Promise<void> | void;
+/**
+ * The test body. Throwing/rejecting fails the run; so does *returning* an Error
+ * (the Go guide's `return err` idiom), so `return new Error("…")` cannot pass silently.
+ */
+export type TestFunction = (t: TestHandle) => Promise<void | Error> | void | Error;
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 60_000;
 export const DEFAULT_WORK_DIR = '/tmp/pakostii';
@@ -74,6 +80,9 @@ export class Test {
     // Registered before anything exists: the crash janitor removes objects of runs without a live record.
     let id: string;
     try {
+      // Leftovers of runs whose process is gone (SIGKILL, crash) go first; never throws.
+      const swept = await cleanupDeadRuns();
+      if (swept.runs.length > 0) this.#rootLogger.warn({ runs: swept.runs.map((r) => r.id), errors: swept.runs.flatMap((r) => r.errors) }, 'removed leftovers of dead runs');
       id = await this.#register();
     } catch (error) {
       const message = `cannot register the run: ${messageOf(error)}`;
@@ -118,6 +127,7 @@ export class Test {
       probeTransport: (node, container) => probeTransport(dial, network.node(node).ip, container),
     });
     let faults: FaultRegistry | undefined;
+    const timeline = new FaultTimeline(artifacts.dir, log);
     let failure: unknown;
     let readyMs = 0;
 
@@ -125,9 +135,10 @@ export class Test {
       log.info('preparing runtime');
       await mkdir(workDir, { recursive: true, mode: 0o755 });
       await artifacts.prepare(plan);
+      timeline.create();
       await network.provision();
       const engine = network.engine;
-      faults = new FaultRegistry(engine, () => new native.PolicyMatrix(engine.maxNodes), log);
+      faults = new FaultRegistry(engine, () => new native.PolicyMatrix(engine.maxNodes), log, timeline.onNetworkEvent);
       controller.signal.throwIfAborted();
       await containers.provision(controller.signal);
       controller.signal.throwIfAborted();
@@ -144,12 +155,17 @@ export class Test {
         network,
         containers,
         faults,
+        timeline,
         dial,
         trackCloseable: (c) => closeables.push(c),
       };
       log.info(`starting test "${this.name}"`);
       // An interrupt does not wait for fn: it may be stuck on a peer we are about to remove.
-      const body = Promise.resolve().then(() => fn(new TestHandle(ctx)));
+      const body = Promise.resolve()
+        .then(() => fn(new TestHandle(ctx)))
+        .then((returned) => {
+          if (returned instanceof Error) throw returned;
+        });
       body.catch(() => undefined);
       await Promise.race([body, guard.interrupted.then(() => controller.signal.throwIfAborted())]);
     } catch (error) {

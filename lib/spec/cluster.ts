@@ -24,7 +24,7 @@ export class ClusterSpec {
     }
     if (this.#nodes.length >= MAX_NODES) {
       throw new SpecError(`cluster.addNode(${JSON.stringify(node.name)}): a cluster holds at most ${MAX_NODES} nodes`, {
-        hint: 'each run gets one /24 network; split the test into smaller clusters',
+        hint: 'the fault engine tracks at most 4096 addresses per run (runner included); split the test into smaller clusters',
       });
     }
     this.#nodes.push(node);

@@ -77,7 +77,10 @@ export function planCluster(cluster: ClusterSpec): ClusterPlan {
     azNodes(az, where) {
       const members = azs.get(az);
       if (members === undefined) {
-        throw new SpecError(`${where}: unknown availability zone ${JSON.stringify(az)}`, { hint: `the cluster's AZs are ${list(azs.keys())}` });
+        // A common slip: naming a node (often one never given an AZ) where an AZ is expected.
+        const node = byName.get(az);
+        const slip = node ? `${JSON.stringify(az)} is a node (in AZ ${JSON.stringify(node.az)}), not an AZ; ` : '';
+        throw new SpecError(`${where}: unknown availability zone ${JSON.stringify(az)}`, { hint: `${slip}the cluster's AZs are ${list(azs.keys())}` });
       }
       return members;
     },

@@ -14,8 +14,12 @@ import { SpecError } from '../errors.js';
 export const MAX_NODE_NAME = 32;
 export const MAX_SERVICE_NAME = 32;
 export const MAX_AZ_NAME = 63;
-/** The runner takes the first address of the per-run /24; the broadcast address is reserved. */
-export const MAX_NODES = 250;
+/**
+ * Each run's subnet is sized by its node count (lib/runtime/subnet-pool.ts: a /24
+ * up to 253 nodes, a /22 for 1,000); the bound is the fault engine's policy
+ * matrix (POLICY_LAYOUT.maxNodes = 4096 indexes, the runner included).
+ */
+export const MAX_NODES = 4095;
 
 const NODE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const SERVICE_NAME = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;

@@ -61,6 +61,16 @@ describe('pakostii images', () => {
     expect(imageNames()).toContain(ref);
   });
 
+  it('pull --progress draws the progress bar on a non-terminal stderr, ending at 100%', async () => {
+    await pushImage(registry.host, 'pakostii/cli', 'v2', await tinyLayers(`progress-${runId}`));
+    const ref = `${registry.host}/pakostii/cli:v2`;
+    const result = await runCli(['images', 'pull', ref, '--progress', '--namespace', namespace]);
+    expect(result.code, result.stderr).toBe(0);
+    const bars = result.stderr.split('\n').filter((l) => l.startsWith(`${ref} [`));
+    expect(bars.length, result.stderr).toBeGreaterThan(0);
+    expect(bars.at(-1)).toMatch(/\] 100% \| \d+\.\d\/\d+\.\d MiB$/);
+  });
+
   it('fails with a message naming the archive when it does not exist', async () => {
     const missing = join(dir, 'missing.tar');
     const result = await runCli(['images', 'import', missing, '--namespace', namespace]);

@@ -1,7 +1,7 @@
 // Service containers against the real containerd: network namespace, env,
 // user, mounts, the two log files, logs that outlive the runner, removal.
-import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { ChildProcess, execFile } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { LABELS } from '../../lib/runtime/naming.js';
 import { cleanupTestNamespace, createTestRun, eventually, importBusybox, sh, SOCKET, TEST_NAMESPACE, testClient, type TestRun } from './setup.js';
 
 const run = promisify(execFile);
+const REPO = new URL('../..', import.meta.url).pathname;
 let client: ContainerdClient;
 let image: string;
 let appImage: string;
@@ -120,6 +121,40 @@ describe('a service container', () => {
     expect(objects.snapshots).not.toContain(container.id);
     expect(await sh('ctr', ['-n', TEST_NAMESPACE, 'tasks', 'ls'])).not.toContain(container.id);
     expect(await sh('ctr', ['-n', TEST_NAMESPACE, 'containers', 'ls', '-q'])).not.toContain(container.id);
+  });
+
+  it('spawns no process from lib/: a whole lifecycle runs with process spawning trapped, and no lib file imports child_process', async () => {
+    // Every async spawn (spawn/exec/execFile/fork) goes through ChildProcess.prototype.spawn.
+    const spawned: string[] = [];
+    // (spawn is internal to Node, hence not in the typings.)
+    const proto = ChildProcess.prototype as unknown as { spawn: (this: ChildProcess, options: { file?: string }) => unknown };
+    const original = proto.spawn;
+    proto.spawn = function trapped(this: ChildProcess, options: { file?: string }) {
+      spawned.push(String(options.file));
+      return original.call(this, options);
+    };
+    try {
+      const container = await client.createContainer(tr.spec('nospawn', { command: ['/bin/sh', '-c', 'echo ready; exec sleep 60'] }));
+      await container.start();
+      await eventually(async () => (await tr.logs('nospawn')).stdout.includes('ready'), 10_000, 'nospawn to start');
+      expect((await container.exec(['/bin/echo', 'hi'])).stdout).toBe('hi\n');
+      await container.pause();
+      await container.resume();
+      await container.restart({ timeoutMs: 200 });
+      await container.stop({ timeoutMs: 200 });
+      await container.remove();
+    } finally {
+      proto.spawn = original;
+    }
+    expect(spawned).toEqual([]);
+    // Sync spawns (spawnSync/execSync) bypass the prototype: check the sources instead.
+    const libDir = join(REPO, 'lib/containerd');
+    const files = (await readdir(libDir, { recursive: true })).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(20);
+    for (const file of files) {
+      const source = await readFile(join(libDir, file), 'utf8');
+      expect(source, file).not.toMatch(/from ['"](node:)?child_process['"]|require\(['"](node:)?child_process|process\.binding\(/);
+    }
   });
 
   it('removeRunObjects() removes everything of a run, listRunObjects() then finds nothing', async () => {

@@ -1,5 +1,7 @@
 // Task lifecycle against the real containerd: kill, stop (graceful and
 // forced), restart (new task, logs appended), pause/resume (freezer), status.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerdError, StateError } from '../../lib/errors.js';
 import type { Container, ContainerdClient } from '../../lib/containerd/index.js';
@@ -28,6 +30,24 @@ async function shellService(service: string, script: string): Promise<Container>
   await container.start();
   await eventually(async () => (await tr.logs(service)).stdout.includes('ready'), 10_000, `${service} to be ready`);
   return container;
+}
+
+/** The task's init pid (Tasks.Get). */
+async function taskPid(c: Container): Promise<number> {
+  const res = await client.rpc.unary<{ process: { pid: number } }>('tasks', 'Get', { container_id: c.id });
+  return res.process.pid;
+}
+
+/**
+ * The freezer state of the task's cgroup, read from the kernel: "FROZEN" /
+ * "THAWED" (cgroup v1 freezer.state; cgroup v2 cgroup.freeze 1/0 mapped).
+ */
+async function freezerState(c: Container): Promise<string> {
+  const cgroups = (await readFile(`/proc/${await taskPid(c)}/cgroup`, 'utf8')).split('\n');
+  const v1 = cgroups.map((l) => /^\d+:freezer:(.*)$/.exec(l)?.[1]).find((p) => p !== undefined);
+  if (v1 !== undefined) return (await readFile(join('/sys/fs/cgroup/freezer', v1, 'freezer.state'), 'utf8')).trim();
+  const v2 = cgroups.map((l) => /^0::(.*)$/.exec(l)?.[1]).find((p) => p !== undefined) ?? '/';
+  return (await readFile(join('/sys/fs/cgroup', v2, 'cgroup.freeze'), 'utf8')).trim() === '1' ? 'FROZEN' : 'THAWED';
 }
 
 const lines = async (service: string, prefix: string): Promise<number> =>
@@ -70,10 +90,17 @@ describe('task lifecycle', () => {
   it('restart() runs a new task in the same container and snapshot; logs are appended', async () => {
     // The file in the container's writable layer proves the snapshot is kept across tasks.
     const c = await shellService('again', 'echo boot >> /data/boots; echo "ready boots=$(wc -l < /data/boots)"; exec sleep 60');
+    const { snapshot_key: snapshotBefore } = (await client.rpc.unary<{ container: { snapshot_key: string } }>('containers', 'Get', { id: c.id })).container;
+    const firstPid = await taskPid(c);
     await c.restart({ timeoutMs: 200 });
     await eventually(async () => (await tr.logs('again')).stdout.includes('boots=2'), 10_000, 'the second boot');
     expect((await tr.logs('again')).stdout).toBe('ready boots=1\nready boots=2\n');
     expect(await c.status()).toBe('running');
+    // A new task (new init process) of the same container record, on the same snapshot.
+    expect(await taskPid(c)).not.toBe(firstPid);
+    const { snapshot_key: snapshotAfter } = (await client.rpc.unary<{ container: { snapshot_key: string } }>('containers', 'Get', { id: c.id })).container;
+    expect(snapshotAfter).toBe(snapshotBefore);
+    expect(snapshotAfter).toBe(c.id);
     await expect(c.start()).rejects.toBeInstanceOf(StateError);
     await c.remove();
   });
@@ -81,14 +108,18 @@ describe('task lifecycle', () => {
   it('pause() freezes the service (no progress) and resume() thaws it', async () => {
     const c = await shellService('counter', 'echo ready; i=0; while true; do i=$((i+1)); echo "n $i"; sleep 0.05; done');
     await eventually(async () => (await lines('counter', 'n ')) > 3, 5_000, 'the counter to run');
+    expect(await freezerState(c)).toBe('THAWED');
     await c.pause();
     expect(await c.status()).toBe('paused');
+    // Paused through the kernel freezer: the task's cgroup is frozen.
+    expect(await freezerState(c)).toBe('FROZEN');
     const frozen = await lines('counter', 'n ');
     await new Promise((r) => setTimeout(r, 700));
     expect(await lines('counter', 'n ')).toBe(frozen);
     await expect(c.exec(['/bin/true'])).rejects.toThrow(/service counter is not running \(its task is paused\)/);
     await c.resume();
     expect(await c.status()).toBe('running');
+    expect(await freezerState(c)).toBe('THAWED');
     await eventually(async () => (await lines('counter', 'n ')) > frozen + 3, 5_000, 'the counter to move again');
     // A paused service still stops (thawed first, so SIGKILL works under cgroup v1 too).
     await c.pause();

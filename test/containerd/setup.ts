@@ -10,6 +10,7 @@
  * Usable as a vitest globalSetup too (default export: containerd started).
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,7 +161,13 @@ export async function createTestRun(image: string, address = '10.231.0.7'): Prom
           if (child.isDirectory()) await rmdir(join(runCgroup, child.name)).catch(() => undefined);
         }
         await rmdir(runCgroup).catch(() => undefined);
+        if (existsSync(runCgroup)) throw new Error(`cgroup ${runCgroup} of run ${runId} was left behind`);
       }
+      const left = await client.listRunObjects(runId);
+      if (left.containers.length + left.snapshots.length + left.leases.length > 0) {
+        throw new Error(`containerd objects of run ${runId} were left behind: ${JSON.stringify(left)}`);
+      }
+      if (existsSync(netns.path)) throw new Error(`network namespace ${netns.name} was left behind`);
     },
   };
 }
@@ -176,11 +183,55 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
   }
 }
 
+/** What a containerd namespace still holds (per kind, names/ids sorted). */
+export interface NamespaceContents {
+  containers: string[];
+  tasks: string[];
+  snapshots: string[];
+  leases: string[];
+  images: string[];
+  content: string[];
+  /** In-progress content writes (ingests). */
+  ingests: string[];
+}
+
+export async function namespaceContents(client: ContainerdClient, namespace: string = TEST_NAMESPACE): Promise<NamespaceContents> {
+  const rpc = client.rpc.withNamespace(namespace);
+  const [containers, tasks, snapshots, leases, images, content, ingests] = await Promise.all([
+    rpc.unary<{ containers: Array<{ id: string }> }>('containers', 'List', {}),
+    rpc.unary<{ tasks: Array<{ id: string }> }>('tasks', 'List', {}),
+    rpc.serverStream<{ info: Array<{ name: string }> }>('snapshots', 'List', { snapshotter: 'overlayfs' }).collect(),
+    rpc.unary<{ leases: Array<{ id: string }> }>('leases', 'List', {}),
+    rpc.unary<{ images: Array<{ name: string }> }>('images', 'List', {}),
+    rpc.serverStream<{ info: Array<{ digest: string }> }>('content', 'List', {}).collect(),
+    rpc.unary<{ statuses: Array<{ ref: string }> }>('content', 'ListStatuses', {}),
+  ]);
+  return {
+    containers: containers.containers.map((c) => c.id).sort(),
+    tasks: tasks.tasks.map((t) => t.id).sort(),
+    snapshots: snapshots.flatMap((page) => page.info.map((s) => s.name)).sort(),
+    leases: leases.leases.map((l) => l.id).sort(),
+    images: images.images.map((i) => i.name).sort(),
+    content: content.flatMap((page) => page.info.map((c) => c.digest)).sort(),
+    ingests: ingests.statuses.map((st) => st.ref).sort(),
+  };
+}
+
+const EMPTY: NamespaceContents = { containers: [], tasks: [], snapshots: [], leases: [], images: [], content: [], ingests: [] };
+
 /**
- * Removes the test images and, when nothing else is left, the test
- * namespace (containerd refuses to delete a namespace that still holds objects).
+ * Removes the test images (sync: containerd's GC drops their content and
+ * snapshots before answering), then asserts the test namespace holds no
+ * containers, tasks, snapshots, leases, images or content, and removes it.
+ * Throws (failing the suite's afterAll) when anything was left behind.
  */
 export async function cleanupTestNamespace(client: ContainerdClient, imageRefs: string[]): Promise<void> {
   for (const name of imageRefs) await ignoreNotFound(client.rpc.unary('images', 'Delete', { name, sync: true }));
-  await client.rpc.unary('namespaces', 'Delete', { name: TEST_NAMESPACE }).catch(() => undefined);
+  const left = await namespaceContents(client);
+  if (JSON.stringify(left) !== JSON.stringify(EMPTY)) {
+    throw new Error(`containerd namespace ${TEST_NAMESPACE} still holds objects after the tests: ${JSON.stringify(left)}`);
+  }
+  await client.rpc.unary('namespaces', 'Delete', { name: TEST_NAMESPACE });
+  const { namespaces } = await client.rpc.unary<{ namespaces: Array<{ name: string }> }>('namespaces', 'List', {});
+  if (namespaces.some((n) => n.name === TEST_NAMESPACE)) throw new Error(`containerd namespace ${TEST_NAMESPACE} was not removed`);
 }

@@ -1,5 +1,5 @@
 /**
- * Failing runs: the test function's error (thrown or rejected) becomes a
+ * Failing runs: the test function's error (thrown, rejected or returned) becomes a
  * TestFailedError with its message and the original error (stack) as cause;
  * provisioning failures tear down what was created; teardown always completes.
  */
@@ -46,6 +46,17 @@ describe('failing runs', () => {
     const error = await failureOf(new Test('rejects', sleeper(), { logger }).run(async () => Promise.reject(new RangeError('nope'))));
     expect(error.message).toMatch(/test "rejects" failed: nope/);
     expect(error.cause).toBeInstanceOf(RangeError);
+    await expectNoLeaks(error.id);
+  });
+
+  it('a returned Error (the Go guide\'s `return err`) fails the run with its message', async () => {
+    const { logger, lines } = captureLogger();
+    const error = await failureOf(
+      new Test('returns', sleeper(), { logger }).run(async () => new Error("expected value 'baz', got 'bar'")),
+    );
+    expect(error.message).toBe(`test "returns" failed: expected value 'baz', got 'bar'`);
+    expect((error.cause as Error).message).toBe("expected value 'baz', got 'bar'");
+    expect(lines.at(-1)).toMatchObject({ msg: 'test failed', error: "expected value 'baz', got 'bar'" });
     await expectNoLeaks(error.id);
   });
 

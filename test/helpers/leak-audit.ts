@@ -36,9 +36,10 @@ export interface RunLeaks {
   netns: string[];
   links: string[];
   /**
-   * pakostii XDP programs nobody holds (only an attachment in a leaked namespace
-   * or a pin keeps them) that were not there before the run (AuditOptions.xdpBaseline;
-   * without a baseline this check is skipped, since programs cannot be told apart by run).
+   * pakostii XDP programs held by no process and attached to no interface of any
+   * namespace (only a pin or a leak keeps them) that were not there before the run
+   * (AuditOptions.xdpBaseline; without a baseline this check is skipped, since
+   * programs cannot be told apart by run).
    */
   orphanXdpPrograms: number[];
   /** pakostii XDP programs still held by this process (a FaultEngine never closed). */
@@ -78,11 +79,48 @@ interface BpftoolProg {
   pids?: Array<{ pid: number }>;
 }
 
-async function xdpPrograms(): Promise<{ orphans: number[]; heldHere: number[] }> {
+interface IpLinkXdp {
+  xdp?: { prog?: { id: number }; attached?: Array<{ prog?: { id: number } }> };
+}
+
+/** Ids of XDP programs attached to some interface, in the host namespace or any named one (live runs' programs). */
+async function attachedXdpProgramIds(): Promise<Set<number>> {
+  const ids = new Set<number>();
+  const collect = (json: string) => {
+    for (const link of JSON.parse(json) as IpLinkXdp[]) {
+      if (link.xdp?.prog) ids.add(link.xdp.prog.id);
+      for (const a of link.xdp?.attached ?? []) if (a.prog) ids.add(a.prog.id);
+    }
+  };
+  collect(await tool('ip', ['-j', '-d', 'link', 'show']));
+  for (const ns of list(NETNS_DIR)) {
+    try {
+      collect(await tool('ip', ['-n', ns, '-j', '-d', 'link', 'show']));
+    } catch {
+      // deleted meanwhile
+    }
+  }
+  return ids;
+}
+
+/**
+ * pakostii XDP programs that nothing keeps for a purpose: held by no process
+ * and attached to no interface of any namespace (so not a live run's, ours or
+ * another's), and not in `baseline`. Only a pin or a leak keeps such a program.
+ */
+export async function orphanXdpPrograms(baseline: readonly number[]): Promise<number[]> {
+  const progs = JSON.parse(await tool('bpftool', ['prog', 'show', '-j'])) as BpftoolProg[];
+  const candidates = progs.filter((p) => p.name === XDP_PROGRAM_NAME && !baseline.includes(p.id) && (!p.pids || p.pids.length === 0));
+  if (candidates.length === 0) return [];
+  const attached = await attachedXdpProgramIds();
+  return candidates.map((p) => p.id).filter((id) => !attached.has(id));
+}
+
+async function xdpPrograms(baseline: readonly number[] | undefined): Promise<{ orphans: number[]; heldHere: number[] }> {
   const progs = JSON.parse(await tool('bpftool', ['prog', 'show', '-j'])) as BpftoolProg[];
   const ours = progs.filter((p) => p.name === XDP_PROGRAM_NAME);
   return {
-    orphans: ours.filter((p) => !p.pids || p.pids.length === 0).map((p) => p.id),
+    orphans: baseline ? await orphanXdpPrograms(baseline) : [],
     heldHere: ours.filter((p) => p.pids?.some((h) => h.pid === process.pid)).map((p) => p.id),
   };
 }
@@ -138,7 +176,7 @@ function processesOf(runId: string): string[] {
 /** Everything of run `runId` still on the host. */
 export async function auditRun(runId: string, options: AuditOptions = {}): Promise<RunLeaks> {
   const links = JSON.parse(await tool('ip', ['-j', 'link', 'show'])) as Array<{ ifname: string }>;
-  const xdp = await xdpPrograms();
+  const xdp = await xdpPrograms(options.xdpBaseline);
   const perNamespace = await Promise.all((options.namespaces ?? [CONTAINERD_NAMESPACE]).map((ns) => containerdLeaks(runId, ns)));
   const stateFiles = [
     ...list(runsDir()).filter((f) => f === `${runId}.json` || f.startsWith(`.${runId}.`)).map((f) => join(runsDir(), f)),
@@ -148,7 +186,7 @@ export async function auditRun(runId: string, options: AuditOptions = {}): Promi
   return {
     netns: list(NETNS_DIR).filter((n) => belongsToRun(n, runId)),
     links: links.map((l) => l.ifname).filter((n) => belongsToRun(n, runId)),
-    orphanXdpPrograms: options.xdpBaseline ? xdp.orphans.filter((id) => !options.xdpBaseline!.includes(id)) : [],
+    orphanXdpPrograms: xdp.orphans,
     xdpProgramsHeldHere: options.otherRunsLiveHere ? [] : xdp.heldHere,
     containers: perNamespace.flatMap((n) => n.containers),
     tasks: perNamespace.flatMap((n) => n.tasks),
@@ -189,8 +227,14 @@ export interface HostNetworkSnapshot {
   iptables: string[];
 }
 
-/** Names that belong to some pakostii run (ours or a concurrent one): excluded from host-state comparisons. */
-const RUN_OBJECT = /\b(?:pkb-[a-z]{5}|pk[a-z]{5}(?:-|p)\d+)\b/;
+/**
+ * Lines excluded from host-state comparisons: names of links of some pakostii
+ * run (ours or a concurrent one), and links `ip` could only print by index
+ * ("dev if16559": the link vanished or moved to another namespace while `ip`
+ * was listing — a veth of a run being provisioned or torn down; such a route
+ * cannot outlive its link, so it is never a lasting change).
+ */
+const RUN_OBJECT = /\b(?:pkb-[a-z]{5}|pk[a-z]{5}(?:-|p)\d+)\b|(?:\bdev |^\d+:\s+)if\d+\b/;
 
 /**
  * The host's routes (all tables, v4 and v6), addresses, nftables ruleset and

@@ -1,14 +1,18 @@
 /**
- * What a user gets from npm: `npm pack` (prepack → prebuildify + tsup) into a
- * temp dir, installed into an empty project with a PATH that holds no compiler
- * at all, then used from ESM, CJS, TypeScript and the `pakostii` bin — including
- * a real one-node run — proving the prebuilt addon, the bundle and the packaged
- * containerd protos work without the repo.
+ * What a user gets from npm: `npm pack` (prepack → vendor-protos, prebuildify,
+ * tsup) into a temp dir, installed into an empty project with a PATH that holds
+ * no compiler at all, then used from ESM, CJS, TypeScript and the `pakostii` bin
+ * — including a real one-node run — proving the prebuilt addon, the bundle and
+ * the packaged containerd protos work without the repo.
+ *
+ * The pack runs in a temp copy of the checkout (its git-tracked and untracked,
+ * non-ignored files): prebuildify's `node-gyp rebuild` wipes build/, which other
+ * suites of a shared checkout may be loading the addon from at that moment.
  */
 import { execFile as execFileCb, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable } from '../../lib/cli/doctor/system-checks.js';
@@ -38,14 +42,34 @@ function compilerFreeBin(dir: string): string {
   return bin;
 }
 
+/**
+ * The checkout's sources (what `git clone` would give, plus untracked work) in
+ * `dest`; node_modules and the vendored static libraries are shared via
+ * symlinks (read-only use: vendor-libbpf.sh finds them up to date).
+ */
+function copyCheckout(dest: string): void {
+  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter((f) => f !== '' && existsSync(join(REPO_ROOT, f))); // deleted but not yet staged
+  for (const file of files) {
+    mkdirSync(dirname(join(dest, file)), { recursive: true });
+    cpSync(join(REPO_ROOT, file), join(dest, file), { preserveTimestamps: true });
+  }
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(dest, 'node_modules'));
+  if (existsSync(join(REPO_ROOT, 'vendor'))) symlinkSync(join(REPO_ROOT, 'vendor'), join(dest, 'vendor'));
+}
+
 async function run(argv: string[], cwd: string, env = bareEnv, timeout = 120_000) {
   return execFile(argv[0]!, argv.slice(1), { cwd, env, timeout, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 }
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'pakostii-pack-'));
-  // prepack runs `npm run build`: prebuild (prebuildify --napi --strip) then tsup.
-  await execFile('npm', ['pack', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 900_000 });
+  const source = join(work, 'source');
+  copyCheckout(source);
+  // prepack: vendor-protos.sh, then `npm run build`, whose pre-script is
+  // `prebuild` (prebuildify --napi --strip), then tsup.
+  await execFile('npm', ['pack', '--pack-destination', work], { cwd: source, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 900_000 });
   const packed = readdirSync(work).filter((f) => f.endsWith('.tgz'));
   expect(packed).toHaveLength(1);
   tarball = join(work, packed[0]!);

@@ -132,7 +132,8 @@ describe('mistakes inside a test function', () => {
     const cluster = spec
       .newCluster()
       .addNode(spec.newNode('n1').withAZ('left').runs(sleeper()))
-      .addNode(spec.newNode('n2').withAZ('right').runs(sleeper()));
+      .addNode(spec.newNode('n2').withAZ('right').runs(sleeper()))
+      .addNode(spec.newNode('n3').runs(sleeper())); // no AZ: in the default one
     const started = new Promise<void>((resolveStarted, rejectStarted) => {
       run = new Test('bad-input-live', cluster, { logger }).run(async (t) => {
         handle = t;
@@ -165,6 +166,18 @@ describe('mistakes inside a test function', () => {
 
   it('isolateAZ of an unknown AZ', async () => {
     await objectsLeftAlone(() => handle.network.partition.isolateAZ('x', 'middle'), SpecError, /isolateAZ\("x"\): unknown availability zone "middle"/);
+  });
+  it('isolateAZ of a node without an AZ', async () => {
+    await objectsLeftAlone(() => handle.network.partition.isolateAZ('y', 'n3'), SpecError, /isolateAZ\("y"\): unknown availability zone "n3"/);
+    const error = (() => {
+      try {
+        handle.network.partition.isolateAZ('y', 'n3');
+      } catch (e) {
+        return e as SpecError;
+      }
+      return undefined;
+    })();
+    expect(error?.hint).toMatch(/"n3" is a node \(in AZ "default"\), not an AZ; the cluster's AZs are "left", "right", "default"/);
   });
   it('unknown node in forwardPort', async () => {
     await objectsLeftAlone(() => handle.network.forwardPort('nope', 80), SpecError, /forwardPort\("nope", 80\): unknown node "nope"/);

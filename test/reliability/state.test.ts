@@ -4,7 +4,7 @@
  * concurrent allocations from many processes never sharing a subnet.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -120,13 +120,55 @@ describe('run registry', () => {
   });
 });
 
+/**
+ * Like node(), but the child stays alive (holding its claims, as a run does)
+ * until every child has printed: resolves with each child's first line, then
+ * closes their stdin so they exit. A child that exits early would make its
+ * claims dead, and reclaiming dead claims is correct, not an overlap.
+ */
+async function allAlive(scripts: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  const children = scripts.map((script) =>
+    spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, ...env },
+      cwd: new URL('../..', import.meta.url).pathname,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
+  const exited = children.map((child) => new Promise<void>((resolve) => child.on('exit', () => resolve())));
+  try {
+    return await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<string>((resolve, reject) => {
+            let out = '';
+            let err = '';
+            child.stdout.on('data', (d: Buffer) => {
+              out += d.toString();
+              if (out.includes('\n')) resolve(out.split('\n')[0]!.trim());
+            });
+            child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            child.on('exit', (code) => reject(new Error(`child exited ${code} before answering: ${err}`)));
+          }),
+      ),
+    );
+  } finally {
+    for (const child of children) child.stdin.end();
+    await Promise.all(exited);
+  }
+}
+
 describe('subnet claims under contention', () => {
-  it('8 processes allocating at once get 8 disjoint subnets of the right sizes', async () => {
+  it('8 live processes allocating at once get 8 disjoint subnets of the right sizes', async () => {
     const script = (id: string, count: number) => `
       import { allocateSubnet } from './lib/runtime/subnet-pool.ts';
-      console.log(allocateSubnet('${id}', ${count}).cidr);`;
+      console.log(allocateSubnet('${id}', ${count}).cidr);
+      process.stdin.resume();
+      process.stdin.on('end', () => process.exit(0));`;
     const requests = ['aaaaa', 'bbbbb', 'ccccc', 'ddddd', 'eeeee', 'fffff', 'ggggg', 'hhhhh'].map((id, i) => ({ id, count: i % 3 === 0 ? 600 : 10 }));
-    const cidrs = (await Promise.all(requests.map((r) => node(script(r.id, r.count), { PAKOSTII_STATE_DIR: dir })))).map((o) => o.trim());
+    const cidrs = await allAlive(
+      requests.map((r) => script(r.id, r.count)),
+      { PAKOSTII_STATE_DIR: dir },
+    );
     const parsed = cidrs.map((c) => parseCidr(c)!);
     requests.forEach((r, i) => expect(parsed[i]!.prefix, cidrs[i]).toBe(r.count === 600 ? 22 : 24));
     for (let i = 0; i < parsed.length; i++) {
@@ -134,5 +176,38 @@ describe('subnet claims under contention', () => {
     }
     // The claim files name their runs; the processes are gone, so the next allocation may reclaim them.
     expect(new Set(readClaimFiles().map((c) => c.claim?.runId))).toEqual(new Set(requests.map((r) => r.id)));
+  }, 60_000);
+
+  it('live processes reclaiming dead claims at once never end up sharing a block', async () => {
+    // A pool of 6 blocks, all claimed by a process that is gone: every allocation must reclaim one.
+    const dead = await new Promise<{ pid: number; pidStartTime: string; bootId: string }>((resolve) => {
+      const child = spawn('sleep', ['60']);
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const identity = {
+        pid: child.pid!,
+        pidStartTime: stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!,
+        bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+      };
+      child.on('exit', () => resolve(identity));
+      child.kill('SIGKILL');
+    });
+    mkdirSync(join(dir, 'subnets'), { recursive: true });
+    for (let block = 0; block < 6; block++) {
+      writeFileSync(join(dir, 'subnets', `198.18.${block}.0`), JSON.stringify({ runId: 'deadx', cidr: `198.18.${block}.0/24`, ...dead }));
+    }
+    const ids = ['kaaaa', 'kbbbb', 'kcccc', 'kdddd', 'keeee', 'kffff'];
+    const script = (id: string) => `
+      import { allocateSubnet } from './lib/runtime/subnet-pool.ts';
+      console.log(allocateSubnet('${id}', 10, { pool: '198.18.0.0/21' }).cidr);
+      process.stdin.resume();
+      process.stdin.on('end', () => process.exit(0));`;
+    const cidrs = await allAlive(ids.map(script), { PAKOSTII_STATE_DIR: dir });
+    expect(new Set(cidrs).size, cidrs.join(' ')).toBe(ids.length);
+    // Every claim file now belongs to exactly one of the live allocators, none to the dead run.
+    const owners = readClaimFiles().map((c) => c.claim?.runId);
+    expect(owners.filter((o) => o === 'deadx').length + new Set(owners.filter((o) => o !== 'deadx')).size).toBe(owners.length);
+    for (const [i, cidr] of cidrs.entries()) {
+      expect(readClaimFiles().find((c) => `${c.block}/24` === cidr)?.claim?.runId, cidr).toBe(ids[i]);
+    }
   }, 60_000);
 });

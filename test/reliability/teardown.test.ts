@@ -8,6 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanup } from '../../lib/janitor/index.js';
+import { readRun } from '../../lib/runtime/state.js';
 import { auditRun, expectNoLeaks, leakCount, snapshotHostNetwork, type HostNetworkSnapshot } from '../helpers/leak-audit.js';
 import { driveFixture, type FixtureRun } from './fixtures/drive-fixture.js';
 
@@ -88,8 +89,13 @@ describe('teardown on every path', () => {
     expect(left.stateFiles.length).toBeGreaterThan(0);
 
     const report = await cleanup({ runIds: [id] });
-    expect(report.runs).toHaveLength(1);
-    expect(report.runs[0]).toMatchObject({ id, reason: 'process-gone', record: true, errors: [] });
+    if (report.runs.length === 0) {
+      // Another process's run started meanwhile and its automatic cleanup was faster: the record must be gone too.
+      expect(await readRun(id)).toBeUndefined();
+    } else {
+      expect(report.runs).toHaveLength(1);
+      expect(report.runs[0]).toMatchObject({ id, reason: 'process-gone', record: true, errors: [] });
+    }
     expect(leakCount(left)).toBeGreaterThan(0);
     await expectCleanHost(run);
   });

@@ -1,0 +1,45 @@
+/**
+ * t.network.loss: random packet loss in one direction, judged by the XDP
+ * program at the destination's ingress against the engine's per-pair loss
+ * threshold (a random u32 below it → drop). TCP retransmits through it; UDP
+ * and ICMP lose that share of their packets.
+ */
+import { SpecError } from '../errors.js';
+import type { ClusterPlan } from '../spec/plan.js';
+import { lossOneWay } from './cuts.js';
+import { checkFaultName, networkFault, type NetworkFaultHandle } from './network-fault.js';
+import { checkDisjoint, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
+import type { FaultRegistry } from './registry.js';
+
+export interface LossOptions {
+  /** Sending node(s). */
+  from: NodeSelector;
+  /** Receiving node(s). */
+  to: NodeSelector;
+  /** Share of the packets from → to that are dropped, 0 < percent ≤ 100. */
+  percent: number;
+}
+
+export function defineLoss(registry: FaultRegistry, plan: ClusterPlan, name: string, options: LossOptions): NetworkFaultHandle {
+  const where = `loss(${JSON.stringify(name)})`;
+  checkFaultName(name, where);
+  if (typeof options !== 'object' || options === null) {
+    throw new SpecError(`${where}: options are missing`, { hint: 'e.g. t.network.loss("flaky", { from: "n1", to: "n2", percent: 30 })' });
+  }
+  const { percent } = options;
+  if (typeof percent !== 'number' || !Number.isFinite(percent) || percent <= 0 || percent > 100) {
+    throw new SpecError(`${where}: percent must be a number above 0 and at most 100, got ${JSON.stringify(percent)}`, {
+      hint: 'e.g. 30 drops about 30 % of the packets; use partition.oneWay() for 100 %',
+    });
+  }
+  const from = resolveGroup(plan, options.from, 'from', where);
+  const to = resolveGroup(plan, options.to, 'to', where);
+  checkDisjoint(from, to, where);
+  return networkFault(registry, {
+    name,
+    kind: 'loss',
+    params: { from: describeGroup(from), to: describeGroup(to), percent },
+    fill: lossOneWay(from.indexes, to.indexes, percent),
+    touchesRunner: false,
+  });
+}
