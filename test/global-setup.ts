@@ -24,9 +24,11 @@ export default function setup(): void {
   // more precise error; unit suites must run regardless.
   try {
     execFileSync('bash', [join(ROOT, 'scripts', 'start-containerd.sh')], { stdio: 'inherit' });
+    // Always through the image script (~1 s when current): it rebuilds an image
+    // whose recipe changed and re-imports one whose digest differs, so a stale
+    // image from an older checkout never survives into a test run.
     const missing = missingImages();
-    if (missing.length === 0) return;
-    process.stderr.write(`[global-setup] importing missing test images: ${missing.join(', ')}\n`);
+    if (missing.length > 0) process.stderr.write(`[global-setup] importing missing test images: ${missing.join(', ')}\n`);
     execFileSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'build-images.ts'), '--import'], {
       cwd: ROOT,
       stdio: 'inherit',

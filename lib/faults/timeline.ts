@@ -6,11 +6,14 @@
  * decimal string: JSON has no 64-bit integers) to order and measure events, and
  * the wall clock (ISO 8601) to line them up with container logs.
  *
- * Lines are appended synchronously (O_APPEND) as events happen: the file is
- * complete up to the last event even if the runner crashes right after it,
- * and a network fault costs one small write on top of its map flip.
+ * Lines are written synchronously, as events happen, to a descriptor opened
+ * once with O_APPEND: the file is complete up to the last event even if the
+ * runner crashes right after it (the data is in the kernel once write(2)
+ * returns), and a network fault costs one write(2) on top of its map flip —
+ * ~3 µs, where reopening the file per line (appendFileSync) costs ~10 µs,
+ * more than the whole of the rest of apply().
  */
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { FaultEvent, FaultTime } from './registry.js';
@@ -41,16 +44,24 @@ export class FaultTimeline {
   readonly path: string;
   readonly #logger: Logger;
   #warned = false;
+  #fd: number | undefined;
 
   constructor(artifactsDir: string, logger: Logger) {
     this.path = join(artifactsDir, TIMELINE_FILE);
     this.#logger = logger;
   }
 
-  /** Create the (empty) file, so a run without faults still has one. */
+  /** Create the (empty) file, so a run without faults still has one, and keep it open. */
   create(): void {
     mkdirSync(join(this.path, '..'), { recursive: true });
-    writeFileSync(this.path, '', { flag: 'a' });
+    this.#fd ??= openSync(this.path, 'a', 0o644);
+  }
+
+  /** After teardown: later events (there should be none) reopen the file. */
+  close(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
   }
 
   /** The FaultRegistry observer: must not throw. */
@@ -78,7 +89,8 @@ export class FaultTimeline {
 
   #write(entry: TimelineEntry): void {
     try {
-      appendFileSync(this.path, `${JSON.stringify(entry)}\n`);
+      this.#fd ??= openSync(this.path, 'a', 0o644);
+      writeSync(this.#fd, `${JSON.stringify(entry)}\n`);
     } catch (error) {
       // The fault itself took effect; a lost timeline line must not fail the test.
       if (!this.#warned) this.#logger.warn({ err: error, path: this.path }, 'cannot write the fault timeline');
