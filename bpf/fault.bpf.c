@@ -5,19 +5,21 @@
  * ingress, against drop[src][dst] and loss[src][dst] (layout: pakostii_shared.h).
  * Faults are data: userspace never reloads this program, it only writes maps.
  *
- * What is judged: IPv4 (addresses from the IP header). Everything else passes
- * untouched: ARP, other ethertypes (IPv6, LLDP, VLAN-tagged frames) and
+ * What is judged: IPv4 (addresses from the IP header) against drop and loss;
+ * ARP for IPv4 over Ethernet (sender/target protocol address) against *full*
+ * cuts only, so an isolated node cannot even resolve its neighbours. Everything
+ * else passes untouched: other ethertypes (IPv6, LLDP, VLAN-tagged frames) and
  * malformed frames (shorter than the headers we need). Passing malformed frames
  * is deliberate: the kernel stack discards them anyway, and guessing addresses
  * from a truncated header could drop a frame on the wrong policy.
  *
- * ARP always passes, on purpose: a cut is a black hole for IP traffic (as
- * Jepsen's and the Go pakostii's IP-level DROP rules are), not a broken L2.
- * Judging ARP poisoned the neighbour caches: a resolution started during a cut
- * ran out of probes up to mcast_solicit x retrans_time (3 s) after the heal and
- * turned into FAILED, failing connections opened right after heal() with
- * EHOSTUNREACH (seen as a flaky "heal restores everything" e2e test). It also
- * made a one-way cut A -> B break B -> A once B's entry for A expired.
+ * Why ARP is dropped only when the pair is cut both ways (and never by loss):
+ * resolution is a round trip, so judging it per direction would turn a one-way
+ * cut A -> B into a two-way one as soon as B's neighbour entry for A expires.
+ * Consequence of judging it at all (documented in the README): a resolution a
+ * node started during a cut can run out of probes just after heal() and fail
+ * the first connection to that peer with EHOSTUNREACH, as on a real partitioned
+ * L2 network; the next attempt resolves again.
  * Addresses of no node ("outside") are never judged.
  */
 #include <linux/bpf.h>
@@ -72,12 +74,29 @@ struct {
   __uint(max_entries, 2); /* max_nodes + 1, set before load */
 } pk_counters SEC(".maps");
 
+/* From linux/if_arp.h, whose includes drag in libc headers the BPF target lacks. */
+#define ARPHRD_ETHER 1
+
+struct arp_ipv4 {
+  __be16 htype;
+  __be16 ptype;
+  __u8 hlen;
+  __u8 plen;
+  __be16 op;
+  __u8 sha[ETH_ALEN];
+  __be32 spa;
+  __u8 tha[ETH_ALEN];
+  __be32 tpa;
+} __attribute__((packed));
+
+enum frame_kind { FRAME_OTHER = 0, FRAME_IPV4 = 1, FRAME_ARP = 2 };
+
 #define READ_ONCE_U64(p) (*(volatile __u64 *)(p))
 #define READ_ONCE_U32(p) (*(volatile __u32 *)(p))
 /* Keeps the compiler from moving policy loads across the sequence reads (x86 keeps load order itself). */
 #define compiler_barrier() asm volatile("" ::: "memory")
 
-/* Source and destination IPv4 of the frame; 0 when the frame is not ours to judge. */
+/* Source and destination IPv4 of the frame and its kind; FRAME_OTHER when not ours to judge. */
 static __always_inline int parse_addresses(struct xdp_md *ctx, __u32 *src, __u32 *dst)
 {
   void *data = (void *)(long)ctx->data;
@@ -92,10 +111,20 @@ static __always_inline int parse_addresses(struct xdp_md *ctx, __u32 *src, __u32
       return 0;
     *src = ip->saddr;
     *dst = ip->daddr;
-    return 1;
+    return FRAME_IPV4;
   }
-  /* ARP (and everything else) is not judged: see the file comment. */
-  return 0;
+  if (eth->h_proto == bpf_htons(ETH_P_ARP)) {
+    struct arp_ipv4 *arp = (void *)(eth + 1);
+    if ((void *)(arp + 1) > end)
+      return 0;
+    if (arp->htype != bpf_htons(ARPHRD_ETHER) || arp->ptype != bpf_htons(ETH_P_IP) ||
+        arp->hlen != ETH_ALEN || arp->plen != 4)
+      return 0;
+    *src = arp->spa;
+    *dst = arp->tpa;
+    return FRAME_ARP;
+  }
+  return FRAME_OTHER;
 }
 
 static __always_inline __u32 node_of(__u32 addr)
@@ -111,12 +140,20 @@ static __always_inline __u64 *policy_word(__u32 index)
   return bpf_map_lookup_elem(&pk_policy, &index);
 }
 
-/* Verdict of buffer `buffer` for src -> dst (both < max_nodes): 1 = drop. */
-static __always_inline int judge_in_buffer(__u32 buffer, __u32 src, __u32 dst)
+/* The drop-matrix bit src -> dst of the buffer starting at `base`. */
+static __always_inline int cut_in_buffer(__u32 base, __u32 src, __u32 dst)
+{
+  __u64 *word = policy_word(base + PK_HEADER_WORDS + src * row_words + dst / 64);
+  return word && (*word >> (dst % 64)) & 1;
+}
+
+/* Verdict of buffer `buffer` for src -> dst (both < max_nodes): 1 = drop. ARP: full cuts only. */
+static __always_inline int judge_in_buffer(__u32 buffer, __u32 src, __u32 dst, int kind)
 {
   __u32 base = buffer * buffer_words;
-  __u64 *word = policy_word(base + PK_HEADER_WORDS + src * row_words + dst / 64);
-  if (word && (*word >> (dst % 64)) & 1)
+  if (kind == FRAME_ARP)
+    return cut_in_buffer(base, src, dst) && cut_in_buffer(base, dst, src);
+  if (cut_in_buffer(base, src, dst))
     return 1;
 
   __u64 *header = policy_word(base);
@@ -137,7 +174,7 @@ static __always_inline int judge_in_buffer(__u32 buffer, __u32 src, __u32 dst)
  * starts at sequence >= start + 2; so a verdict taken while the sequence moved by at
  * most 1 came from a buffer nobody was writing. Otherwise judge again (bounded).
  */
-static __always_inline int judge(__u32 src, __u32 dst)
+static __always_inline int judge(__u32 src, __u32 dst, int kind)
 {
   __u32 zero = 0;
   __u64 *ctl = bpf_map_lookup_elem(&pk_ctl, &zero);
@@ -148,7 +185,7 @@ static __always_inline int judge(__u32 src, __u32 dst)
   for (int attempt = 0; attempt < PK_SEQ_RETRIES; attempt++) {
     __u64 start = READ_ONCE_U64(ctl);
     compiler_barrier();
-    drop = judge_in_buffer((__u32)start & 1, src, dst);
+    drop = judge_in_buffer((__u32)start & 1, src, dst, kind);
     compiler_barrier();
     __u32 seq_now = READ_ONCE_U32((__u32 *)ctl + PK_CTL_SEQ);
     if (seq_now - (__u32)(start >> 32) <= 1)
@@ -172,8 +209,9 @@ SEC("xdp")
 int pakostii_xdp(struct xdp_md *ctx)
 {
   __u32 src_addr, dst_addr;
+  int kind = parse_addresses(ctx, &src_addr, &dst_addr);
 
-  if (!parse_addresses(ctx, &src_addr, &dst_addr))
+  if (kind == FRAME_OTHER)
     return XDP_PASS;
 
   __u32 src = node_of(src_addr);
@@ -182,7 +220,7 @@ int pakostii_xdp(struct xdp_md *ctx)
 
   if (src < max_nodes && dst < max_nodes && !bpf_map_lookup_elem(&pk_allow, &src_addr) &&
       !bpf_map_lookup_elem(&pk_allow, &dst_addr))
-    drop = judge(src, dst);
+    drop = judge(src, dst, kind);
   count(dst, drop);
   return drop ? XDP_DROP : XDP_PASS;
 }

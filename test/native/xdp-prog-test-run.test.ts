@@ -103,21 +103,46 @@ describe('IPv4', () => {
 });
 
 describe('ARP', () => {
-  // ARP is never judged (bpf/fault.bpf.c): a cut must not poison neighbour
-  // caches, or connections opened right after heal() fail with EHOSTUNREACH.
-  it('requests and replies pass even across a cut, uncounted', () => {
+  // ARP obeys full cuts only (bpf/fault.bpf.c): an isolated node cannot resolve
+  // its neighbours, while a one-way cut keeps resolution (a round trip) working.
+  it('requests and replies are dropped across a two-way cut', () => {
     commitWith((p) => {
       p.cut(A_I, B_I);
       p.cut(B_I, A_I);
     });
-    const counted = () => engine.counters().reduce((sum, c) => sum + c.passed + c.dropped, 0n);
-    const before = counted();
-    expect(engine.testRun(ipv4Frame(A, B))).toBe(DROP); // the cut is live for IP
-    expect(engine.testRun(arpFrame(1, A, B))).toBe(PASS); // A asks for B
-    expect(engine.testRun(arpFrame(2, A, B))).toBe(PASS); // A answers B
-    expect(engine.testRun(arpFrame(1, B, A))).toBe(PASS);
+    expect(engine.testRun(arpFrame(1, A, B))).toBe(DROP); // A asks for B
+    expect(engine.testRun(arpFrame(2, A, B))).toBe(DROP); // A answers B
+    expect(engine.testRun(arpFrame(1, B, A))).toBe(DROP);
+    expect(engine.testRun(arpFrame(2, B, A))).toBe(DROP);
+    expect(engine.testRun(arpFrame(1, A, C))).toBe(PASS); // A -> C is not cut
+  });
+
+  it('pass across a one-way cut, in both directions', () => {
+    commitWith((p) => p.cut(A_I, B_I));
+    expect(engine.testRun(ipv4Frame(A, B))).toBe(DROP);
+    expect(engine.testRun(arpFrame(1, A, B))).toBe(PASS);
     expect(engine.testRun(arpFrame(2, B, A))).toBe(PASS);
-    expect(counted()).toBe(before + 1n); // only the IPv4 frame was judged
+  });
+
+  it('are never dropped by loss', () => {
+    commitWith((p) => {
+      p.setLoss(A_I, B_I, 100);
+      p.setLoss(B_I, A_I, 100);
+    });
+    expect(engine.testRun(ipv4Frame(A, B))).toBe(DROP);
+    expect(engine.testRun(arpFrame(1, A, B))).toBe(PASS);
+  });
+
+  it('pass for an allow-listed address and after heal', () => {
+    commitWith((p) => {
+      p.cut(A_I, B_I);
+      p.cut(B_I, A_I);
+    });
+    engine.setAllowed(A, true);
+    expect(engine.testRun(arpFrame(1, A, B))).toBe(PASS);
+    engine.setAllowed(A, false);
+    commitWith(() => {});
+    expect(engine.testRun(arpFrame(1, A, B))).toBe(PASS);
   });
 });
 
@@ -163,9 +188,9 @@ describe('frames that are not judged', () => {
     }
     expect(engine.testRun(new Uint8Array(0))).toBe(PASS);
     expect(counted()).toBe(before); // not judged, so not counted
-    // The complete IPv4 frame is judged (and dropped); a complete ARP frame still passes.
+    // The complete frames are judged (and dropped: every pair is cut both ways).
     expect(engine.testRun(ip, ETH_HEADER + IPV4_HEADER)).toBe(DROP);
-    expect(engine.testRun(arp, ETH_HEADER + ARP_IPV4)).toBe(PASS); // ARP is never judged
+    expect(engine.testRun(arp, ETH_HEADER + ARP_IPV4)).toBe(DROP);
   });
 });
 

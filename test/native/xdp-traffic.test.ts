@@ -178,7 +178,7 @@ describe('XDP on real traffic', () => {
   });
 
   it('a one-way cut A→B blocks A→B only', async () => {
-    // ARP is never judged, so B→A works whatever the neighbour caches hold.
+    // ARP obeys full cuts only, so B→A keeps resolving A while A→B is cut.
     expect(await agents[1]!.tcp(B)).toBe(true);
     commit((p) => p.cut(A.index, B.index));
     expect(await agents[1]!.udp(B, 20, agents[2]!, A)).toBe(0);
