@@ -4,8 +4,9 @@
  * cgroups → work dir → subnet claims → the record, which is kept when any step
  * failed so the next cleanup retries.
  */
-import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { basename, isAbsolute } from 'node:path';
+import { removeCgroupTree } from '../runtime/cgroups.js';
 import { CONTAINERD_NAMESPACE } from '../runtime/naming.js';
 import { unregisterRun, type RunRecord } from '../runtime/state.js';
 import { reclaimIfDead } from '../runtime/subnet-pool.js';
@@ -26,26 +27,6 @@ export function describe(error: unknown): string {
 function ownWorkDir(record: RunRecord | undefined): string | undefined {
   const dir = record?.workDir;
   return dir && isAbsolute(dir) && basename(dir) === record.id ? dir : undefined;
-}
-
-/** rmdir a cgroup and its (empty) children, deepest first; cgroupfs refuses while processes remain. */
-function removeCgroup(path: string): void {
-  let children: string[] = [];
-  try {
-    children = readdirSync(path).filter((name) => {
-      try {
-        return statSync(join(path, name)).isDirectory();
-      } catch {
-        return false;
-      }
-    });
-  } catch (error) {
-    if (isMissing(error)) return;
-    throw error;
-  }
-  for (const child of children) removeCgroup(join(path, child));
-  // cgroupfs dirs hold only virtual files: rmdir (not rm -r) is how a cgroup is removed.
-  rmdirSync(path);
 }
 
 function uniqueTargets(targets: readonly ContainerdTarget[]): ContainerdTarget[] {
@@ -110,7 +91,7 @@ export async function cleanRun(
   for (const link of result.links) await attempt(`link ${link}`, () => ops.deleteLink(link));
   await Promise.all(result.netns.map((ns) => attempt(`network namespace ${ns}`, () => ops.deleteNetns(ns))));
   // 4. cgroups, work dir, subnet claims.
-  for (const cgroup of result.cgroups) await attempt(`cgroup ${cgroup}`, () => removeCgroup(cgroup));
+  for (const cgroup of result.cgroups) await attempt(`cgroup ${cgroup}`, () => removeCgroupTree(cgroup));
   for (const dir of result.execDirs) await attempt(`exec dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   for (const dir of result.workDirs) await attempt(`work dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
   // Through reclaimIfDead, never a blind unlink: the block may have been reclaimed and claimed by a live run since the inventory.

@@ -12,8 +12,8 @@ function code(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
 }
 
-/** rmdir deepest first (cgroupfs dirs hold only virtual files; rmdir is how a cgroup goes). */
-function removeTree(path: string): void {
+/** rmdir deepest first (cgroupfs dirs hold only virtual files; rmdir is how a cgroup goes). Missing = done. */
+export function removeCgroupTree(path: string): void {
   let children: string[];
   try {
     children = readdirSync(path).filter((name) => {
@@ -27,7 +27,7 @@ function removeTree(path: string): void {
     if (code(error) === 'ENOENT') return;
     throw error;
   }
-  for (const child of children) removeTree(join(path, child));
+  for (const child of children) removeCgroupTree(join(path, child));
   try {
     rmdirSync(path);
   } catch (error) {
@@ -41,7 +41,7 @@ export async function removeRunCgroups(runId: string): Promise<void> {
     const path = join(parent, runId);
     for (let attempt = 0; ; attempt++) {
       try {
-        removeTree(path);
+        removeCgroupTree(path);
         break;
       } catch (error) {
         if (code(error) !== 'EBUSY' || attempt >= 20) throw error;

@@ -44,7 +44,15 @@ function pullError(ref: ImageReference, err: unknown): unknown {
 }
 
 function parseDocument<T>(ref: ImageReference, m: FetchedManifest): T {
-  return JSON.parse(m.bytes.toString('utf8')) as T;
+  try {
+    return JSON.parse(m.bytes.toString('utf8')) as T;
+  } catch (error) {
+    // The digest matched, so the registry stores a broken document: retrying will not help.
+    throw new ContainerdError(`pull ${ref.name}: the registry's manifest ${m.digest} is not valid JSON`, {
+      cause: error,
+      hint: 'push the image again; the stored manifest is corrupt',
+    });
+  }
 }
 
 async function resolvePlatformManifest(
