@@ -42,7 +42,8 @@ describe('partition faults on real traffic', () => {
         // isolateNode: n1 vs every node and the runner, both ways.
         const iso = t.network.partition.isolateNode('n1 down', 'n1');
         await iso.apply();
-        // Written as it happens, not at teardown: a crash keeps the timeline so far.
+        // Written in the event-loop turn of the apply, not at teardown: a crash keeps the timeline so far.
+        await new Promise((resolve) => setImmediate(resolve));
         expect(parseTimeline(readFileSync(join(t.artifactsDir, 'faults.jsonl'), 'utf8'))).toMatchObject([{ event: 'apply', name: 'n1 down' }]);
         expect(await agents.unreachable()).toEqual(pairsBetween(['n1'], [RUNNER, 'n2', 'n3', 'n4', 'n5']));
         await iso.heal();
