@@ -4,6 +4,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "netns_thread.h"
+#include "relay.h"
 #include "sockets.h"
 #include "xdp.h"
 
@@ -14,6 +15,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pk::InitNetns(env, exports);
   pk::InitNetlink(env, exports);
   pk::InitSockets(env, exports);
+  pk::InitRelay(env, exports);
   InitXdp(env, exports);
   return exports;
 }

@@ -5,7 +5,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -13,21 +12,13 @@
 #include <cstdint>
 #include <memory>
 
+#include "cancel_token.h"
 #include "errors.h"
 #include "fd.h"
 #include "netns_thread.h"
 
 namespace pk {
 namespace {
-
-// Shared by the JS cancel() function and the connecting thread; whoever is last frees it.
-struct CancelToken {
-  UniqueFd event{eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
-  void Cancel() const {
-    uint64_t one = 1;
-    if (event) (void)!write(event.get(), &one, sizeof(one));
-  }
-};
 
 int ConnectWithTimeout(const std::string& object, const sockaddr_in& to, int timeout_ms, const CancelToken& cancel) {
   const std::string op = "connect";

@@ -9,6 +9,7 @@
     'netlink.cc',
     'netns.cc',
     'netns_thread.cc',
+    'relay.cc',
     'sockets.cc',
     'xdp.cc',
     'xdp_attach.cc',

@@ -25,7 +25,22 @@ export interface NativeConnect {
   cancel(): void;
 }
 
-/** The parts of the addon written in native/{netns,netlink,sockets}.cc. */
+/** How a relay ended (native/relay.h): bytes delivered each way, and why it stopped. */
+export interface NativeRelayResult {
+  aToB: number;
+  bToA: number;
+  end: 'eof' | 'cancel' | 'error';
+  /** errno name of the failed socket when end is "error" (ECONNRESET…). */
+  code?: string;
+}
+
+/** A relay in progress: cancel() cuts both connections; `promise` settles once both fds are closed. */
+export interface NativeRelay {
+  promise: Promise<NativeRelayResult>;
+  cancel(): void;
+}
+
+/** The parts of the addon written in native/{netns,netlink,sockets,relay}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
@@ -35,6 +50,8 @@ export interface NativeAddon {
   linkIndex(name: string, netns?: string): Promise<number>;
   provisionNodeLink(spec: NativeNodeLinkSpec): Promise<void>;
   connectInNetns(netns: string, ip: string, port: number, timeoutMs: number): NativeConnect;
+  /** Duplicates both fds at once; the caller still owns (and closes) its own. */
+  relay(fdA: number, fdB: number): NativeRelay;
 }
 
 const PACKAGE_NAME = 'pakostii';

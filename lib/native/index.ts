@@ -11,6 +11,8 @@ export { createBridge, deleteLink, listLinks, linkIndex, provisionNodeLink } fro
 export type { NodeLinkSpec } from './links.js';
 export { connectInNetns } from './connect.js';
 export type { ConnectOptions } from './connect.js';
+export { relaySockets } from './relay.js';
+export type { RelayResult, SocketRelay } from './relay.js';
 export { addonInfo } from './addon.js';
 
 /**

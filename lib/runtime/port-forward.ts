@@ -3,10 +3,17 @@
  * host whose connections are each piped to a socket opened from the runner's
  * namespace to node:port. A fault cutting the runner from the node therefore
  * breaks the forward too, as it would for a real client.
+ *
+ * node:net only accepts and the Dial only connects: once both ends exist, the
+ * addon relays the bytes on a thread of its own (lib/native/relay.ts), because
+ * piping in JS saturated the runner's JS thread at about a third of the
+ * loopback throughput. Half-closes pass through (a FIN becomes a shutdown of
+ * the other side).
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { StateError } from '../errors.js';
+import { relaySockets, type SocketRelay } from '../native/index.js';
 import type { Dial } from './dial.js';
 
 /** Connect timeout for each forwarded connection. */
@@ -18,7 +25,9 @@ export class PortForward {
   readonly #ip: string;
   readonly #dial: Dial;
   readonly #logger: Logger;
+  /** Accepted clients whose upstream is still being dialled. */
   readonly #sockets = new Set<Socket>();
+  readonly #relays = new Set<SocketRelay>();
   #server: Server | undefined;
   #port: number | undefined;
   #closed = false;
@@ -71,8 +80,26 @@ export class PortForward {
     if (this.#onAbort) this.#signal?.removeEventListener('abort', this.#onAbort);
     for (const socket of this.#sockets) socket.destroy();
     this.#sockets.clear();
+    const relays = [...this.#relays];
+    for (const relay of relays) relay.cancel();
     const server = this.#server;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Resolved only once every relayed connection is closed, not just told to.
+    await Promise.all([
+      ...relays.map((relay) => relay.done.catch(() => undefined)),
+      server && new Promise<void>((resolve) => server.close(() => resolve())),
+    ]);
+  }
+
+  #pipeInJs(client: Socket, upstream: Socket): void {
+    for (const socket of [client, upstream]) {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.pipe(upstream);
+    upstream.pipe(client);
   }
 
   #accept(client: Socket): void {
@@ -82,17 +109,25 @@ export class PortForward {
     client.on('error', () => undefined); // a reset by the local client is not our error
     this.#dial(this.#ip, this.targetPort, { timeoutMs: CONNECT_TIMEOUT_MS }).then(
       (upstream) => {
+        this.#sockets.delete(client);
         if (this.#closed || client.destroyed) return void upstream.destroy();
-        this.#sockets.add(upstream);
-        upstream.on('close', () => {
-          this.#sockets.delete(upstream);
-          client.destroy();
-        });
-        client.on('close', () => upstream.destroy());
-        upstream.on('error', () => client.destroy());
-        client.pipe(upstream);
-        upstream.pipe(client);
-        client.resume();
+        // In this tick, before node reads from either socket (the client is
+        // paused; the upstream was created in the microtasks leading here).
+        let relay: SocketRelay;
+        try {
+          relay = relaySockets(client, upstream);
+        } catch (error) {
+          // Not expected (the relay refuses only sockets node already buffered
+          // data for); the JS pipe is slower but carries the connection all the same.
+          this.#logger.warn({ node: this.node, port: this.targetPort, err: error }, 'native relay refused the connection; piping in JS');
+          this.#pipeInJs(client, upstream);
+          return;
+        }
+        this.#relays.add(relay);
+        void relay.done.then(
+          (result) => this.#logger.debug({ node: this.node, port: this.targetPort, ...result }, 'port forward connection ended'),
+          (error: unknown) => this.#logger.warn({ node: this.node, port: this.targetPort, err: error }, 'port forward relay failed'),
+        ).finally(() => this.#relays.delete(relay));
       },
       (error: unknown) => {
         // Same as a real network: the client sees its connection drop.

@@ -86,6 +86,21 @@ describe('PortForward', () => {
     await expect(hostGet(port, '/')).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  it('close() cuts a relayed connection that is still open, promptly', async () => {
+    const fw = new PortForward('n1', '10.0.0.2', 80, dial, logger);
+    await fw.listen();
+    const socket = connect(fw.port(), '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('GET /slow HTTP/1.1\r\nhost: n1\r\n\r\n'); // answered only after 2 s
+    await new Promise((r) => setTimeout(r, 100)); // dialled and relayed by now
+    const closed = new Promise((r) => socket.once('close', r));
+    const started = performance.now();
+    await fw.close();
+    await closed;
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it('a failed upstream connect drops the local connection (as a cut network would)', async () => {
     const fw = new PortForward('n9', '10.0.0.9', 80, dial, logger);
     await fw.listen();

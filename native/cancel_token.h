@@ -1,0 +1,40 @@
+// Cancelling work that runs on a thread of the addon: the JS thread writes an
+// eventfd that the worker polls next to its own fds, so a blocked poll() wakes
+// at once. Shared (std::shared_ptr) by the JS cancel() function and the worker
+// thread; whoever is last frees it.
+#pragma once
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <mutex>
+
+#include "fd.h"
+
+namespace pk {
+
+struct CancelToken {
+  // Only the worker reads it (poll), and only until it calls Close().
+  UniqueFd event{eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)};
+
+  // Idempotent; safe from any thread, also after Close().
+  void Cancel() {
+    std::lock_guard<std::mutex> hold(mutex_);
+    uint64_t one = 1;
+    if (event) (void)!write(event.get(), &one, sizeof(one));
+  }
+
+  // The worker is done: free the eventfd now, not when JS garbage-collects
+  // cancel() (long-lived workers would pile them up). Under the lock, so a late
+  // Cancel() never writes to a recycled fd number.
+  void Close() {
+    std::lock_guard<std::mutex> hold(mutex_);
+    event.reset();
+  }
+
+ private:
+  std::mutex mutex_;
+};
+
+}  // namespace pk

@@ -1,0 +1,25 @@
+// Byte relay between two connected TCP sockets, off the JS thread: the port
+// forward's data path (lib/runtime/port-forward.ts).
+#pragma once
+
+#include <napi.h>
+
+namespace pk {
+
+// Registers relay(fdA, fdB) -> { promise, cancel(): void }.
+//
+// relay() duplicates fdA and fdB right away (F_DUPFD_CLOEXEC): the caller keeps
+// its own fds and closes them as usual (e.g. destroys the net.Socket that owned
+// them), while the duplicates belong to a thread of the addon that moves bytes
+// both ways with splice(2) through one pipe per direction. When one side reaches
+// EOF, the other side gets shutdown(SHUT_WR) once the pipe is drained (half-close).
+// The relay ends, closing both duplicates, when
+//   - both directions reached EOF          -> end "eof";
+//   - a socket fails (reset, timeout…)     -> end "error", code "ECONNRESET"…;
+//   - cancel() is called                   -> end "cancel".
+// The promise then resolves with { aToB, bToA, end, code? } (bytes delivered per
+// direction); it rejects only when the relay cannot start or the kernel fails
+// outside the sockets (pipe2, poll), with an errno error as elsewhere.
+void InitRelay(Napi::Env env, Napi::Object exports);
+
+}  // namespace pk
