@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
+
+#include <napi.h>
 
 #include "fd.h"
 
@@ -36,5 +39,16 @@ struct CancelToken {
  private:
   std::mutex mutex_;
 };
+
+// What a cancellable native call returns to JS: { promise, cancel() }.
+inline Napi::Object CancellablePromise(Napi::Env env, Napi::Promise promise, std::shared_ptr<CancelToken> cancel) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("promise", promise);
+  result.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo& info) -> Napi::Value {
+    cancel->Cancel();
+    return info.Env().Undefined();
+  }, "cancel"));
+  return result;
+}
 
 }  // namespace pk

@@ -252,13 +252,7 @@ Napi::Value StartRelay(const Napi::CallbackInfo& info) {
       return result;
     };
   });
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("promise", promise);
-  result.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo& cinfo) -> Napi::Value {
-    cancel->Cancel();
-    return cinfo.Env().Undefined();
-  }, "cancel"));
-  return result;
+  return CancellablePromise(env, promise, cancel);
 }
 
 }  // namespace

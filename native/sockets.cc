@@ -76,13 +76,7 @@ Napi::Value ConnectInNetns(const Napi::CallbackInfo& info) {
     int fd = ConnectWithTimeout(object, to, static_cast<int>(timeout_ms), *cancel);
     return [fd](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, fd); };
   });
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("promise", promise);
-  result.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo& cinfo) -> Napi::Value {
-    cancel->Cancel();
-    return cinfo.Env().Undefined();
-  }, "cancel"));
-  return result;
+  return CancellablePromise(env, promise, cancel);
 }
 
 }  // namespace
