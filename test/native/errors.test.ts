@@ -109,8 +109,9 @@ describe('a missing namespace', () => {
   const missing = names.nodeNetns(runId, 'gone');
 
   it('ENOENT naming the namespace, with a hint', async () => {
-    for (const call of [deleteNetns(missing), linkIndex('lo', missing)]) {
-      const error = await rejection(call);
+    // One at a time: a second promise made up front could reject unobserved.
+    for (const call of [() => deleteNetns(missing), () => linkIndex('lo', missing)]) {
+      const error = await rejection(call());
       expect(error.code).toBe('ENOENT');
       expect(error.message).toContain(missing);
       expect(error.hint).toMatch(/namespace missing/);
