@@ -5,33 +5,19 @@
  * every readiness probe passed); teardown = from the test function returning
  * to run() resolving (containers, snapshots, network removed).
  */
-import { Test, spec } from '../lib/index.js';
+import { Test } from '../lib/index.js';
+// The walk-through's cluster (etcd1 in az1, etcd2/etcd3 in az2), as users run it.
+import { ETCD_IMAGE, etcdCluster } from '../examples/etcd-cluster.js';
 import { ContainerdClient } from '../lib/containerd/index.js';
 import { BENCH_ARTIFACTS, quietLogger } from './clusters.js';
 import { run } from './exec.js';
 import { ROOT } from './helpers.js';
-
-export const ETCD_IMAGE = process.env.PAKOSTII_ETCD_IMAGE ?? 'pakostii.local/etcd:3.4';
 
 export interface ClusterResult {
   etcd3_ready_ms: number;
   teardown_ms: number;
   /** Same ready time as reported by the runtime (TestResult.readyMs). */
   runtime_ready_ms: number;
-}
-
-function etcdCluster(): spec.ClusterSpec {
-  const hosts = ['etcd1', 'etcd2', 'etcd3'];
-  const cluster = spec.newCluster();
-  hosts.forEach((host, i) =>
-    cluster.addNode(
-      spec
-        .newNode(host)
-        .withAZ(`az${i + 1}`)
-        .runs(spec.etcd('etcd', ETCD_IMAGE, { name: host, runsOnHost: host, clusterHosts: hosts })),
-    ),
-  );
-  return cluster;
 }
 
 /** Imports the etcd image when containerd does not have it (not timed: "images already present"). */

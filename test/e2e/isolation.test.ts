@@ -5,20 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spec, Test, type TestHandle } from '../../lib/index.js';
-import { BUSYBOX, captureLogger } from './support.js';
+import { captureLogger, webService } from './support.js';
 import { expectNoLeaks } from '../helpers/leak-audit.js';
 
 function web(node: string, az: string) {
-  return spec
-    .newNode(node)
-    .withAZ(az)
-    .runs(
-      spec
-        .newContainer('web', BUSYBOX)
-        .withFile('/www/index.html', `${node}\n`)
-        .withCommand(['httpd', '-f', '-p', '8080', '-h', '/www'])
-        .withReadiness(spec.tcpProbe({ port: 8080 })),
-    );
+  return spec.newNode(node).withAZ(az).runs(webService(node));
 }
 const cluster = () => spec.newCluster().addNode(web('a1', 'az1')).addNode(web('b1', 'az2')).addNode(web('b2', 'az2'));
 

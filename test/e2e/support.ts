@@ -4,6 +4,8 @@
  */
 import { pino, type Logger } from 'pino';
 
+import { spec } from '../../lib/index.js';
+
 export const BUSYBOX = process.env.PAKOSTII_BUSYBOX_IMAGE ?? 'pakostii.local/busybox:latest';
 export const ETCD = process.env.PAKOSTII_ETCD_IMAGE ?? 'pakostii.local/etcd:3.4';
 
@@ -27,4 +29,13 @@ export function captureLogger(): { logger: Logger; lines: LogLine[]; messages: (
     },
   );
   return { logger, lines, messages: () => lines.map((l) => l.msg) };
+}
+
+/** A busybox httpd on :8080 serving "<node>\n" at /index.html, ready once the port answers. */
+export function webService(node: string): spec.ContainerSpec {
+  return spec
+    .newContainer('web', BUSYBOX)
+    .withFile('/www/index.html', `${node}\n`)
+    .withCommand(['httpd', '-f', '-p', '8080', '-h', '/www'])
+    .withReadiness(spec.tcpProbe({ port: 8080 }));
 }

@@ -11,19 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { spec, Test, type TestHandle } from '../../lib/index.js';
 import { SpecError } from '../../lib/errors.js';
 import { parseTimeline } from '../../lib/faults/timeline.js';
-import { BUSYBOX, captureLogger } from '../e2e/support.js';
+import { captureLogger, webService } from '../e2e/support.js';
 import { expectNoLeaks } from '../helpers/leak-audit.js';
 
 function web(node: string) {
-  return spec
-    .newNode(node)
-    .runs(
-      spec
-        .newContainer('web', BUSYBOX)
-        .withFile('/www/index.html', `${node}\n`)
-        .withCommand(['httpd', '-f', '-p', '8080', '-h', '/www'])
-        .withReadiness(spec.tcpProbe({ port: 8080 })),
-    );
+  return spec.newNode(node).runs(webService(node));
 }
 
 async function serves(t: TestHandle, node: string): Promise<boolean> {
