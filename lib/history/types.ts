@@ -1,0 +1,55 @@
+/**
+ * The in-memory form of a history, in Jepsen's model: every operation is an
+ * `invoke` event followed by exactly one completion (`ok`, `fail` or `info`)
+ * on the same process, or by nothing when the run ended first. A process has
+ * at most one operation in flight; after an `info` the process is retired and
+ * a fresh process number takes its slot. Nemesis operations appear in the same
+ * history with process `'nemesis'`.
+ *
+ * This module is the contract between the workload runner (which records),
+ * the readers/writers (JSONL, Jepsen EDN), the checkers and the report.
+ */
+
+/** The kind of a history event. */
+export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
+
+/** A client process number, or the nemesis. */
+export type ProcessId = number | 'nemesis';
+
+/**
+ * One line of `history.jsonl` and one element of a {@link History}.
+ * `value` is any JSON value (Jepsen's `nil` is `null`).
+ */
+export interface HistoryEvent {
+  /** Position in the history, 0-based, dense. */
+  index: number;
+  /** ns since the run started, on the monotonic clock of `faults.jsonl` (0 when unknown, e.g. a file without times). */
+  time: number;
+  process: ProcessId;
+  type: EventType;
+  /** The operation's function, e.g. `read`, `write`, `cas`, `txn`, `start-partition`. */
+  f: string;
+  value: unknown;
+  /** The node the process talks to (client ops) or the fault's targets (nemesis). */
+  node?: string;
+  /** An error description for `fail`/`info` completions. */
+  error?: string;
+  /** A key for keyed histories whose key is not part of `value` (Jepsen's kv `:key`). */
+  key?: string;
+  /** Nemesis only: the planned time of the fault (ns since run start); `time` is the actual one. */
+  planned?: number;
+}
+
+/** A history: events in order of `index`. */
+export type History = readonly HistoryEvent[];
+
+/** A checker's answer. `'unknown'` when it could not decide (timeout, memory cap, unsupported input) — never a guess. */
+export type Validity = true | false | 'unknown';
+
+/** What every checker returns; checkers add their own fields. */
+export interface CheckResult {
+  valid: Validity;
+  /** One line a person can read, e.g. the counterexample's summary or why the answer is unknown. */
+  summary: string;
+  [detail: string]: unknown;
+}
