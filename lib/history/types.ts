@@ -53,3 +53,53 @@ export interface CheckResult {
   summary: string;
   [detail: string]: unknown;
 }
+
+/**
+ * Standard optional fields of a {@link CheckResult} that the report and the
+ * terminal summary understand. Checkers may add more.
+ */
+export interface CheckResultDetails {
+  /** History indices of the `invoke` events of the operations a counterexample involves (highlighted in the report). */
+  ops?: number[];
+  /** For linearizability: the partition (e.g. key) that failed. */
+  partition?: string;
+  /**
+   * For linearizability: the longest linearizable prefix found, in order, with
+   * the model state after each step, in words.
+   */
+  linearization?: Array<{ op: number; state: string; description: string }>;
+}
+
+/** Everything a checker may use besides the history. */
+export interface CheckContext {
+  /** Abort when the run is cancelled; a checker then answers `'unknown'`. */
+  signal?: AbortSignal;
+  /** A time budget in ms; past it a checker answers `'unknown'`. */
+  timeoutMs?: number;
+}
+
+/** A checker: a pure function of a history. */
+export interface Checker {
+  /** A short name, e.g. `linearizable`, `set`, `list-append`. */
+  readonly name: string;
+  check(history: History, context?: CheckContext): CheckResult | Promise<CheckResult>;
+}
+
+/**
+ * File names inside a run's artifacts directory, next to `faults.jsonl` and `logs/`.
+ * - `run.json`: `{ test, runId, seed?, startedMono, startedWall, endedMono?, replay? }` —
+ *   `startedMono` is `process.hrtime.bigint()` at run start as a decimal string,
+ *   the zero of every history `time` (and what turns `faults.jsonl`'s `mono` into seconds);
+ *   `replay` is the shell command that replays the run with the same seed.
+ * - `history.jsonl`: one {@link HistoryEvent} per line, written as it happens.
+ * - `history.edn`: the same history in Jepsen's EDN form.
+ * - `results.json`: `{ valid: Validity, checkers: { [name]: CheckResult } }`.
+ * - `report.html`: the self-contained report.
+ */
+export const ARTIFACT_FILES = {
+  run: 'run.json',
+  history: 'history.jsonl',
+  historyEdn: 'history.edn',
+  results: 'results.json',
+  report: 'report.html',
+} as const;
