@@ -35,3 +35,8 @@ export {
 } from './errors.js';
 // Histories: types, readers/writers (JSONL, Jepsen EDN and log) and validation.
 export * from './history/index.js';
+export { checkListAppend, listAppendChecker } from './checker/elle/index.js';
+export type { ListAppendOptions, ListAppendResult } from './checker/elle/index.js';
+export type { AnomalyExample } from './checker/elle/anomaly-log.js';
+export { ListAppendGenerator } from './workload/list-append.js';
+export type { ListAppendGeneratorOptions, ListAppendMicroOp } from './workload/list-append.js';
