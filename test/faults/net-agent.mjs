@@ -2,8 +2,9 @@
 // runner's) network namespace with `ip netns exec <ns> node net-agent.mjs`.
 // Serves TCP on 7100 (accept and close), counts UDP datagrams on 7101 per
 // source address, and sinks TCP streams on 7102 (bytes per source address) for
-// throughput measurements. One JSON command per stdin line, one JSON answer per stdout
-// line, matched by `id`.
+// throughput measurements. One JSON command per stdin line, one JSON answer per
+// stdout line, matched by `id`. AGENT_BIND (an address) limits the servers to
+// it: an agent in the host namespace listens on the run's address only.
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -19,12 +20,13 @@ createServer((socket) => {
   const from = socket.remoteAddress.replace(/^::ffff:/, '');
   socket.on('data', (chunk) => streamed.set(from, (streamed.get(from) ?? 0) + chunk.length));
   socket.on('error', () => undefined);
-}).listen(STREAM_PORT);
+}).listen(STREAM_PORT, process.env.AGENT_BIND || undefined);
 
-createServer((socket) => socket.end()).listen(TCP_PORT);
+const BIND = process.env.AGENT_BIND || undefined;
+createServer((socket) => socket.end()).listen(TCP_PORT, BIND);
 const sink = createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
 sink.on('message', (_msg, from) => received.set(from.address, (received.get(from.address) ?? 0) + 1));
-sink.bind(UDP_PORT);
+sink.bind(UDP_PORT, BIND);
 const sender = createSocket('udp4');
 
 function connects(host, timeoutMs) {
