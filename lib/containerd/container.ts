@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerdError, StateError } from '../errors.js';
-import { LABELS } from '../runtime/naming.js';
+import { LABELS } from '../host/names.js';
 import { ignoreNotFound, isNotFound } from './errors.js';
 import { execInContainer } from './exec.js';
 import { jsonAny, type ContainerdGrpc } from './grpc.js';

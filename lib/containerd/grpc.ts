@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ContainerdError } from '../errors.js';
-import { DEFAULT_SOCKET, toContainerdError } from './errors.js';
+import { DEFAULT_CONTAINERD_SOCKET } from '../host/paths.js';
+import { toContainerdError } from './errors.js';
 
 const API = 'github.com/containerd/containerd/api';
 
@@ -235,7 +236,7 @@ export class ContainerdGrpc {
 
   /** Opens (lazily: the first call connects) a channel to unix://<socket>. */
   static open(options: { socket?: string; namespace: string }): ContainerdGrpc {
-    return new ContainerdGrpc(new Connection(options.socket ?? DEFAULT_SOCKET), options.namespace);
+    return new ContainerdGrpc(new Connection(options.socket ?? DEFAULT_CONTAINERD_SOCKET), options.namespace);
   }
 
   get socket(): string {

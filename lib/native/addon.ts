@@ -173,7 +173,7 @@ export function toNativeError(error: unknown): unknown {
   if (!isRawNativeError(error)) return error;
   let hint = hintFor(error.op, error.code, error.object);
   if (error.code === 'EINVAL' && /interface name is \d+ bytes/.test(error.message)) {
-    hint = 'interface names are limited to 15 bytes by Linux; use shorter names (lib/runtime/naming.ts)';
+    hint = 'interface names are limited to 15 bytes by Linux; use shorter names (lib/host/names.ts)';
   }
   return new NativeError(error.op, error.errno, error.code, error.message, hint);
 }

@@ -3,7 +3,7 @@
  * (native/netns.cc) on threads of its own: the calling process never changes namespace.
  */
 import { readdir } from 'node:fs/promises';
-import { NETNS_DIR } from '../runtime/naming.js';
+import { NETNS_DIR } from '../host/paths.js';
 import { addon, callNative } from './addon.js';
 
 /** Create a named network namespace bound under /run/netns/<name> (visible to `ip netns list`). */

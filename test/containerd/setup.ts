@@ -19,7 +19,7 @@ import { ContainerdClient, type ContainerSpec } from '../../lib/containerd/index
 import { ignoreNotFound } from '../../lib/containerd/errors.js';
 import { buildLayer, type LayerEntry } from '../../lib/containerd/images/layer-builder.js';
 import { writeOciArchive } from '../../lib/containerd/images/oci-archive-writer.js';
-import { LABELS, names, newRunId } from '../../lib/runtime/naming.js';
+import { LABELS, names, newRunId } from '../../lib/host/names.js';
 
 const run = promisify(execFile);
 export const SOCKET = '/run/containerd/containerd.sock';
