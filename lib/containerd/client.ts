@@ -13,7 +13,7 @@ import { RUN_AS_ROOT_HINT, startContainerdHint, toContainerdError } from './erro
 import { subscribeTaskExits } from './events.js';
 import { ContainerdGrpc } from './grpc.js';
 import * as images from './images/index.js';
-import type { Container, ContainerSpec, ImageInfo, PluginInfo, PullProgress, RunObjects, TaskExitEvent } from './index.js';
+import type { Container, ContainerCreateRequest, ImageInfo, PluginInfo, PullProgress, RunObjects, TaskExitEvent } from './types.js';
 import { listRunObjects, removeRunObjects } from './run-objects.js';
 
 /** How long connect() waits for the daemon's Version answer. */
@@ -118,7 +118,7 @@ export class ContainerdClient {
     return images.importArchive(this.grpc, path);
   }
 
-  async createContainer(spec: ContainerSpec): Promise<Container> {
+  async createContainer(spec: ContainerCreateRequest): Promise<Container> {
     const image = await this.getImage(spec.image);
     if (!image) {
       throw new ContainerdError(`create container ${spec.id} failed: image ${spec.image} is not in containerd (namespace ${this.namespace})`, {

@@ -15,7 +15,7 @@ import { ContainerdError } from '../errors.js';
 import { execDir } from '../host/paths.js';
 import { ignoreNotFound } from './errors.js';
 import { jsonAny, type ContainerdGrpc } from './grpc.js';
-import type { ExecResult } from './index.js';
+import type { ExecResult } from './types.js';
 import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
 import { execProcess, PROCESS_SPEC_TYPE_URL, type OciProcess } from './oci-spec.js';
 import { deleteProcess, execProcessRequest, killTask, startTask, waitTask } from './tasks.js';

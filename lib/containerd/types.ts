@@ -1,9 +1,8 @@
 /**
- * Internal containerd API used by the runtime (NOT part of the public API).
- *
- * CONTRACT (owned by the containerd work; signatures agreed with the runtime):
- * containerd's gRPC API over @grpc/grpc-js, no `ctr`, no child processes.
- * Errors are `ContainerdError` (lib/errors.ts) with a hint a person can act on.
+ * Types of the containerd layer (internal, NOT part of the public API): what
+ * the client takes and returns. containerd's gRPC API over @grpc/grpc-js, no
+ * `ctr`, no child processes; errors are `ContainerdError` (lib/errors.ts) with
+ * a hint a person can act on.
  */
 
 export interface ImageInfo {
@@ -23,7 +22,8 @@ export interface PullProgress {
   bytesTotal: number;
 }
 
-export interface ContainerSpec {
+/** What createContainer needs: one service of one node, resolved to containerd's terms. */
+export interface ContainerCreateRequest {
   /** containerd container id; also the snapshot key. */
   id: string;
   /** Image reference, already present (see ensureImage). */
@@ -95,12 +95,3 @@ export interface RunObjects {
   snapshots: string[];
   leases: string[];
 }
-
-/**
- * The containerd client (implementation: ./client.ts). Signatures as agreed:
- *   static connect({ socket?, namespace? }), socket, namespace, version(),
- *   plugins(filters?), close(), getImage/ensureImage/pullImage/importArchive,
- *   createContainer(spec), onTaskExit(listener) → unsubscribe,
- *   listRunObjects(runId), removeRunObjects(runId).
- */
-export { ContainerdClient } from './client.js';
