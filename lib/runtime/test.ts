@@ -19,8 +19,9 @@ import { ContainerManager, type ContainerdOptions } from './container-manager.js
 import type { Dial } from './dial.js';
 import { guardInterrupts } from './interrupts.js';
 import { createDefaultLogger } from './logger.js';
-import { newRunId } from './naming.js';
-import { registerRun, RunIdTakenError, unregisterRun } from './state.js';
+import { newRunId } from '../host/names.js';
+import { DEFAULT_WORK_DIR } from '../host/paths.js';
+import { registerRun, RunIdTakenError, unregisterRun } from '../host/run-records.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
 import { NetworkManager, type Reach } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
@@ -62,7 +63,6 @@ export interface TestResult {
 export type TestFunction = (t: TestHandle) => Promise<void | Error> | void | Error;
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 60_000;
-export const DEFAULT_WORK_DIR = '/tmp/pakostii';
 
 export class Test {
   readonly name: string;
