@@ -8,6 +8,8 @@
  */
 export * as spec from './spec/index.js';
 export { Test, type TestOptions, type TestResult, type TestFunction } from './runtime/test.js';
+export type { Reach, DirectReach } from './runtime/network-manager.js';
+export type { ForwardPortOptions } from './runtime/port-forward.js';
 export { TestHandle, NetworkHandle, ExecHandle, type ExecOptions } from './runtime/test-handle.js';
 export type { PortForward } from './runtime/port-forward.js';
 export type { ClusterHttp, HttpResponse, HttpRequestOptions } from './runtime/cluster-http.js';
@@ -31,8 +33,6 @@ export type { WorkloadOptions } from './workload/options.js';
 export type { WorkloadResult } from './workload/workload.js';
 export { Random, type Seed } from './workload/random.js';
 export { HistoryRecorder, type RecorderOptions, type EventExtras } from './history/recorder.js';
-export type { HistoryEvent, History, ProcessId, EventType, CheckResult, Checker, CheckContext, Validity } from './history/types.js';
-export { ARTIFACT_FILES } from './history/types.js';
 export {
   PakostiiError,
   SpecError,
@@ -42,3 +42,10 @@ export {
   NotSupportedError,
   TestFailedError,
 } from './errors.js';
+// Histories: types, readers/writers (JSONL, Jepsen EDN and log) and validation.
+export * from './history/index.js';
+export { checkListAppend, listAppendChecker } from './checker/elle/index.js';
+export type { ListAppendOptions, ListAppendResult } from './checker/elle/index.js';
+export type { AnomalyExample } from './checker/elle/anomaly-log.js';
+export { ListAppendGenerator } from './workload/list-append.js';
+export type { ListAppendGeneratorOptions, ListAppendMicroOp } from './workload/list-append.js';

@@ -48,6 +48,7 @@ export interface NativeAddon {
   deleteLink(name: string, netns?: string): Promise<void>;
   listLinks(netns?: string): Promise<string[]>;
   linkIndex(name: string, netns?: string): Promise<number>;
+  addAddress(ifname: string, cidr: string, netns?: string): Promise<void>;
   provisionNodeLink(spec: NativeNodeLinkSpec): Promise<void>;
   connectInNetns(netns: string, ip: string, port: number, timeoutMs: number): NativeConnect;
   /** Duplicates both fds at once; the caller still owns (and closes) its own. */

@@ -7,7 +7,7 @@
  * errno and the object name in the message.
  */
 export { createNetns, deleteNetns, listNetns } from './netns.js';
-export { createBridge, deleteLink, listLinks, linkIndex, provisionNodeLink } from './links.js';
+export { addAddress, createBridge, deleteLink, listLinks, linkIndex, provisionNodeLink } from './links.js';
 export type { NodeLinkSpec } from './links.js';
 export { connectInNetns } from './connect.js';
 export type { ConnectOptions } from './connect.js';

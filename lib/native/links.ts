@@ -25,6 +25,16 @@ export async function linkIndex(name: string, netns?: string): Promise<number> {
   return callNative(() => addon().linkIndex(name, netns ?? ''));
 }
 
+/**
+ * Add IPv4 address `cidr` ("a.b.c.d/len") to `ifname` in the host namespace (or
+ * `netns`), without a broadcast address. The kernel adds the address's local
+ * route, its prefix route and the prefix's broadcast route on that link; all go
+ * with the address or the link.
+ */
+export async function addAddress(ifname: string, cidr: string, netns?: string): Promise<void> {
+  await callNative(() => addon().addAddress(ifname, cidr, netns ?? ''));
+}
+
 export interface NodeLinkSpec {
   /** Namespace that already exists. */
   netns: string;

@@ -1,9 +1,12 @@
 /**
  * The glue between a run and the workload layer: the run's history recorder
- * (history.jsonl, created on first use and closed at teardown), and
+ * (history.jsonl, created on first use; closed at teardown, when the same
+ * history is also written as Jepsen EDN to history.edn), and
  * t.workload() with the cluster's nodes, fault handles and run.json.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { toEdn } from '../history/edn.js';
 import { HistoryRecorder } from '../history/recorder.js';
 import { ARTIFACT_FILES } from '../history/types.js';
 import type { NemesisEnv } from '../workload/nemesis.js';
@@ -34,7 +37,12 @@ export class RunHistory {
           warned = true;
         },
       });
-      ctx.trackCloseable({ close: async () => recorder.close() });
+      ctx.trackCloseable({
+        close: async () => {
+          recorder.close();
+          writeFileSync(join(ctx.artifactsDir, ARTIFACT_FILES.historyEdn), toEdn(recorder.history), { mode: 0o644 });
+        },
+      });
       this.#recorder = recorder;
     }
     return this.#recorder;

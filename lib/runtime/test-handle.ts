@@ -19,8 +19,8 @@ import type { ClusterPlan } from '../spec/plan.js';
 import { ClusterHttp } from './cluster-http.js';
 import type { ContainerManager } from './container-manager.js';
 import { resolveHost, type Dial } from './dial.js';
-import type { NetworkManager } from './network-manager.js';
-import { PortForward } from './port-forward.js';
+import type { DirectReach, NetworkManager } from './network-manager.js';
+import { PortForward, type ForwardPortOptions } from './port-forward.js';
 import type { RunInfo } from './run-info.js';
 import { RunHistory } from './run-workload.js';
 import type { HistoryRecorder } from '../history/recorder.js';
@@ -103,13 +103,14 @@ export class NetworkHandle {
       .sort((a, b) => (a.sinceNs < b.sinceNs ? -1 : a.sinceNs > b.sinceNs ? 1 : 0));
   }
 
-  /** A forward from 127.0.0.1:<random> on the host to node:port; call listen() to start it. */
-  forwardPort(node: string, port: number): PortForward {
+  /** A forward from 127.0.0.1:<localPort, default a free one> on the host to node:port; call listen() to start it. */
+  forwardPort(node: string, port: number, options: ForwardPortOptions = {}): PortForward {
     const where = `forwardPort(${JSON.stringify(node)}, ${port})`;
     this.#ctx.plan.node(node, where);
     assertRunning(this.#ctx, where);
     checkPort(port, where);
-    const forward = new PortForward(node, this.#ctx.network.node(node).ip, port, this.#ctx.dial, this.#ctx.logger);
+    if (options.localPort !== undefined) checkPort(options.localPort, `${where}: localPort`);
+    const forward = new PortForward(node, this.#ctx.network.node(node).ip, port, this.#ctx.dial, this.#ctx.logger, options);
     this.#ctx.trackCloseable(forward);
     return forward;
   }
@@ -122,6 +123,11 @@ export class NetworkHandle {
 
   ipsOf(nodes: readonly string[]): string[] {
     return nodes.map((node) => this.ipOf(node));
+  }
+
+  /** What direct reach added on the host (its address and route on the run's bridge); undefined unless reach: 'direct'. */
+  directReach(): DirectReach | undefined {
+    return this.#ctx.network.directReach;
   }
 }
 

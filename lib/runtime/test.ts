@@ -8,7 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import * as native from '../native/index.js';
-import { PakostiiError, TestFailedError } from '../errors.js';
+import { PakostiiError, SpecError, TestFailedError } from '../errors.js';
 import { FaultRegistry } from '../faults/registry.js';
 import { FaultTimeline } from '../faults/timeline.js';
 import type { ClusterSpec } from '../spec/cluster.js';
@@ -22,7 +22,7 @@ import { createDefaultLogger } from './logger.js';
 import { newRunId } from './naming.js';
 import { registerRun, RunIdTakenError, unregisterRun } from './state.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
-import { NetworkManager } from './network-manager.js';
+import { NetworkManager, type Reach } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
 import { TestHandle, type RunContext } from './test-handle.js';
 import { RunInfo } from './run-info.js';
@@ -37,6 +37,14 @@ export interface TestOptions {
   containerd?: ContainerdOptions;
   /** How long each service may take to pass its readiness probe after it started (default 60 s). */
   readinessTimeoutMs?: number;
+  /**
+   * How the test process reaches the nodes. 'forward' (default): through port
+   * forwards and t.http only. 'direct': also at every node's cluster address
+   * (t.network.ipOf(node)) and port, as cluster-aware clients that follow the
+   * addresses nodes advertise need; the run adds one address (and the kernel its
+   * three routes) on the run's own bridge, all removed at teardown.
+   */
+  reach?: Reach;
 }
 
 export interface TestResult {
@@ -68,6 +76,11 @@ export class Test {
     this.name = checkTestName(name);
     this.#plan = planCluster(cluster);
     if (options.readinessTimeoutMs !== undefined) checkPositiveMs(options.readinessTimeoutMs, 'readinessTimeoutMs', 'new Test()');
+    if (options.reach !== undefined && options.reach !== 'forward' && options.reach !== 'direct') {
+      throw new SpecError(`new Test(): reach must be 'forward' or 'direct', got ${JSON.stringify(options.reach)}`, {
+        hint: "use { reach: 'direct' } to let the test process connect to the nodes' cluster addresses",
+      });
+    }
     this.#options = { ...options };
   }
 
@@ -113,7 +126,7 @@ export class Test {
       controller.abort(new PakostiiError(`test "${this.name}" was interrupted by ${signal}`, { hint: 'everything the run created is being removed' })),
     );
     const closeables: Array<{ close(): Promise<void> }> = [];
-    const network = new NetworkManager(id, plan, log);
+    const network = new NetworkManager(id, plan, log, native, this.#options.reach ?? 'forward');
     const dial: Dial = (ip, port, options) => native.connectInNetns(network.runnerNetns, ip, port, options);
     const containers = new ContainerManager({
       runId: id,

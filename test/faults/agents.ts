@@ -15,6 +15,7 @@ import type { TestHandle } from '../../lib/index.js';
 
 const AGENT = fileURLToPath(new URL('./net-agent.mjs', import.meta.url));
 export const RUNNER = '_runner';
+export const HOST = '_host';
 
 interface Answer {
   id: number;
@@ -29,12 +30,16 @@ export class Agent {
   readonly #pending = new Map<number, (answer: Answer) => void>();
   #next = 0;
 
+  /** In `netns`, or in the host namespace bound to `ip` when netns is undefined (direct reach). */
   constructor(
     readonly name: string,
     readonly ip: string,
-    netns: string,
+    netns: string | undefined,
   ) {
-    this.#child = spawn('ip', ['netns', 'exec', netns, process.execPath, AGENT]);
+    this.#child =
+      netns === undefined
+        ? spawn(process.execPath, [AGENT], { env: { ...process.env, AGENT_BIND: ip } })
+        : spawn('ip', ['netns', 'exec', netns, process.execPath, AGENT]);
     this.#child.stderr.on('data', (d: Buffer) => process.stderr.write(`[agent ${name}] ${d.toString()}`));
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
       const answer = JSON.parse(line) as Answer;
@@ -70,9 +75,15 @@ function runnerIp(runId: string): string {
 export class Agents {
   readonly byName = new Map<string, Agent>();
 
-  static async start(t: TestHandle, nodes: readonly string[]): Promise<Agents> {
+  /** With `host`: also an agent in the host namespace on direct reach's address, named HOST. */
+  static async start(t: TestHandle, nodes: readonly string[], options: { host?: boolean } = {}): Promise<Agents> {
     const agents = new Agents();
     agents.byName.set(RUNNER, new Agent(RUNNER, runnerIp(t.id), names.runnerNetns(t.id)));
+    if (options.host) {
+      const direct = t.network.directReach();
+      if (!direct) throw new Error("a host agent needs reach: 'direct'");
+      agents.byName.set(HOST, new Agent(HOST, direct.address, undefined));
+    }
     for (const node of nodes) agents.byName.set(node, new Agent(node, t.network.ipOf(node), names.nodeNetns(t.id, node)));
     await Promise.all([...agents.byName.values()].map((a) => a.request('ready')));
     // Servers listen once 'ready' answered; give a slow machine a moment more.

@@ -2,7 +2,8 @@
 // runner's) network namespace with `ip netns exec <ns> node net-agent.mjs`.
 // Serves TCP on 7100 (accept and close) and counts UDP datagrams on 7101 per
 // source address. One JSON command per stdin line, one JSON answer per stdout
-// line, matched by `id`.
+// line, matched by `id`. AGENT_BIND (an address) limits the servers to it: an
+// agent in the host namespace listens on the run's address only.
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
@@ -12,10 +13,11 @@ const TCP_PORT = 7100;
 const UDP_PORT = 7101;
 const received = new Map(); // source address -> datagrams
 
-createServer((socket) => socket.end()).listen(TCP_PORT);
+const BIND = process.env.AGENT_BIND || undefined;
+createServer((socket) => socket.end()).listen(TCP_PORT, BIND);
 const sink = createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
 sink.on('message', (_msg, from) => received.set(from.address, (received.get(from.address) ?? 0) + 1));
-sink.bind(UDP_PORT);
+sink.bind(UDP_PORT, BIND);
 const sender = createSocket('udp4');
 
 function connects(host, timeoutMs) {
