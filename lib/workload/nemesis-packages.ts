@@ -209,7 +209,7 @@ function processFaults(kind: 'kills' | 'pauses', options: ProcessFaultOptions): 
         affected.set(node, service);
         await (kind === 'kills' ? env.containers.kill(node, service) : env.containers.pause(node, service));
       } else {
-        await (kind === 'kills' ? env.containers.start(node, service) : env.containers.resume(node, service));
+        await (kind === 'kills' ? startAfterKill(env, node, service) : env.containers.resume(node, service));
         affected.delete(node);
       }
       return { node, service };
@@ -217,7 +217,7 @@ function processFaults(kind: 'kills' | 'pauses', options: ProcessFaultOptions): 
     async heal(env) {
       const done: unknown[] = [];
       for (const [node, service] of affected) {
-        if (kind === 'kills') await env.containers.start(node, service, { awaitReady: true });
+        if (kind === 'kills') await startAfterKill(env, node, service, true);
         else await env.containers.resume(node, service);
         affected.delete(node);
         done.push({ [stopF]: `${node}/${service}` });
@@ -225,6 +225,25 @@ function processFaults(kind: 'kills' | 'pauses', options: ProcessFaultOptions): 
       return done;
     },
   };
+}
+
+const EXIT_WAIT_MS = 10_000;
+
+/**
+ * kill() returns once the signal is sent, not when the task has exited; a start
+ * in between is refused ("already running"). Retry until the old task is gone.
+ */
+async function startAfterKill(env: NemesisEnv, node: string, service: string, awaitReady = false): Promise<void> {
+  const deadline = Date.now() + EXIT_WAIT_MS;
+  for (;;) {
+    try {
+      await env.containers.start(node, service, { awaitReady });
+      return;
+    } catch (error) {
+      if (!/already running/.test(String((error as Error)?.message)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 /** Kill a random node's service (SIGKILL) every `everyMs ± jitterMs`, start it again `durationMs` later. */
