@@ -12,7 +12,10 @@ import type { NetworkFaultHandle } from '../faults/network-fault.js';
 import { Partition } from '../faults/partition.js';
 import { ContainersHandle } from '../faults/process-faults.js';
 import type { FaultRegistry } from '../faults/registry.js';
-import { rejectBandwidth, rejectDelay, type BandwidthOptions, type DelayOptions } from '../faults/shaping.js';
+import { defineBandwidth, type BandwidthOptions, type SlowLinks } from '../faults/bandwidth.js';
+import { faultCapabilities, requireEngine, type FaultCapability, type KernelTrafficSupport } from '../faults/capabilities.js';
+import { defineDelay, type DelayOptions } from '../faults/delay.js';
+import { PairClassLedger } from '../faults/traffic-classes.js';
 import type { FaultTimeline } from '../faults/timeline.js';
 import { checkArgv, checkPort, checkPositiveMs } from '../spec/rules.js';
 import type { ClusterPlan } from '../spec/plan.js';
@@ -26,6 +29,7 @@ import { RunHistory } from './run-workload.js';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { WorkloadOptions } from '../workload/options.js';
 import type { WorkloadResult } from '../workload/workload.js';
+import { RunTrafficShaper } from './traffic-shaper.js';
 
 /** Everything a run has provisioned; handles (and future fault kinds) are built on it. */
 export interface RunContext {
@@ -43,6 +47,8 @@ export interface RunContext {
   readonly dial: Dial;
   /** run.json: the zero of history time (absent in unit tests that build a context by hand). */
   readonly runInfo?: RunInfo;
+  /** What the kernel offers for traffic control, probed once per run (absent: not probed). */
+  readonly trafficControl?: KernelTrafficSupport;
   /** Port forwards etc. closed at teardown, before containers go. */
   trackCloseable(closeable: { close(): Promise<void> }): void;
 }
@@ -69,6 +75,7 @@ export interface ActiveFault {
 
 export class NetworkHandle {
   readonly #ctx: RunContext;
+  #slowLinks: SlowLinks | undefined;
   /** Partition faults: isolateAZ, isolateNode, between, oneWay, halves, randomHalves, majoritiesRing, bridge. */
   readonly partition: Partition;
 
@@ -82,14 +89,46 @@ export class NetworkHandle {
     return defineLoss(this.#ctx.faults, this.#ctx.plan, name, options);
   }
 
-  /** Added latency/jitter: needs sch_netem; throws NotSupportedError on this kernel (see README). */
+  /**
+   * Added one-way latency from → to, with jitter, duplication, reordering. Engine: netem; on a
+   * kernel without sch_netem it throws NotSupportedError naming it (see capabilities()).
+   */
   delay(name: string, options: DelayOptions): NetworkFaultHandle {
-    return rejectDelay(this.#ctx.plan, name, options);
+    return defineDelay(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
-  /** Bandwidth limit: needs a shaping qdisc; throws NotSupportedError on this kernel (see README). */
+  /** Rate limit of each ordered pair from → to (HTB class per pair, picked by a BPF map). Classes are made now. */
   bandwidth(name: string, options: BandwidthOptions): NetworkFaultHandle {
-    return rejectBandwidth(this.#ctx.plan, name, options);
+    requireEngine(this.#ctx.trafficControl, 'bandwidth', `bandwidth(${JSON.stringify(name)})`);
+    assertRunning(this.#ctx, `bandwidth(${JSON.stringify(name)})`);
+    return defineBandwidth(this.#links(), this.#ctx.plan, name, options);
+  }
+
+  /** Which engine carries each fault kind on this machine (null: not supported here, with what is missing). */
+  capabilities(): FaultCapability[] {
+    return faultCapabilities(this.#ctx.trafficControl);
+  }
+
+  /** Slow-link state of the run, made on first use (runs without slow links never touch traffic control). */
+  #links(): SlowLinks {
+    if (this.#slowLinks === undefined) {
+      const ctx = this.#ctx;
+      const ledger = new PairClassLedger(ctx.faults.nodes);
+      ctx.faults.addHook(ledger.hook);
+      let shaper: RunTrafficShaper | undefined;
+      this.#slowLinks = {
+        registry: ctx.faults,
+        ledger,
+        shaper: () => {
+          if (shaper === undefined) {
+            shaper = new RunTrafficShaper(ctx.id, ctx.network, ctx.logger);
+            ctx.trackCloseable(shaper);
+          }
+          return shaper;
+        },
+      };
+    }
+    return this.#slowLinks;
   }
 
   /** The network faults applied right now, oldest first. */

@@ -153,6 +153,11 @@ export class Test {
       await artifacts.prepare(plan);
       runInfo.write();
       timeline.create();
+      // What the kernel offers for slow links, asked once per run, in parallel with the network.
+      const trafficControl = native.probeTrafficControl().catch((error: unknown) => {
+        log.warn({ err: error }, 'traffic-control probe failed: slow-link faults are unavailable in this run');
+        return undefined;
+      });
       await network.provision();
       const engine = network.engine;
       faults = new FaultRegistry(engine, () => new native.PolicyMatrix(engine.maxNodes), log, timeline.onNetworkEvent);
@@ -175,6 +180,7 @@ export class Test {
         timeline,
         dial,
         runInfo,
+        ...(await trafficControl.then((support) => (support ? { trafficControl: support } : {}))),
         trackCloseable: (c) => closeables.push(c),
       };
       log.info(`starting test "${this.name}"`);
