@@ -21,6 +21,7 @@ export type { DelayOptions, BandwidthOptions } from './faults/shaping.js';
 export type { ContainersHandle, StartOptions, StopOptions, RestartOptions } from './faults/process-faults.js';
 export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/index.js';
+export { writeReport, type WrittenReport } from './report/index.js';
 export type { Logger } from 'pino';
 export {
   PakostiiError,

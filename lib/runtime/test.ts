@@ -22,6 +22,7 @@ import { createDefaultLogger } from './logger.js';
 import { newRunId } from './naming.js';
 import { registerRun, RunIdTakenError, unregisterRun } from './state.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
+import { reportAtRunEnd } from '../report/run-end.js';
 import { NetworkManager } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
 import { TestHandle, type RunContext } from './test-handle.js';
@@ -174,6 +175,7 @@ export class Test {
 
     const teardownErrors = await this.#teardown(log, artifacts, controller, faults, closeables, containers, network, workDir, id);
     timeline.close();
+    await reportAtRunEnd(artifacts.dir, log);
     guard.dispose();
     clearInterval(keepAlive);
     const durationMs = Math.round(performance.now() - started);
