@@ -5,12 +5,14 @@
  *   pakostii cleanup [--dry-run]          remove leftovers of dead runs
  *   pakostii images import <archive>      import an image tarball into containerd
  *   pakostii images pull <ref>            pull an image into containerd
+ *   pakostii history export FILE          convert a history (to Jepsen EDN by default)
  *   pakostii report <artifacts-dir>       (re)build a run's report.html
  */
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { cleanupCommand } from './cleanup.js';
 import { doctorCommand } from './doctor/command.js';
+import { historyCommand } from './history.js';
 import { imagesCommand } from './images.js';
 import { reportCommand } from './report.js';
 import { describeError } from './options.js';
@@ -36,6 +38,7 @@ const program = new Command('pakostii')
   .addCommand(doctorCommand())
   .addCommand(cleanupCommand())
   .addCommand(imagesCommand())
+  .addCommand(historyCommand())
   .addCommand(reportCommand());
 
 program.parseAsync(process.argv).then(

@@ -1,0 +1,63 @@
+/**
+ * Names and labels of every kernel and containerd object a run creates.
+ * Everything carries the run id, so the janitor can find what a dead run left
+ * and parallel runs never collide. Interface names are limited to 15 bytes
+ * (IFNAMSIZ - 1), hence the short prefixes.
+ */
+import { randomInt } from 'node:crypto';
+
+/** containerd namespace of every run's containers, snapshots and leases (default; a run may choose another). */
+export const CONTAINERD_NAMESPACE = 'pakostii';
+export const OBJECT_PREFIX = 'pk';
+export const RUN_ID_LENGTH = 5;
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
+
+/** A fresh 5-letter run id, like the Go project's ("zftsk"). Uniqueness is enforced by the state file. */
+export function newRunId(): string {
+  let id = '';
+  for (let i = 0; i < RUN_ID_LENGTH; i++) id += ALPHABET[randomInt(ALPHABET.length)];
+  return id;
+}
+
+export const names = {
+  /** Host-side bridge of a run: "pkb-abcde" (9 bytes). */
+  bridge: (runId: string) => `${OBJECT_PREFIX}b-${runId}`,
+  /** Host-side end of node `index`'s veth: "pkabcde-123" (≤ 15 bytes for index < 100000000). */
+  hostVeth: (runId: string, index: number) => `${OBJECT_PREFIX}${runId}-${index}`,
+  /** Temporary name of the peer end before it is moved and renamed to `eth0`. */
+  peerVeth: (runId: string, index: number) => `${OBJECT_PREFIX}${runId}p${index}`,
+  /** Interface name inside every node namespace. */
+  nodeIf: 'eth0',
+  /** Network namespace of a node: "pk-abcde-etcd1" (shown by `ip netns list`). */
+  nodeNetns: (runId: string, node: string) => `${OBJECT_PREFIX}-${runId}-${node}`,
+  /** The runner's own namespace on the bridge (node index 0). "_" cannot appear in node names. */
+  runnerNetns: (runId: string) => `${OBJECT_PREFIX}-${runId}-_runner`,
+  /** containerd container id of a service. */
+  container: (runId: string, node: string, service: string) => `${OBJECT_PREFIX}-${runId}-${node}-${service}`,
+  /** containerd snapshot key of a service's rootfs. */
+  snapshot: (runId: string, node: string, service: string) => `${OBJECT_PREFIX}-${runId}-${node}-${service}`,
+  /** containerd lease held while a run creates content/snapshots. */
+  lease: (runId: string) => `${OBJECT_PREFIX}-${runId}`,
+  /** cgroup parent path of a run's containers. */
+  cgroup: (runId: string) => `/pakostii/${runId}`,
+} as const;
+
+/** Label keys put on every containerd object (containers, snapshots, leases). */
+export const LABELS = {
+  run: 'pakostii.run',
+  test: 'pakostii.test',
+  node: 'pakostii.node',
+  service: 'pakostii.service',
+  pid: 'pakostii.pid',
+} as const;
+
+/** True when `name` (a netns, link, container id…) belongs to run `runId`. */
+export function belongsToRun(name: string, runId: string): boolean {
+  return (
+    name === names.bridge(runId) ||
+    name.startsWith(`${OBJECT_PREFIX}-${runId}-`) ||
+    name.startsWith(`${OBJECT_PREFIX}${runId}-`) ||
+    name.startsWith(`${OBJECT_PREFIX}${runId}p`)
+  );
+}
