@@ -21,6 +21,8 @@ export interface ReportSizeResult {
   /** Navigation start → first full paint, median of the samples. */
   paint_ms: number;
   paint_ms_samples: number[];
+  /** CPU time of the page's main thread up to that paint, median: the cost without the machine's load. */
+  main_thread_cpu_ms: number;
   /** Each start-up step (decode, charts, canvases), ms since navigation start, of the last sample. */
   marks: Record<string, number>;
   console_errors: number;
@@ -52,11 +54,13 @@ export async function runReportBench(options: { samples: number; million: boolea
     const written = await writeReport(run.dir);
     const build = performance.now() - t0;
     const paints: number[] = [];
+    const cpu: number[] = [];
     let marks: Record<string, number> = {};
     let errors = 0;
     for (let i = 0; i < samples; i++) {
       const opened = await openReport(browser, written.path);
       paints.push(round(opened.paintMs));
+      cpu.push(round(opened.mainThreadCpuMs));
       marks = await opened.page.evaluate(() => window.pakostiiReport!.marks);
       errors += opened.errors.length + opened.blocked.length;
       await opened.page.context().close();
@@ -67,10 +71,11 @@ export async function runReportBench(options: { samples: number; million: boolea
       build_ms: round(build),
       paint_ms: round(median(paints)),
       paint_ms_samples: paints,
+      main_thread_cpu_ms: round(median(cpu)),
       marks,
       console_errors: errors,
     };
-    log(`  ${operations} ops: ${r.file_mb} MB, built in ${r.build_ms} ms, first full paint ${r.paint_ms} ms (${paints.join(', ')})`);
+    log(`  ${operations} ops: ${r.file_mb} MB, built in ${r.build_ms} ms, first full paint ${r.paint_ms} ms (${paints.join(', ')}), main thread CPU ${r.main_thread_cpu_ms} ms`);
     rmSync(run.dir, { recursive: true, force: true });
     return r;
   }
