@@ -33,3 +33,5 @@ export {
 } from './errors.js';
 // Histories: types, readers/writers (JSONL, Jepsen EDN and log) and validation.
 export * from './history/index.js';
+// Checkers over histories.
+export * from './checker/index.js';

@@ -6,9 +6,11 @@
  *   pakostii images import <archive>      import an image tarball into containerd
  *   pakostii images pull <ref>            pull an image into containerd
  *   pakostii history export FILE          convert a history (to Jepsen EDN by default)
+ *   pakostii check --model M FILE...      check histories for linearizability
  */
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { checkCommand } from './check.js';
 import { cleanupCommand } from './cleanup.js';
 import { doctorCommand } from './doctor/command.js';
 import { historyCommand } from './history.js';
@@ -36,7 +38,8 @@ const program = new Command('pakostii')
   .addCommand(doctorCommand())
   .addCommand(cleanupCommand())
   .addCommand(imagesCommand())
-  .addCommand(historyCommand());
+  .addCommand(historyCommand())
+  .addCommand(checkCommand());
 
 program.parseAsync(process.argv).then(
   () => {
