@@ -26,6 +26,15 @@ export type { ContainersHandle, StartOptions, StopOptions, RestartOptions } from
 export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/index.js';
 export type { Logger } from 'pino';
+export * as gen from './workload/gen.js';
+export * as nemesis from './workload/nemesis-index.js';
+export type { Generator, GeneratorLike, GenContext, Op, Pending } from './workload/generator.js';
+export type { Client, Completion, InvokeContext } from './workload/client.js';
+export type { Nemesis, NemesisEnv } from './workload/nemesis.js';
+export type { WorkloadOptions } from './workload/options.js';
+export type { WorkloadResult } from './workload/workload.js';
+export { Random, type Seed } from './workload/random.js';
+export { HistoryRecorder, type RecorderOptions, type EventExtras } from './history/recorder.js';
 export {
   PakostiiError,
   SpecError,

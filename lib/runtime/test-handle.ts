@@ -24,6 +24,11 @@ import type { ContainerManager } from './container-manager.js';
 import { resolveHost, type Dial } from './dial.js';
 import type { DirectReach, NetworkManager } from './network-manager.js';
 import { PortForward, type ForwardPortOptions } from './port-forward.js';
+import type { RunInfo } from './run-info.js';
+import { RunHistory } from './run-workload.js';
+import type { HistoryRecorder } from '../history/recorder.js';
+import type { WorkloadOptions } from '../workload/options.js';
+import type { WorkloadResult } from '../workload/workload.js';
 import { RunTrafficShaper } from './traffic-shaper.js';
 
 /** Everything a run has provisioned; handles (and future fault kinds) are built on it. */
@@ -40,6 +45,8 @@ export interface RunContext {
   /** faults.jsonl of the run (absent in unit tests that build a context by hand). */
   readonly timeline?: FaultTimeline;
   readonly dial: Dial;
+  /** run.json: the zero of history time (absent in unit tests that build a context by hand). */
+  readonly runInfo?: RunInfo;
   /** What the kernel offers for traffic control, probed once per run (absent: not probed). */
   readonly trafficControl?: KernelTrafficSupport;
   /** Port forwards etc. closed at teardown, before containers go. */
@@ -223,8 +230,12 @@ export class TestHandle {
   readonly containers: ContainersHandle;
   /** HTTP from inside the cluster network, hosts by node name: t.http.get("http://etcd1:2379/health"). */
   readonly http: ClusterHttp;
+  readonly #history: RunHistory;
+  readonly #ctx: RunContext;
 
   constructor(ctx: RunContext) {
+    this.#ctx = ctx;
+    this.#history = new RunHistory(ctx);
     this.id = ctx.id;
     this.name = ctx.name;
     this.artifactsDir = ctx.artifactsDir;
@@ -246,5 +257,29 @@ export class TestHandle {
       (host, where) => resolveHost(host, ctx.plan, (node) => ctx.network.node(node).ip, where),
       ctx.signal,
     );
+  }
+
+  /**
+   * The run's history recorder (history.jsonl): invoke/ok/fail/info for tests
+   * that drive their own loops. t.workload() records into the same history.
+   */
+  get history(): HistoryRecorder {
+    assertRunning(this.#ctx, 't.history');
+    return this.#history.recorder;
+  }
+
+  /**
+   * Run a Jepsen-style workload: `concurrency` clients driven by `generator`,
+   * an optional nemesis schedule (healed at the end), final operations, and
+   * checkers. Resolves with the history and the verdicts; a `false` verdict
+   * rejects with TestFailedError.
+   */
+  workload<C>(options: WorkloadOptions<C>): Promise<WorkloadResult> {
+    try {
+      assertRunning(this.#ctx, 't.workload');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#history.workload(options, { partition: this.network.partition, containers: this.containers });
   }
 }
