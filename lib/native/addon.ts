@@ -61,7 +61,37 @@ export interface XdpNativeEngine {
   close(): void;
 }
 
-/** Everything the addon exports: native/{netns,netlink,sockets,relay,xdp*}.cc. */
+/** The loaded traffic-class classifier (native/shape.cc, class ShapeEngine). */
+export interface ShapeNativeEngine {
+  readonly progFd: number;
+  readonly maxNodes: number;
+  /** mmapped pk_shape_class: maxNodes² u64 cells, the pair's class minor (page-rounded). */
+  classBuffer(): ArrayBuffer;
+  /** index < 0 removes the address. */
+  setNodeAddress(ipv4: string, index: number): void;
+  /** Detaches the ArrayBuffer, unmaps, destroys the skeleton. Idempotent. */
+  close(): void;
+}
+
+/** A class as native/qdisc.cc takes it (see lib/native/shape-engine.ts for the meaning). */
+export interface NativeTrafficClass {
+  minor: number;
+  rateBytes: number;
+  burstBytes: number;
+  limitBytes: number;
+  netem?: NativeNetemSpec;
+}
+
+export interface NativeNetemSpec {
+  delayNs: number;
+  jitterNs?: number;
+  distribution?: 'uniform' | 'normal' | 'pareto';
+  duplicatePercent?: number;
+  reorderPercent?: number;
+  limitPackets?: number;
+}
+
+/** Everything the addon exports: native/{netns,netlink,sockets,relay,xdp*,qdisc,shape}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
@@ -78,6 +108,15 @@ export interface NativeAddon {
   /** netns "" = the host namespace; runs on a thread of the addon's own. */
   xdpAttach(progFd: number, netns: string, ifname: string): Promise<void>;
   xdpDetach(progFd: number, netns: string, ifname: string): Promise<void>;
+  shapeLoadEngine(maxNodes: number): Promise<ShapeNativeEngine>;
+  /** Root HTB 1: and the cls_bpf classifier on a host-namespace link. */
+  tcSetupShaping(ifname: string, progFd: number): Promise<void>;
+  tcAddClasses(ifname: string, classes: NativeTrafficClass[]): Promise<void>;
+  tcRemoveRoot(ifname: string): Promise<void>;
+  /** The bytes of the RTM_NEWQDISC the netem engine would send (tests parse it back). */
+  tcNetemRequest(spec: NativeNetemSpec & { ifindex?: number; parent?: number; handle?: number }): Uint8Array;
+  /** What the kernel offers, asked in a namespace that dies with the probe's thread. */
+  tcProbeKinds(): Promise<{ htb: boolean; tbf: boolean; netem: boolean; clsBpf: boolean; afXdp: boolean }>;
 }
 
 /** The package root; the addon cannot be found without it. */
