@@ -7,28 +7,8 @@
  */
 import { isIPv4 } from 'node:net';
 import { SpecError, StateError } from '../errors.js';
-import { addon, type NativeNetemSpec, type NativeTrafficClass, type ShapeNativeEngine } from './addon.js';
+import { addon, type ShapeNativeEngine, type TrafficClass, type NetemParams, type TrafficControlSupport } from './addon.js';
 import { callNative, callNativeSync } from './errors.js';
-
-/** What sch_netem is asked to do (leaf of a class, where the kernel has netem). */
-export type NetemParams = NativeNetemSpec;
-
-/**
- * One HTB class 1:minor and its leaf: a token bucket at the same rate (it cuts
- * GSO packets into frames) with a `limitBytes` queue, or netem.
- */
-export type TrafficClass = NativeTrafficClass;
-
-/** Which traffic-control pieces this kernel has (asked in a throwaway namespace). */
-export interface TrafficControlSupport {
-  htb: boolean;
-  tbf: boolean;
-  netem: boolean;
-  /** cls_bpf, the classifier that picks a class from a BPF map. */
-  clsBpf: boolean;
-  /** AF_XDP sockets. */
-  afXdp: boolean;
-}
 
 /** Probe the kernel once: htb, tbf, netem, cls_bpf, AF_XDP. Creates nothing that outlives the call. */
 export async function probeTrafficControl(): Promise<TrafficControlSupport> {

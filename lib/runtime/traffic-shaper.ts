@@ -9,7 +9,8 @@
 import type { Logger } from 'pino';
 import { SpecError } from '../errors.js';
 import type { ClassSpec, ShapedPair, TrafficShaper } from '../faults/traffic-classes.js';
-import { ShapeEngine, type TrafficClass } from '../native/shape-engine.js';
+import type { TrafficClass } from '../native/addon.js';
+import { ShapeEngine } from '../native/shape-engine.js';
 import { names } from '../host/names.js';
 import type { NetworkManager } from './network-manager.js';
 
