@@ -9,6 +9,7 @@ import type { MemoryResult } from './memory.js';
 import type { PortForwardResult } from './portforward.js';
 import type { ToggleBreakdown } from './toggle-breakdown.js';
 import type { ToggleResult } from './toggle.js';
+import type { WorkloadBenchResult } from './workload.js';
 
 export interface ProvisionResults {
   per_node_ms: Record<string, number>;
@@ -45,6 +46,7 @@ export interface BenchResults {
   cluster?: ClusterResult;
   portforward?: PortForwardResult;
   memory?: MemoryResult;
+  workload?: WorkloadBenchResult;
   /** Benches that failed, with their error (their section is then missing). */
   errors: Array<{ bench: string; error: string }>;
 }

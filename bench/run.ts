@@ -28,8 +28,9 @@ import { median, round } from './stats.js';
 import { renderTable } from './table.js';
 import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
+import { runWorkloadBench } from './workload.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'workload'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -151,6 +152,10 @@ async function main(): Promise<number> {
   });
   await step('memory', 'memory (100 nodes, fresh process)', async () => {
     results.memory = await runMemory(100);
+  });
+
+  await step('workload', 'workload runner (recording, dispatch, nemesis timing, memory)', async () => {
+    results.workload = await runWorkloadBench(quick);
   });
 
   const leftovers = await sweepRun(runId);
