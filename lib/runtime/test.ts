@@ -19,9 +19,11 @@ import { ContainerManager, type ContainerdOptions } from './container-manager.js
 import type { Dial } from './dial.js';
 import { guardInterrupts } from './interrupts.js';
 import { createDefaultLogger } from './logger.js';
-import { newRunId } from './naming.js';
-import { registerRun, RunIdTakenError, unregisterRun } from './state.js';
+import { newRunId } from '../host/names.js';
+import { DEFAULT_WORK_DIR } from '../host/paths.js';
+import { registerRun, RunIdTakenError, unregisterRun } from '../host/run-records.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
+import { reportAtRunEnd } from '../report/run-end.js';
 import { NetworkManager, type Reach } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
 import { TestHandle, type RunContext } from './test-handle.js';
@@ -63,7 +65,6 @@ export interface TestResult {
 export type TestFunction = (t: TestHandle) => Promise<void | Error> | void | Error;
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 60_000;
-export const DEFAULT_WORK_DIR = '/tmp/pakostii';
 
 export class Test {
   readonly name: string;
@@ -203,6 +204,7 @@ export class Test {
     } catch {
       // Provisioning failed before the artifacts directory existed: nothing to update.
     }
+    await reportAtRunEnd(artifacts.dir, log);
     guard.dispose();
     clearInterval(keepAlive);
     const durationMs = Math.round(performance.now() - started);

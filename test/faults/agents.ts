@@ -10,7 +10,7 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { names } from '../../lib/runtime/naming.js';
+import { names } from '../../lib/host/names.js';
 import type { TestHandle } from '../../lib/index.js';
 
 const AGENT = fileURLToPath(new URL('./net-agent.mjs', import.meta.url));
