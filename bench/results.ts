@@ -6,6 +6,7 @@ import type { AtomicityResult } from './atomicity.js';
 import type { BaselineResults } from './baselines.js';
 import type { ClusterResult } from './cluster.js';
 import type { MemoryResult } from './memory.js';
+import type { ReportBenchResult } from './report.js';
 import type { PortForwardResult } from './portforward.js';
 import type { ToggleBreakdown } from './toggle-breakdown.js';
 import type { ToggleResult } from './toggle.js';
@@ -45,6 +46,7 @@ export interface BenchResults {
   cluster?: ClusterResult;
   portforward?: PortForwardResult;
   memory?: MemoryResult;
+  report?: ReportBenchResult;
   /** Benches that failed, with their error (their section is then missing). */
   errors: Array<{ bench: string; error: string }>;
 }

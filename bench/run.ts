@@ -21,6 +21,7 @@ import { run } from './exec.js';
 import { buildHelpers, FAULT_BPF_OBJECT, ROOT } from './helpers.js';
 import { runMemory } from './memory.js';
 import { runPortForward } from './portforward.js';
+import { runReportBench } from './report.js';
 import { provisionOnce, provisionWithIp, UP_CONCURRENCY } from './provision.js';
 import type { BenchResults, ProvisionResults } from './results.js';
 import { sweepRun } from './scratch.js';
@@ -29,7 +30,7 @@ import { renderTable } from './table.js';
 import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -151,6 +152,9 @@ async function main(): Promise<number> {
   });
   await step('memory', 'memory (100 nodes, fresh process)', async () => {
     results.memory = await runMemory(100);
+  });
+  await step('report', 'run report (100k and 1M operations in headless chromium)', async () => {
+    results.report = await runReportBench({ samples: quick ? 1 : 3, million: true }, log);
   });
 
   const leftovers = await sweepRun(runId);
