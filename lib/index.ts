@@ -25,6 +25,7 @@ export type { FaultCapability } from './faults/capabilities.js';
 export type { ContainersHandle, StartOptions, StopOptions, RestartOptions } from './faults/process-faults.js';
 export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/index.js';
+export { writeReport, type WrittenReport } from './report/index.js';
 export type { Logger } from 'pino';
 export * as gen from './workload/gen.js';
 export * as nemesis from './workload/nemesis-index.js';
@@ -46,6 +47,8 @@ export {
 } from './errors.js';
 // Histories: types, readers/writers (JSONL, Jepsen EDN and log) and validation.
 export * from './history/index.js';
+// Checkers over histories.
+export * from './checker/index.js';
 export { checkListAppend, listAppendChecker } from './checker/elle/index.js';
 export type { ListAppendOptions, ListAppendResult } from './checker/elle/index.js';
 export type { AnomalyExample } from './checker/elle/anomaly-log.js';
