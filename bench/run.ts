@@ -29,8 +29,9 @@ import { median, round } from './stats.js';
 import { renderTable } from './table.js';
 import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
+import { runWorkloadBench } from './workload.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -155,6 +156,10 @@ async function main(): Promise<number> {
   });
   await step('report', 'run report (100k and 1M operations in headless chromium)', async () => {
     results.report = await runReportBench({ samples: quick ? 1 : 3, million: true }, log);
+  });
+
+  await step('workload', 'workload runner (recording, dispatch, nemesis timing, memory)', async () => {
+    results.workload = await runWorkloadBench(quick);
   });
 
   const leftovers = await sweepRun(runId);
