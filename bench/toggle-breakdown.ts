@@ -69,7 +69,7 @@ export async function runToggleBreakdown(samples: number, warmup: number): Promi
   const dir = mkdtempSync(join(tmpdir(), 'pakostii-bench-breakdown-'));
   const silent = pino({ level: 'silent' });
   try {
-    const fill = isolateGroup([1], nodes, false);
+    const fill = isolateGroup([1], nodes);
     const cut = new PolicyMatrix(nodes);
     fill(cut);
     const open = new PolicyMatrix(nodes);

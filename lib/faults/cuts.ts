@@ -69,11 +69,3 @@ export function withoutRunner(fill: PolicyFill): PolicyFill {
     fill(filtered);
   };
 }
-
-/** The nodes of a cluster that are not in `group`, plus the runner: "the rest of the world" of an isolation. */
-export function everyoneElse(group: readonly number[], nodes: number): number[] {
-  const inside = new Set(group);
-  const rest: number[] = [];
-  for (let i = 0; i < nodes; i++) if (!inside.has(i)) rest.push(i);
-  return rest;
-}

@@ -31,7 +31,7 @@ export class Partition {
       name,
       kind: 'isolateAZ',
       params: { az },
-      fill: isolateGroup(members, this.#registry.nodes, false),
+      fill: isolateGroup(members, this.#registry.nodes),
       touchesRunner: true,
     });
   }
@@ -45,7 +45,7 @@ export class Partition {
       name,
       kind: 'isolateNode',
       params: { node },
-      fill: isolateGroup([index], this.#registry.nodes, false),
+      fill: isolateGroup([index], this.#registry.nodes),
       touchesRunner: true,
     });
   }

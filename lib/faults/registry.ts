@@ -3,8 +3,8 @@
  * defined; applying or healing commits the union of the active ones to the
  * FaultEngine (a synchronous map write). The common cases cost one native call:
  * no active fault → the empty matrix, one → that fault's own matrix. Only with
- * several active faults is a combined matrix built (with PolicyMatrix.or when
- * the native matrix offers it, else by replaying the recorded cuts).
+ * several active faults is a combined matrix built, from the recorded cuts and
+ * losses (compose.ts: cuts add up, losses compose as independent drops).
  * At teardown every active fault is healed.
  * An optional observer hears every apply and heal (the fault timeline,
  * lib/faults/timeline.ts); it must not throw and must not block.
@@ -17,8 +17,6 @@ import { RecordedPolicy, type PolicyFill, type PolicyWriter } from './policy.js'
 /** What the registry needs from the native FaultEngine/PolicyMatrix (a fake in unit tests). */
 export interface PolicyTarget extends PolicyWriter {
   clear(): void;
-  /** Optional fast path: OR `other`'s cuts (and max losses) into this matrix. */
-  or?(other: this): void;
 }
 export interface PolicyCommitter<M extends PolicyTarget = PolicyTarget> {
   commit(policy: M): void;
@@ -212,11 +210,7 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
     }
     const combined = this.#combined;
     combined.clear();
-    if (typeof combined.or === 'function') {
-      for (const fault of active) combined.or(fault.matrix);
-    } else {
-      writeUnion([...active].map((fault) => fault.policy), combined);
-    }
+    writeUnion([...active].map((fault) => fault.policy), combined);
     this.#engine.commit(combined);
   }
 }
