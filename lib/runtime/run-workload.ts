@@ -13,7 +13,7 @@ import type { NemesisEnv } from '../workload/nemesis.js';
 import type { WorkloadOptions } from '../workload/options.js';
 import { runWorkload, type WorkloadResult } from '../workload/workload.js';
 import type { ContainersHandle } from '../faults/process-faults.js';
-import type { RunContext } from './test-handle.js';
+import type { RunContext } from './run-context.js';
 import type { Partition } from '../faults/partition.js';
 
 export class RunHistory {

@@ -11,47 +11,21 @@ import { defineLoss, type LossOptions } from '../faults/loss.js';
 import type { NetworkFaultHandle } from '../faults/network-fault.js';
 import { Partition } from '../faults/partition.js';
 import { ContainersHandle } from '../faults/process-faults.js';
-import type { FaultRegistry } from '../faults/registry.js';
 import { defineBandwidth, type BandwidthOptions, type SlowLinks } from '../faults/bandwidth.js';
-import { faultCapabilities, requireEngine, type FaultCapability, type KernelTrafficSupport } from '../faults/capabilities.js';
+import { faultCapabilities, requireEngine, type FaultCapability } from '../faults/capabilities.js';
 import { defineDelay, type DelayOptions } from '../faults/delay.js';
 import { PairClassLedger } from '../faults/traffic-classes.js';
-import type { FaultTimeline } from '../faults/timeline.js';
 import { checkArgv, checkPort, checkPositiveMs } from '../spec/rules.js';
-import type { ClusterPlan } from '../spec/plan.js';
 import { ClusterHttp } from './cluster-http.js';
-import type { ContainerManager } from './container-manager.js';
-import { resolveHost, type Dial } from './dial.js';
-import type { DirectReach, NetworkManager } from './network-manager.js';
+import { resolveHost } from './dial.js';
+import type { DirectReach } from './network-manager.js';
 import { PortForward, type ForwardPortOptions } from './port-forward.js';
-import type { RunInfo } from './run-info.js';
 import { RunHistory } from './run-workload.js';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { WorkloadOptions } from '../workload/options.js';
 import type { WorkloadResult } from '../workload/workload.js';
 import { RunTrafficShaper } from './traffic-shaper.js';
-
-/** Everything a run has provisioned; handles (and future fault kinds) are built on it. */
-export interface RunContext {
-  readonly id: string;
-  readonly name: string;
-  readonly artifactsDir: string;
-  readonly logger: Logger;
-  readonly signal: AbortSignal;
-  readonly plan: ClusterPlan;
-  readonly network: NetworkManager;
-  readonly containers: ContainerManager;
-  readonly faults: FaultRegistry;
-  /** faults.jsonl of the run (absent in unit tests that build a context by hand). */
-  readonly timeline?: FaultTimeline;
-  readonly dial: Dial;
-  /** run.json: the zero of history time (absent in unit tests that build a context by hand). */
-  readonly runInfo?: RunInfo;
-  /** What the kernel offers for traffic control, probed once per run (absent: not probed). */
-  readonly trafficControl?: KernelTrafficSupport;
-  /** Port forwards etc. closed at teardown, before containers go. */
-  trackCloseable(closeable: { close(): Promise<void> }): void;
-}
+import type { RunContext } from './run-context.js';
 
 /** Handles are only usable while the test function runs (t.signal not yet aborted). */
 function assertRunning(ctx: RunContext, where: string): void {

@@ -25,7 +25,8 @@ import { cleanupDeadRuns } from '../janitor/index.js';
 import { reportAtRunEnd } from '../report/run-end.js';
 import { NetworkManager, type Reach } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
-import { TestHandle, type RunContext } from './test-handle.js';
+import type { RunContext } from './run-context.js';
+import { TestHandle } from './test-handle.js';
 import { RunInfo } from './run-info.js';
 import { TeardownStack } from './teardown-stack.js';
 

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { spec, SpecError, StateError, Test } from '../../lib/index.js';
 import { FaultRegistry } from '../../lib/faults/registry.js';
 import { planCluster } from '../../lib/spec/plan.js';
-import { TestHandle, type RunContext } from '../../lib/runtime/test-handle.js';
+import type { RunContext } from '../../lib/runtime/run-context.js';
+import { TestHandle } from '../../lib/runtime/test-handle.js';
 
 const IMAGE = 'pakostii.local/busybox:latest';
 const c = () => spec.newContainer('app', IMAGE);
