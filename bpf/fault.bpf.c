@@ -86,7 +86,8 @@ enum frame_kind { FRAME_OTHER = 0, FRAME_IPV4 = 1, FRAME_ARP = 2 };
 
 #define READ_ONCE_U64(p) (*(volatile __u64 *)(p))
 #define READ_ONCE_U32(p) (*(volatile __u32 *)(p))
-/* Keeps the compiler from moving policy loads across the sequence reads (x86 keeps load order itself). */
+/* Keeps the compiler from moving policy loads across the sequence reads (x86 keeps load order
+ * itself). */
 #define compiler_barrier() asm volatile("" ::: "memory")
 
 /* Source and destination IPv4 of the frame and its kind; FRAME_OTHER when not ours to judge. */

@@ -32,18 +32,19 @@
 #define PK_FLAG_HAS_LOSS 1u
 #define PK_LOSS_ALL 0xffffffffu
 
-/* Largest run the engine accepts; keeps every index computation in u32 and the policy map < 64 MiB. */
+/* Largest run the engine accepts; keeps every index computation in u32 and the policy map < 64 MiB.
+ */
 #define PK_MAX_NODES 4096u
 
 #define PK_ROW_WORDS(n) (((n) + 63u) / 64u)
-#define PK_BITMAP_WORDS(n) ((n) * PK_ROW_WORDS(n))
+#define PK_BITMAP_WORDS(n) ((n)*PK_ROW_WORDS(n))
 #define PK_LOSS_WORDS(n) (((n) * (n) + 1u) / 2u)
 #define PK_HEADER_WORDS 1u
 #define PK_BUFFER_WORDS(n) (PK_HEADER_WORDS + PK_BITMAP_WORDS(n) + PK_LOSS_WORDS(n))
 #define PK_OUTSIDE(n) (n)
 
 /* Entries of the address maps, sized from maxNodes before load. */
-#define PK_NODE_ADDRESS_SLOTS(n) ((n) * 4u + 16u)
+#define PK_NODE_ADDRESS_SLOTS(n) ((n)*4u + 16u)
 
 /* Offsets of the control word, in u32 units (for the JS Int32Array view). */
 #define PK_CTL_ACTIVE 0

@@ -25,8 +25,8 @@ const volatile __u32 max_nodes = 1;
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
-  __type(key, __u32);   /* IPv4, network byte order */
-  __type(value, __u32); /* node index */
+  __type(key, __u32);     /* IPv4, network byte order */
+  __type(value, __u32);   /* node index */
   __uint(max_entries, 1); /* set before load */
 } pk_shape_nodes SEC(".maps");
 
@@ -34,7 +34,9 @@ struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(map_flags, BPF_F_MMAPABLE);
   __type(key, __u32);
-  __type(value, __u64); /* minor of the pair's class, 0 = not shaped (u64: array slots are 8 bytes anyway) */
+  __type(
+      value,
+      __u64); /* minor of the pair's class, 0 = not shaped (u64: array slots are 8 bytes anyway) */
   __uint(max_entries, 1); /* max_nodes * max_nodes, set before load */
 } pk_shape_class SEC(".maps");
 
@@ -51,7 +53,8 @@ int pakostii_shape(struct __sk_buff *skb)
 
   if (skb->protocol != bpf_htons(ETH_P_IP))
     return TC_ACT_UNSPEC;
-  if (bpf_skb_load_bytes(skb, ETH_HLEN + __builtin_offsetof(struct iphdr, saddr), addrs, sizeof(addrs)) < 0)
+  if (bpf_skb_load_bytes(skb, ETH_HLEN + __builtin_offsetof(struct iphdr, saddr), addrs,
+                         sizeof(addrs)) < 0)
     return TC_ACT_UNSPEC;
   __u32 src = node_of(addrs[0]);
   __u32 dst = node_of(addrs[1]);

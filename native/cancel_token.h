@@ -44,10 +44,13 @@ struct CancelToken {
 inline Napi::Object CancellablePromise(Napi::Env env, Napi::Promise promise, std::shared_ptr<CancelToken> cancel) {
   Napi::Object result = Napi::Object::New(env);
   result.Set("promise", promise);
-  result.Set("cancel", Napi::Function::New(env, [cancel](const Napi::CallbackInfo& info) -> Napi::Value {
-    cancel->Cancel();
-    return info.Env().Undefined();
-  }, "cancel"));
+  result.Set("cancel", Napi::Function::New(
+                           env,
+                           [cancel](const Napi::CallbackInfo& info) -> Napi::Value {
+                             cancel->Cancel();
+                             return info.Env().Undefined();
+                           },
+                           "cancel"));
   return result;
 }
 

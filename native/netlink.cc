@@ -53,9 +53,7 @@ void NetlinkMessage::Put(uint16_t type, const void* data, size_t length) {
   if (length > 0) std::memcpy(RTA_DATA(attr), data, length);
 }
 
-void NetlinkMessage::PutString(uint16_t type, const std::string& value) {
-  Put(type, value.c_str(), value.size() + 1);
-}
+void NetlinkMessage::PutString(uint16_t type, const std::string& value) { Put(type, value.c_str(), value.size() + 1); }
 
 size_t NetlinkMessage::BeginNest(uint16_t type) {
   size_t offset = buffer_.size();
@@ -90,13 +88,13 @@ std::string ExtAckMessage(const nlmsghdr* h) {
 
 [[noreturn]] void ThrowNetlinkError(const nlmsghdr* h, int err, const std::string& op, const std::string& object) {
   std::string kernel_says = ExtAckMessage(h);
-  throw SysError(op, object, err, kernel_says.empty() ? "" : std::string(std::strerror(err)) + " (" + kernel_says + ")");
+  throw SysError(op, object, err,
+                 kernel_says.empty() ? "" : std::string(std::strerror(err)) + " (" + kernel_says + ")");
 }
 
 }  // namespace
 
-NetlinkSocket::NetlinkSocket(const std::string& op)
-    : fd_(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) {
+NetlinkSocket::NetlinkSocket(const std::string& op) : fd_(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE)) {
   if (!fd_) ThrowErrno(op, "netlink socket");
   int one = 1;
   // Best effort: richer error text, and acks without a copy of our request.
@@ -233,7 +231,10 @@ void BridgeCreate(NetlinkSocket& nl, const std::string& name) {
     SetAddrGenModeNone(nl, name, op);
     LinkSetUp(nl, name);
   } catch (...) {
-    try { LinkDelete(nl, name); } catch (const SysError&) {}
+    try {
+      LinkDelete(nl, name);
+    } catch (const SysError&) {
+    }
     throw;
   }
 }
@@ -345,7 +346,8 @@ void AddressAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, const
 namespace {
 
 std::string StringArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsString()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
+  if (info.Length() <= i || !info[i].IsString())
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
   return info[i].As<Napi::String>().Utf8Value();
 }
 
@@ -400,7 +402,10 @@ void ProvisionNodeLink(const NodeLink& spec) {
     }
   } catch (...) {
     // Deleting the host end deletes the peer too: no half-provisioned node remains.
-    try { LinkDelete(host, spec.host_veth); } catch (const SysError&) {}
+    try {
+      LinkDelete(host, spec.host_veth);
+    } catch (const SysError&) {
+    }
     throw;
   }
 }
@@ -409,113 +414,138 @@ void ProvisionNodeLink(const NodeLink& spec) {
 
 void InitNetlink(Napi::Env env, Napi::Object exports) {
   // createBridge(name): Promise<void>
-  exports.Set("createBridge", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      std::string name = StringArg(info, 0, "name");
-      CheckIfName("bridge create", name);
-      return RunInNetns(info.Env(), "", "bridge create", [name]() -> Settle {
-        NetlinkSocket nl("bridge create");
-        BridgeCreate(nl, name);
-        return nullptr;
-      });
-    });
-  }, "createBridge"));
+  exports.Set("createBridge", Napi::Function::New(
+                                  env,
+                                  [](const Napi::CallbackInfo& info) {
+                                    return Guard(info, [&]() -> Napi::Value {
+                                      std::string name = StringArg(info, 0, "name");
+                                      CheckIfName("bridge create", name);
+                                      return RunInNetns(info.Env(), "", "bridge create", [name]() -> Settle {
+                                        NetlinkSocket nl("bridge create");
+                                        BridgeCreate(nl, name);
+                                        return nullptr;
+                                      });
+                                    });
+                                  },
+                                  "createBridge"));
 
   // deleteLink(name, netns?): Promise<void>
-  exports.Set("deleteLink", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      std::string name = StringArg(info, 0, "name");
-      std::string netns = NetnsArg(info, 1);
-      CheckIfName("link delete", name);
-      return RunInNetns(info.Env(), netns, "link delete", [name]() -> Settle {
-        NetlinkSocket nl("link delete");
-        LinkDelete(nl, name);
-        return nullptr;
-      });
-    });
-  }, "deleteLink"));
+  exports.Set("deleteLink", Napi::Function::New(
+                                env,
+                                [](const Napi::CallbackInfo& info) {
+                                  return Guard(info, [&]() -> Napi::Value {
+                                    std::string name = StringArg(info, 0, "name");
+                                    std::string netns = NetnsArg(info, 1);
+                                    CheckIfName("link delete", name);
+                                    return RunInNetns(info.Env(), netns, "link delete", [name]() -> Settle {
+                                      NetlinkSocket nl("link delete");
+                                      LinkDelete(nl, name);
+                                      return nullptr;
+                                    });
+                                  });
+                                },
+                                "deleteLink"));
 
   // listLinks(netns?): Promise<string[]>
-  exports.Set("listLinks", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      std::string netns = NetnsArg(info, 0);
-      return RunInNetns(info.Env(), netns, "link list", []() -> Settle {
-        NetlinkSocket nl("link list");
-        auto names = std::make_shared<std::vector<std::string>>(LinkNames(nl));
-        return [names](Napi::Env env) -> Napi::Value {
-          Napi::Array out = Napi::Array::New(env, names->size());
-          for (size_t i = 0; i < names->size(); i++) out.Set(static_cast<uint32_t>(i), (*names)[i]);
-          return out;
-        };
-      });
-    });
-  }, "listLinks"));
+  exports.Set("listLinks", Napi::Function::New(
+                               env,
+                               [](const Napi::CallbackInfo& info) {
+                                 return Guard(info, [&]() -> Napi::Value {
+                                   std::string netns = NetnsArg(info, 0);
+                                   return RunInNetns(info.Env(), netns, "link list", []() -> Settle {
+                                     NetlinkSocket nl("link list");
+                                     auto names = std::make_shared<std::vector<std::string>>(LinkNames(nl));
+                                     return [names](Napi::Env env) -> Napi::Value {
+                                       Napi::Array out = Napi::Array::New(env, names->size());
+                                       for (size_t i = 0; i < names->size(); i++)
+                                         out.Set(static_cast<uint32_t>(i), (*names)[i]);
+                                       return out;
+                                     };
+                                   });
+                                 });
+                               },
+                               "listLinks"));
 
   // linkIndex(name, netns?): Promise<number>
-  exports.Set("linkIndex", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      std::string name = StringArg(info, 0, "name");
-      std::string netns = NetnsArg(info, 1);
-      CheckIfName("link lookup", name);
-      return RunInNetns(info.Env(), netns, "link lookup", [name]() -> Settle {
-        NetlinkSocket nl("link lookup");
-        int index = LinkIndex(nl, name, "link lookup");
-        return [index](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, index); };
-      });
-    });
-  }, "linkIndex"));
+  exports.Set("linkIndex", Napi::Function::New(
+                               env,
+                               [](const Napi::CallbackInfo& info) {
+                                 return Guard(info, [&]() -> Napi::Value {
+                                   std::string name = StringArg(info, 0, "name");
+                                   std::string netns = NetnsArg(info, 1);
+                                   CheckIfName("link lookup", name);
+                                   return RunInNetns(info.Env(), netns, "link lookup", [name]() -> Settle {
+                                     NetlinkSocket nl("link lookup");
+                                     int index = LinkIndex(nl, name, "link lookup");
+                                     return [index](Napi::Env env) -> Napi::Value {
+                                       return Napi::Number::New(env, index);
+                                     };
+                                   });
+                                 });
+                               },
+                               "linkIndex"));
 
   // addAddress(ifname, cidr, netns?): Promise<void>. No broadcast address is set;
   // the kernel adds the local, prefix and subnet broadcast routes all the same.
-  exports.Set("addAddress", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      std::string ifname = StringArg(info, 0, "ifname");
-      std::string cidr = StringArg(info, 1, "cidr");
-      std::string netns = NetnsArg(info, 2);
-      CheckIfName("address add", ifname);
-      in_addr addr;
-      unsigned prefix;
-      if (!ParseCidr(cidr, &addr, &prefix)) {
-        throw SysError("address add", cidr, EINVAL, "not an IPv4 address with prefix like 198.18.0.5/24");
-      }
-      return RunInNetns(info.Env(), netns, "address add", [ifname, cidr]() -> Settle {
-        NetlinkSocket nl("address add");
-        AddressAdd(nl, LinkIndex(nl, ifname, "address add"), ifname, cidr, false);
-        return nullptr;
-      });
-    });
-  }, "addAddress"));
+  exports.Set("addAddress", Napi::Function::New(
+                                env,
+                                [](const Napi::CallbackInfo& info) {
+                                  return Guard(info, [&]() -> Napi::Value {
+                                    std::string ifname = StringArg(info, 0, "ifname");
+                                    std::string cidr = StringArg(info, 1, "cidr");
+                                    std::string netns = NetnsArg(info, 2);
+                                    CheckIfName("address add", ifname);
+                                    in_addr addr;
+                                    unsigned prefix;
+                                    if (!ParseCidr(cidr, &addr, &prefix)) {
+                                      throw SysError("address add", cidr, EINVAL,
+                                                     "not an IPv4 address with prefix like 198.18.0.5/24");
+                                    }
+                                    return RunInNetns(info.Env(), netns, "address add", [ifname, cidr]() -> Settle {
+                                      NetlinkSocket nl("address add");
+                                      AddressAdd(nl, LinkIndex(nl, ifname, "address add"), ifname, cidr, false);
+                                      return nullptr;
+                                    });
+                                  });
+                                },
+                                "addAddress"));
 
   // provisionNodeLink({netns, bridge, hostVeth, peerVeth, ifname, cidr, progFd?}): Promise<void>
-  exports.Set("provisionNodeLink", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "spec must be an object");
-      Napi::Object spec = info[0].As<Napi::Object>();
-      NodeLink link;
-      link.netns = StringField(spec, "netns");
-      link.bridge = StringField(spec, "bridge");
-      link.host_veth = StringField(spec, "hostVeth");
-      link.peer_veth = StringField(spec, "peerVeth");
-      link.ifname = StringField(spec, "ifname");
-      link.cidr = StringField(spec, "cidr");
-      Napi::Value prog_fd = spec.Get("progFd");
-      if (prog_fd.IsNumber()) link.prog_fd = prog_fd.As<Napi::Number>().Int32Value();
-      // Every name is checked before anything is created.
-      CheckNetnsName("veth create", link.netns);
-      for (const std::string* name : {&link.bridge, &link.host_veth, &link.peer_veth, &link.ifname}) {
-        CheckIfName("veth create", *name);
-      }
-      in_addr addr;
-      unsigned prefix;
-      if (!ParseCidr(link.cidr, &addr, &prefix)) {
-        throw SysError("address add", link.cidr, EINVAL, "not an IPv4 address with prefix like 198.18.0.5/24");
-      }
-      return RunInNetns(info.Env(), "", "veth create", [link]() -> Settle {
-        ProvisionNodeLink(link);
-        return nullptr;
-      });
-    });
-  }, "provisionNodeLink"));
+  exports.Set("provisionNodeLink",
+              Napi::Function::New(
+                  env,
+                  [](const Napi::CallbackInfo& info) {
+                    return Guard(info, [&]() -> Napi::Value {
+                      if (info.Length() < 1 || !info[0].IsObject())
+                        throw Napi::TypeError::New(info.Env(), "spec must be an object");
+                      Napi::Object spec = info[0].As<Napi::Object>();
+                      NodeLink link;
+                      link.netns = StringField(spec, "netns");
+                      link.bridge = StringField(spec, "bridge");
+                      link.host_veth = StringField(spec, "hostVeth");
+                      link.peer_veth = StringField(spec, "peerVeth");
+                      link.ifname = StringField(spec, "ifname");
+                      link.cidr = StringField(spec, "cidr");
+                      Napi::Value prog_fd = spec.Get("progFd");
+                      if (prog_fd.IsNumber()) link.prog_fd = prog_fd.As<Napi::Number>().Int32Value();
+                      // Every name is checked before anything is created.
+                      CheckNetnsName("veth create", link.netns);
+                      for (const std::string* name : {&link.bridge, &link.host_veth, &link.peer_veth, &link.ifname}) {
+                        CheckIfName("veth create", *name);
+                      }
+                      in_addr addr;
+                      unsigned prefix;
+                      if (!ParseCidr(link.cidr, &addr, &prefix)) {
+                        throw SysError("address add", link.cidr, EINVAL,
+                                       "not an IPv4 address with prefix like 198.18.0.5/24");
+                      }
+                      return RunInNetns(info.Env(), "", "veth create", [link]() -> Settle {
+                        ProvisionNodeLink(link);
+                        return nullptr;
+                      });
+                    });
+                  },
+                  "provisionNodeLink"));
 }
 
 }  // namespace pk

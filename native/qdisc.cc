@@ -49,7 +49,8 @@ uint32_t Probability(double percent) {
 
 uint32_t Ticks(uint64_t ns) {
   uint64_t ticks = ns / kNsPerTick;
-  return ticks > std::numeric_limits<uint32_t>::max() ? std::numeric_limits<uint32_t>::max() : static_cast<uint32_t>(ticks);
+  return ticks > std::numeric_limits<uint32_t>::max() ? std::numeric_limits<uint32_t>::max()
+                                                      : static_cast<uint32_t>(ticks);
 }
 
 // Inverse CDF of the standard normal, by bisection on erfc (exact enough for a 16-bit table).
@@ -57,7 +58,10 @@ double InverseNormal(double p) {
   double lo = -8, hi = 8;
   for (int i = 0; i < 80; i++) {
     double mid = (lo + hi) / 2;
-    if (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p) lo = mid; else hi = mid;
+    if (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p)
+      lo = mid;
+    else
+      hi = mid;
   }
   return (lo + hi) / 2;
 }
@@ -136,7 +140,8 @@ void BuildNetemQdisc(NetlinkMessage& m, int ifindex, uint32_t parent, uint32_t h
 
 void HtbClassAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, const HtbClassSpec& spec) {
   const std::string object = ifname + " class 1:" + std::to_string(spec.minor);
-  if (spec.minor == 0 || spec.minor > PK_SHAPE_MAX_MINOR) throw SysError("htb class add", object, EINVAL, "minor out of range");
+  if (spec.minor == 0 || spec.minor > PK_SHAPE_MAX_MINOR)
+    throw SysError("htb class add", object, EINVAL, "minor out of range");
   if (spec.rate_bytes == 0) throw SysError("htb class add", object, EINVAL, "rate must be above 0");
   uint32_t classid = PK_SHAPE_HANDLE | spec.minor;
   {
@@ -207,7 +212,8 @@ Napi::Value Guard(const Napi::CallbackInfo& info, F body) {
 }
 
 std::string StringAt(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsString()) throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
+  if (info.Length() <= i || !info[i].IsString())
+    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
   return info[i].As<Napi::String>().Utf8Value();
 }
 
@@ -216,7 +222,8 @@ double NumberField(Napi::Object o, const char* key, double fallback) {
   if (v.IsUndefined()) return fallback;
   if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
   double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d < 0) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a finite number >= 0");
+  if (!std::isfinite(d) || d < 0)
+    throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a finite number >= 0");
   return d;
 }
 
@@ -279,99 +286,126 @@ bool KindExists(NetlinkSocket& nl, bool filter, const std::string& kind) {
 
 void InitQdisc(Napi::Env env, Napi::Object exports) {
   // tcSetupShaping(ifname, progFd): root HTB 1: + the cls_bpf classifier, on a host-namespace link.
-  exports.Set("tcSetupShaping", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      std::string ifname = StringAt(info, 0, "ifname");
-      CheckIfName("htb qdisc add", ifname);
-      if (info.Length() < 2 || !info[1].IsNumber()) throw Napi::TypeError::New(info.Env(), "progFd must be a number");
-      int prog_fd = info[1].As<Napi::Number>().Int32Value();
-      return RunInNetns(info.Env(), "", "htb qdisc add", [ifname, prog_fd]() -> Settle {
-        NetlinkSocket nl("htb qdisc add");
-        int ifindex = LinkIndex(nl, ifname, "htb qdisc add");
-        HtbRootAdd(nl, ifindex, ifname);
-        try {
-          BpfFilterAdd(nl, ifindex, ifname, prog_fd, PK_SHAPE_PROG_NAME);
-        } catch (...) {
-          try { RootQdiscDelete(nl, ifindex, ifname); } catch (const SysError&) {}
-          throw;
-        }
-        return nullptr;
-      });
-    });
-  }, "tcSetupShaping"));
+  exports.Set("tcSetupShaping", Napi::Function::New(
+                                    env,
+                                    [](const Napi::CallbackInfo& info) {
+                                      return Guard(info, [&]() -> Napi::Value {
+                                        std::string ifname = StringAt(info, 0, "ifname");
+                                        CheckIfName("htb qdisc add", ifname);
+                                        if (info.Length() < 2 || !info[1].IsNumber())
+                                          throw Napi::TypeError::New(info.Env(), "progFd must be a number");
+                                        int prog_fd = info[1].As<Napi::Number>().Int32Value();
+                                        return RunInNetns(
+                                            info.Env(), "", "htb qdisc add", [ifname, prog_fd]() -> Settle {
+                                              NetlinkSocket nl("htb qdisc add");
+                                              int ifindex = LinkIndex(nl, ifname, "htb qdisc add");
+                                              HtbRootAdd(nl, ifindex, ifname);
+                                              try {
+                                                BpfFilterAdd(nl, ifindex, ifname, prog_fd, PK_SHAPE_PROG_NAME);
+                                              } catch (...) {
+                                                try {
+                                                  RootQdiscDelete(nl, ifindex, ifname);
+                                                } catch (const SysError&) {
+                                                }
+                                                throw;
+                                              }
+                                              return nullptr;
+                                            });
+                                      });
+                                    },
+                                    "tcSetupShaping"));
 
   // tcAddClasses(ifname, [{ minor, rateBytes, burstBytes, limitBytes, netem? }]): one hop for all of them.
-  exports.Set("tcAddClasses", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      std::string ifname = StringAt(info, 0, "ifname");
-      CheckIfName("htb class add", ifname);
-      if (info.Length() < 2 || !info[1].IsArray()) throw Napi::TypeError::New(info.Env(), "classes must be an array");
-      Napi::Array list = info[1].As<Napi::Array>();
-      std::vector<HtbClassSpec> classes;
-      for (uint32_t i = 0; i < list.Length(); i++) {
-        Napi::Value item = list.Get(i);
-        if (!item.IsObject()) throw Napi::TypeError::New(info.Env(), "each class must be an object");
-        classes.push_back(ClassFrom(item.As<Napi::Object>()));
-      }
-      return RunInNetns(info.Env(), "", "htb class add", [ifname, classes]() -> Settle {
-        NetlinkSocket nl("htb class add");
-        int ifindex = LinkIndex(nl, ifname, "htb class add");
-        for (const HtbClassSpec& spec : classes) HtbClassAdd(nl, ifindex, ifname, spec);
-        return nullptr;
-      });
-    });
-  }, "tcAddClasses"));
+  exports.Set("tcAddClasses", Napi::Function::New(
+                                  env,
+                                  [](const Napi::CallbackInfo& info) {
+                                    return Guard(info, [&]() -> Napi::Value {
+                                      std::string ifname = StringAt(info, 0, "ifname");
+                                      CheckIfName("htb class add", ifname);
+                                      if (info.Length() < 2 || !info[1].IsArray())
+                                        throw Napi::TypeError::New(info.Env(), "classes must be an array");
+                                      Napi::Array list = info[1].As<Napi::Array>();
+                                      std::vector<HtbClassSpec> classes;
+                                      for (uint32_t i = 0; i < list.Length(); i++) {
+                                        Napi::Value item = list.Get(i);
+                                        if (!item.IsObject())
+                                          throw Napi::TypeError::New(info.Env(), "each class must be an object");
+                                        classes.push_back(ClassFrom(item.As<Napi::Object>()));
+                                      }
+                                      return RunInNetns(info.Env(), "", "htb class add", [ifname, classes]() -> Settle {
+                                        NetlinkSocket nl("htb class add");
+                                        int ifindex = LinkIndex(nl, ifname, "htb class add");
+                                        for (const HtbClassSpec& spec : classes) HtbClassAdd(nl, ifindex, ifname, spec);
+                                        return nullptr;
+                                      });
+                                    });
+                                  },
+                                  "tcAddClasses"));
 
   // tcRemoveRoot(ifname): deletes the root qdisc (classes, leaves and filter with it).
-  exports.Set("tcRemoveRoot", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      std::string ifname = StringAt(info, 0, "ifname");
-      CheckIfName("qdisc delete", ifname);
-      return RunInNetns(info.Env(), "", "qdisc delete", [ifname]() -> Settle {
-        NetlinkSocket nl("qdisc delete");
-        RootQdiscDelete(nl, LinkIndex(nl, ifname, "qdisc delete"), ifname);
-        return nullptr;
-      });
-    });
-  }, "tcRemoveRoot"));
+  exports.Set("tcRemoveRoot", Napi::Function::New(
+                                  env,
+                                  [](const Napi::CallbackInfo& info) {
+                                    return Guard(info, [&]() -> Napi::Value {
+                                      std::string ifname = StringAt(info, 0, "ifname");
+                                      CheckIfName("qdisc delete", ifname);
+                                      return RunInNetns(info.Env(), "", "qdisc delete", [ifname]() -> Settle {
+                                        NetlinkSocket nl("qdisc delete");
+                                        RootQdiscDelete(nl, LinkIndex(nl, ifname, "qdisc delete"), ifname);
+                                        return nullptr;
+                                      });
+                                    });
+                                  },
+                                  "tcRemoveRoot"));
 
   // tcNetemRequest({ ifindex, parent, handle, delayNs, … }): the bytes of the RTM_NEWQDISC we would send.
-  exports.Set("tcNetemRequest", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "spec must be an object");
-      Napi::Object o = info[0].As<Napi::Object>();
-      NetlinkMessage m(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL);
-      BuildNetemQdisc(m, static_cast<int>(NumberField(o, "ifindex", 1)), static_cast<uint32_t>(NumberField(o, "parent", TC_H_ROOT)),
-                      static_cast<uint32_t>(NumberField(o, "handle", 0)), NetemFrom(o));
-      nlmsghdr* h = m.header();
-      Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::Copy(info.Env(), reinterpret_cast<uint8_t*>(h), h->nlmsg_len);
-      return out;
-    });
-  }, "tcNetemRequest"));
+  exports.Set("tcNetemRequest",
+              Napi::Function::New(
+                  env,
+                  [](const Napi::CallbackInfo& info) {
+                    return Guard(info, [&]() -> Napi::Value {
+                      if (info.Length() < 1 || !info[0].IsObject())
+                        throw Napi::TypeError::New(info.Env(), "spec must be an object");
+                      Napi::Object o = info[0].As<Napi::Object>();
+                      NetlinkMessage m(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL);
+                      BuildNetemQdisc(m, static_cast<int>(NumberField(o, "ifindex", 1)),
+                                      static_cast<uint32_t>(NumberField(o, "parent", TC_H_ROOT)),
+                                      static_cast<uint32_t>(NumberField(o, "handle", 0)), NetemFrom(o));
+                      nlmsghdr* h = m.header();
+                      Napi::Buffer<uint8_t> out =
+                          Napi::Buffer<uint8_t>::Copy(info.Env(), reinterpret_cast<uint8_t*>(h), h->nlmsg_len);
+                      return out;
+                    });
+                  },
+                  "tcNetemRequest"));
 
   // tcProbeKinds(): { htb, tbf, netem, clsBpf, afXdp } — what this kernel offers, asked in a throwaway namespace.
-  exports.Set("tcProbeKinds", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    return Guard(info, [&]() -> Napi::Value {
-      return RunInNetns(info.Env(), "", "tc probe", []() -> Settle {
-        // This thread is ours and dies after the work: its private namespace goes with it.
-        if (unshare(CLONE_NEWNET) != 0) ThrowErrno("tc probe", "unshare(CLONE_NEWNET)");
-        NetlinkSocket nl("tc probe");
-        auto found = std::make_shared<std::vector<std::pair<std::string, bool>>>();
-        found->emplace_back("htb", KindExists(nl, false, "htb"));
-        found->emplace_back("tbf", KindExists(nl, false, "tbf"));
-        found->emplace_back("netem", KindExists(nl, false, "netem"));
-        found->emplace_back("clsBpf", KindExists(nl, true, "bpf"));
-        int xsk = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
-        found->emplace_back("afXdp", xsk >= 0);
-        if (xsk >= 0) close(xsk);
-        return [found](Napi::Env env) -> Napi::Value {
-          Napi::Object out = Napi::Object::New(env);
-          for (const auto& [kind, ok] : *found) out.Set(kind, ok);
-          return out;
-        };
-      });
-    });
-  }, "tcProbeKinds"));
+  exports.Set("tcProbeKinds", Napi::Function::New(
+                                  env,
+                                  [](const Napi::CallbackInfo& info) {
+                                    return Guard(info, [&]() -> Napi::Value {
+                                      return RunInNetns(info.Env(), "", "tc probe", []() -> Settle {
+                                        // This thread is ours and dies after the work: its private namespace goes with
+                                        // it.
+                                        if (unshare(CLONE_NEWNET) != 0) ThrowErrno("tc probe", "unshare(CLONE_NEWNET)");
+                                        NetlinkSocket nl("tc probe");
+                                        auto found = std::make_shared<std::vector<std::pair<std::string, bool>>>();
+                                        found->emplace_back("htb", KindExists(nl, false, "htb"));
+                                        found->emplace_back("tbf", KindExists(nl, false, "tbf"));
+                                        found->emplace_back("netem", KindExists(nl, false, "netem"));
+                                        found->emplace_back("clsBpf", KindExists(nl, true, "bpf"));
+                                        int xsk = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+                                        found->emplace_back("afXdp", xsk >= 0);
+                                        if (xsk >= 0) close(xsk);
+                                        return [found](Napi::Env env) -> Napi::Value {
+                                          Napi::Object out = Napi::Object::New(env);
+                                          for (const auto& [kind, ok] : *found) out.Set(kind, ok);
+                                          return out;
+                                        };
+                                      });
+                                    });
+                                  },
+                                  "tcProbeKinds"));
 }
 
 }  // namespace pk

@@ -34,9 +34,12 @@ enum class End { kEof, kCancel, kError };
 
 const char* EndName(End end) {
   switch (end) {
-    case End::kEof: return "eof";
-    case End::kCancel: return "cancel";
-    case End::kError: return "error";
+    case End::kEof:
+      return "eof";
+    case End::kCancel:
+      return "cancel";
+    case End::kError:
+      return "error";
   }
   return "error";
 }

@@ -53,7 +53,9 @@ const napi_type_tag kShapeStateTag = {0x70616b6f73746969ULL, 0x7368617065656e67U
 class LoadWorker : public Napi::AsyncWorker {
  public:
   LoadWorker(Napi::Env env, Napi::FunctionReference* engine_class, uint32_t max_nodes)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), engine_class_(engine_class),
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        engine_class_(engine_class),
         max_nodes_(max_nodes) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
 
@@ -99,12 +101,11 @@ class LoadWorker : public Napi::AsyncWorker {
 class ShapeEngine : public Napi::ObjectWrap<ShapeEngine> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "ShapeEngine",
-                       {InstanceAccessor<&ShapeEngine::ProgFd>("progFd"),
-                        InstanceAccessor<&ShapeEngine::MaxNodes>("maxNodes"),
-                        InstanceMethod<&ShapeEngine::ClassBuffer>("classBuffer"),
-                        InstanceMethod<&ShapeEngine::SetNodeAddress>("setNodeAddress"),
-                        InstanceMethod<&ShapeEngine::Close>("close")});
+    return DefineClass(
+        env, "ShapeEngine",
+        {InstanceAccessor<&ShapeEngine::ProgFd>("progFd"), InstanceAccessor<&ShapeEngine::MaxNodes>("maxNodes"),
+         InstanceMethod<&ShapeEngine::ClassBuffer>("classBuffer"),
+         InstanceMethod<&ShapeEngine::SetNodeAddress>("setNodeAddress"), InstanceMethod<&ShapeEngine::Close>("close")});
   }
 
   explicit ShapeEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ShapeEngine>(info) {
@@ -117,13 +118,15 @@ class ShapeEngine : public Napi::ObjectWrap<ShapeEngine> {
     std::shared_ptr<ClassMapping> mapping = state_->classes;
     buffer_ = Napi::Persistent(Napi::ArrayBuffer::New(
         info.Env(), mapping->addr(), mapping->length(),
-        [](Napi::Env, void*, std::shared_ptr<ClassMapping>* hold) { delete hold; }, new std::shared_ptr<ClassMapping>(mapping)));
+        [](Napi::Env, void*, std::shared_ptr<ClassMapping>* hold) { delete hold; },
+        new std::shared_ptr<ClassMapping>(mapping)));
   }
 
  private:
   bool Closed(Napi::Env env, const char* op) {
     if (state_) return false;
-    ToJsError(env, SysError(op, PK_SHAPE_PROG_NAME, EBADF, "the shaping engine is closed")).ThrowAsJavaScriptException();
+    ToJsError(env, SysError(op, PK_SHAPE_PROG_NAME, EBADF, "the shaping engine is closed"))
+        .ThrowAsJavaScriptException();
     return true;
   }
   Napi::Value ProgFd(const Napi::CallbackInfo& info) {
@@ -152,7 +155,8 @@ class ShapeEngine : public Napi::ObjectWrap<ShapeEngine> {
     int fd = bpf_map__fd(state_->skel->maps.pk_shape_nodes);
     uint32_t value = static_cast<uint32_t>(index);
     int err = index < 0 ? bpf_map_delete_elem(fd, &addr) : bpf_map_update_elem(fd, &addr, &value, BPF_ANY);
-    if (err && !(index < 0 && errno == ENOENT)) throw ToJsError(env, SysError("tc classifier set node address", text, errno));
+    if (err && !(index < 0 && errno == ENOENT))
+      throw ToJsError(env, SysError("tc classifier set node address", text, errno));
     return env.Undefined();
   }
   // Detaches JS's view, unmaps, destroys the skeleton (filters still attached keep the program alive). Idempotent.
@@ -184,15 +188,22 @@ void InitShape(Napi::Env env, Napi::Object exports) {
   auto* engine_class_ref = new Napi::FunctionReference(Napi::Persistent(engine_class));
   env.AddCleanupHook([engine_class_ref] { delete engine_class_ref; });
   // shapeLoadEngine(maxNodes): Promise<ShapeEngine>
-  exports.Set("shapeLoadEngine", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
-    Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "maxNodes must be a number");
-    uint32_t max_nodes = info[0].As<Napi::Number>().Uint32Value();
-    if (max_nodes < 1 || max_nodes > 4096) throw ToJsError(env, SysError("tc classifier load", PK_SHAPE_PROG_NAME, EINVAL, "maxNodes must be 1..4096"));
-    auto* worker = new LoadWorker(env, static_cast<Napi::FunctionReference*>(info.Data()), max_nodes);
-    worker->Queue();
-    return worker->Promise();
-  }, "shapeLoadEngine", engine_class_ref));
+  exports.Set("shapeLoadEngine",
+              Napi::Function::New(
+                  env,
+                  [](const Napi::CallbackInfo& info) -> Napi::Value {
+                    Napi::Env env = info.Env();
+                    if (info.Length() < 1 || !info[0].IsNumber())
+                      throw Napi::TypeError::New(env, "maxNodes must be a number");
+                    uint32_t max_nodes = info[0].As<Napi::Number>().Uint32Value();
+                    if (max_nodes < 1 || max_nodes > 4096)
+                      throw ToJsError(
+                          env, SysError("tc classifier load", PK_SHAPE_PROG_NAME, EINVAL, "maxNodes must be 1..4096"));
+                    auto* worker = new LoadWorker(env, static_cast<Napi::FunctionReference*>(info.Data()), max_nodes);
+                    worker->Queue();
+                    return worker->Promise();
+                  },
+                  "shapeLoadEngine", engine_class_ref));
 }
 
 }  // namespace pk

@@ -30,7 +30,8 @@ int ConnectWithTimeout(const std::string& object, const sockaddr_in& to, int tim
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) throw SysError(op, object, ETIMEDOUT, "no answer within " + std::to_string(timeout_ms) + " ms");
+    if (left.count() <= 0)
+      throw SysError(op, object, ETIMEDOUT, "no answer within " + std::to_string(timeout_ms) + " ms");
     pollfd fds[2] = {{sock.get(), POLLOUT, 0}, {cancel.event.get(), POLLIN, 0}};
     int ready = poll(fds, 2, static_cast<int>(left.count()));
     if (ready < 0) {

@@ -59,6 +59,7 @@ class Mapping {
   }
   void* addr() const { return addr_; }
   size_t length() const { return length_; }
+
  private:
   void* addr_;
   size_t length_;
@@ -95,7 +96,9 @@ class XdpEngine;
 class LoadWorker : public Napi::AsyncWorker {
  public:
   LoadWorker(Napi::Env env, Napi::FunctionReference* engine_class, uint32_t max_nodes)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), engine_class_(engine_class),
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        engine_class_(engine_class),
         max_nodes_(max_nodes) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
 
@@ -156,22 +159,20 @@ bool ParseIpv4(const std::string& text, uint32_t* addr) { return inet_pton(AF_IN
 class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "XdpEngine",
-                       {InstanceAccessor<&XdpEngine::ProgFd>("progFd"),
-                        InstanceAccessor<&XdpEngine::MaxNodes>("maxNodes"),
-                        InstanceAccessor<&XdpEngine::LoadMs>("loadMs"),
-                        InstanceMethod<&XdpEngine::PolicyBuffer>("policyBuffer"),
-                        InstanceMethod<&XdpEngine::ControlBuffer>("controlBuffer"),
-                        InstanceMethod<&XdpEngine::SetNodeAddress>("setNodeAddress"),
-                        InstanceMethod<&XdpEngine::Counters>("counters"),
-                        InstanceMethod<&XdpEngine::TestRunSync>("testRun"),
-                        InstanceMethod<&XdpEngine::TestRunRepeat>("testRunRepeat"),
-                        InstanceMethod<&XdpEngine::Close>("close")});
+    return DefineClass(
+        env, "XdpEngine",
+        {InstanceAccessor<&XdpEngine::ProgFd>("progFd"), InstanceAccessor<&XdpEngine::MaxNodes>("maxNodes"),
+         InstanceAccessor<&XdpEngine::LoadMs>("loadMs"), InstanceMethod<&XdpEngine::PolicyBuffer>("policyBuffer"),
+         InstanceMethod<&XdpEngine::ControlBuffer>("controlBuffer"),
+         InstanceMethod<&XdpEngine::SetNodeAddress>("setNodeAddress"), InstanceMethod<&XdpEngine::Counters>("counters"),
+         InstanceMethod<&XdpEngine::TestRunSync>("testRun"), InstanceMethod<&XdpEngine::TestRunRepeat>("testRunRepeat"),
+         InstanceMethod<&XdpEngine::Close>("close")});
   }
 
   explicit XdpEngine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XdpEngine>(info) {
     // Only LoadWorker constructs engines: it passes the loaded state as a tagged External.
-    if (info.Length() != 1 || !info[0].IsExternal() || !info[0].As<Napi::External<EngineState>>().CheckTypeTag(&kEngineStateTag)) {
+    if (info.Length() != 1 || !info[0].IsExternal() ||
+        !info[0].As<Napi::External<EngineState>>().CheckTypeTag(&kEngineStateTag)) {
       Napi::TypeError::New(info.Env(), "XdpEngine is created by xdpLoadEngine()").ThrowAsJavaScriptException();
       return;
     }
@@ -184,8 +185,7 @@ class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
   // An ArrayBuffer over a mapping; its finalizer holds a reference so the memory stays valid while JS can see it.
   static Napi::ArrayBuffer External(Napi::Env env, const std::shared_ptr<Mapping>& mapping) {
     return Napi::ArrayBuffer::New(
-        env, mapping->addr(), mapping->length(),
-        [](Napi::Env, void*, std::shared_ptr<Mapping>* hold) { delete hold; },
+        env, mapping->addr(), mapping->length(), [](Napi::Env, void*, std::shared_ptr<Mapping>* hold) { delete hold; },
         new std::shared_ptr<Mapping>(mapping));
   }
 
@@ -196,9 +196,7 @@ class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
   }
   int prog_fd() const { return bpf_program__fd(state_->skel->progs.pakostii_xdp); }
 
-  Napi::Value ProgFd(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), state_ ? prog_fd() : -1);
-  }
+  Napi::Value ProgFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), state_ ? prog_fd() : -1); }
   Napi::Value MaxNodes(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), state_ ? state_->max_nodes : 0);
   }
@@ -233,7 +231,8 @@ class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
     return env.Undefined();
   }
 
-  // BigUint64Array [passed0, dropped0, passed1, …] over node indexes 0..maxNodes (the last is "outside"), summed over CPUs.
+  // BigUint64Array [passed0, dropped0, passed1, …] over node indexes 0..maxNodes (the last is "outside"), summed over
+  // CPUs.
   Napi::Value Counters(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (Closed(env, "xdp counters")) return env.Undefined();
@@ -262,7 +261,8 @@ class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
     Napi::Env env = info.Env();
     if (Closed(env, "xdp test run")) return env.Undefined();
     Napi::Uint8Array frame = info[0].As<Napi::Uint8Array>();
-    size_t visible = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : frame.ByteLength();
+    size_t visible =
+        info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : frame.ByteLength();
     uint32_t retval, duration;
     int err = TestRun(prog_fd(), frame.Data(), frame.ByteLength(), visible, 1, &retval, &duration);
     if (err) {
@@ -278,7 +278,8 @@ class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
     if (Closed(env, "xdp test run")) return env.Undefined();
     Napi::Uint8Array frame = info[0].As<Napi::Uint8Array>();
     uint32_t repeat = info[1].As<Napi::Number>().Uint32Value();
-    return QueueTestRunRepeat(env, prog_fd(), std::vector<uint8_t>(frame.Data(), frame.Data() + frame.ByteLength()), repeat);
+    return QueueTestRunRepeat(env, prog_fd(), std::vector<uint8_t>(frame.Data(), frame.Data() + frame.ByteLength()),
+                              repeat);
   }
 
   // Detaches the JS views first so no JS write can reach unmapped memory, then frees everything.
@@ -337,6 +338,8 @@ void InitXdp(Napi::Env env, Napi::Object exports) {
   auto* engine_class_ref = new Napi::FunctionReference(Napi::Persistent(engine_class));
   env.AddCleanupHook([engine_class_ref] { delete engine_class_ref; });
   exports.Set("xdpLoadEngine", Napi::Function::New(env, LoadEngine, "xdpLoadEngine", engine_class_ref));
-  exports.Set("xdpAttach", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return AttachOrDetach(info, true); }));
-  exports.Set("xdpDetach", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return AttachOrDetach(info, false); }));
+  exports.Set("xdpAttach",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return AttachOrDetach(info, true); }));
+  exports.Set("xdpDetach",
+              Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return AttachOrDetach(info, false); }));
 }

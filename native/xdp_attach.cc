@@ -47,7 +47,8 @@ int XdpAttachInCurrentNetns(int prog_fd, const char* ifname, std::string* err) {
     *err = std::string("no interface ") + ifname + " in this namespace";
     return -e;
   }
-  int rc = bpf_xdp_attach(static_cast<int>(ifindex), prog_fd, XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
+  int rc =
+      bpf_xdp_attach(static_cast<int>(ifindex), prog_fd, XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
   if (rc < 0) {
     *err = rc == -EBUSY || rc == -EEXIST ? std::string("another XDP program is already attached to ") + ifname
                                          : std::string("bpf_xdp_attach: ") + std::strerror(-rc);

@@ -41,8 +41,11 @@ namespace {
 class TestRunWorker : public Napi::AsyncWorker {
  public:
   TestRunWorker(Napi::Env env, int prog_fd, std::vector<uint8_t> frame, uint32_t repeat)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), prog_fd_(prog_fd),
-        frame_(std::move(frame)), repeat_(repeat) {}
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        prog_fd_(prog_fd),
+        frame_(std::move(frame)),
+        repeat_(repeat) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
   void Execute() override {
     errno_ = -TestRun(prog_fd_, frame_.data(), frame_.size(), frame_.size(), repeat_, &retval_, &duration_);
