@@ -35,6 +35,7 @@ APT_PACKAGES=(
   dpkg-dev                              # `apt-get source` for the vendored libbpf/elfutils builds
   build-essential python3 pkg-config    # node-gyp: g++, make, python
   cmake                                 # cmake-js build of the addon (CMakeLists.txt), and the build test's source-list check
+  clang-format                          # npm run lint: native/ and bpf/ formatting (.clang-format)
   ca-certificates                       # HTTPS to the npm registry
   git                                   # clones; vendoring scripts
   libc-bin                              # ldd (image builder, packaging test)

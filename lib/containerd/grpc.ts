@@ -292,7 +292,7 @@ export class ContainerdGrpc {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     call.on('close', () => options.signal?.removeEventListener('abort', onAbort));
     let cancelled = false;
-    const self = this;
+    const fail = (err: unknown): unknown => this.fail(err, service, method, options);
     return {
       cancel(): void {
         cancelled = true;
@@ -309,7 +309,7 @@ export class ContainerdGrpc {
         } catch (err) {
           // A cancel we asked for ends the stream quietly.
           if (cancelled && (err as { code?: number }).code === grpc.status.CANCELLED) return;
-          throw self.fail(err, service, method, options);
+          throw fail(err);
         }
       },
     };

@@ -38,7 +38,7 @@ export function ripeOrphans(ids: readonly string[], graceMs: number, dryRun: boo
     }
   }
   if (!dryRun) {
-    let known: string[] = [];
+    let known: string[];
     try {
       known = readdirSync(orphansDir());
     } catch {

@@ -143,7 +143,7 @@ export class ClientPool {
 
   async #loop(th: Thread, generator: Generator): Promise<void> {
     const { recorder, signal } = this.#o;
-    const pool = this;
+    const inFlight = (): number => this.#inFlight;
     const ctx: GenContext & { time: number; process: number } = {
       time: 0,
       process: th.process,
@@ -152,7 +152,7 @@ export class ClientPool {
       random: th.random,
       timing: th.timing,
       get inFlight() {
-        return pool.#inFlight;
+        return inFlight();
       },
       concurrency: this.#threads.length,
       wakeAt: (time: number) => this.#wakeAt(time),

@@ -107,14 +107,20 @@ afterAll(async () => {
   for (const m of members) {
     try {
       ip('link', 'del', m.hostVeth);
-    } catch {}
+    } catch {
+      // already gone
+    }
     try {
       ip('netns', 'del', m.netns);
-    } catch {}
+    } catch {
+      // already gone
+    }
   }
   try {
     ip('link', 'del', bridge);
-  } catch {}
+  } catch {
+    // already gone
+  }
 });
 
 describe('XDP on real traffic', () => {

@@ -36,7 +36,7 @@ describe('security', () => {
       if (/['"](?:node:)?child_process['"]|\bexecSync\b|\bspawnSync\b/.test(text)) offenders.push(`${relative(ROOT, file)}: child_process`);
     }
     for (const dir of ['lib', 'scripts', 'test', 'bench']) {
-      let files: string[] = [];
+      let files: string[];
       try {
         files = sourceFiles(join(ROOT, dir));
       } catch {

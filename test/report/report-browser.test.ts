@@ -96,7 +96,11 @@ describe('report.html of a run with a violation', () => {
     const [a, b] = await page.evaluate(() => window.pakostiiReport!.view());
     expect(b - a).toBeLessThan(run.duration / 2); // zoomed in …
     const times = run.violationOps.map((op) => opTime(run.dir, op));
-    for (const t of times) expect(t).toBeGreaterThanOrEqual(a), expect(t).toBeLessThanOrEqual(b); // … on the operations
+    for (const t of times) {
+      // … on the operations
+      expect(t).toBeGreaterThanOrEqual(a);
+      expect(t).toBeLessThanOrEqual(b);
+    }
     // Every chart follows the shared zoom.
     const chartRanges = await page.evaluate(() =>
       [...document.querySelectorAll('.chart .u-wrap')].map(() => window.pakostiiReport!.view()),

@@ -1,0 +1,22 @@
+// ESLint (flat config) with typescript-eslint's type-aware rules: `npm run lint`.
+// The rules chosen guard what the compiler cannot: promises nobody awaits or
+// handles, promises where a callback expects void, awaits of non-promises.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'build/**', 'vendor/**', 'prebuilds/**', 'node_modules/**', '.cache/**', '.pakostii/**', 'coverage/**'] },
+  {
+    files: ['**/*.ts', '**/*.mts'],
+    extends: [js.configs.recommended, ...tseslint.configs.recommended],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+);
