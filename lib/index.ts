@@ -23,6 +23,8 @@ export type { DelayOptions, BandwidthOptions } from './faults/shaping.js';
 export type { ContainersHandle, StartOptions, StopOptions, RestartOptions } from './faults/process-faults.js';
 export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/index.js';
+export { buildImage, type BuildOptions, type BuiltImage } from './images/build.js';
+export { readRecipeFile, type ImageRecipe, type RecipeFile } from './images/recipe.js';
 export type { Logger } from 'pino';
 export {
   PakostiiError,
