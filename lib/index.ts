@@ -19,13 +19,24 @@ export type { ActiveFault } from './runtime/test-handle.js';
 export type { NetworkFaultHandle } from './faults/network-fault.js';
 export type { NodeSelector } from './faults/node-groups.js';
 export type { LossOptions } from './faults/loss.js';
-export type { DelayOptions, BandwidthOptions } from './faults/shaping.js';
+export type { BandwidthOptions } from './faults/bandwidth.js';
+export type { DelayOptions, DelayDistribution } from './faults/delay.js';
+export type { FaultCapability } from './faults/capabilities.js';
 export type { ContainersHandle, StartOptions, StopOptions, RestartOptions } from './faults/process-faults.js';
 export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/index.js';
 export { buildImage, type BuildOptions, type BuiltImage } from './images/build.js';
 export { readRecipeFile, type ImageRecipe, type RecipeFile } from './images/recipe.js';
 export type { Logger } from 'pino';
+export * as gen from './workload/gen.js';
+export * as nemesis from './workload/nemesis-index.js';
+export type { Generator, GeneratorLike, GenContext, Op, Pending } from './workload/generator.js';
+export type { Client, Completion, InvokeContext } from './workload/client.js';
+export type { Nemesis, NemesisEnv } from './workload/nemesis.js';
+export type { WorkloadOptions } from './workload/options.js';
+export type { WorkloadResult } from './workload/workload.js';
+export { Random, type Seed } from './workload/random.js';
+export { HistoryRecorder, type RecorderOptions, type EventExtras } from './history/recorder.js';
 export {
   PakostiiError,
   SpecError,

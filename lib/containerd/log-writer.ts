@@ -16,7 +16,7 @@
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ContainerdError } from '../errors.js';
-import { STATE_DIR } from '../runtime/naming.js';
+import { stateDir as currentStateDir } from '../host/paths.js';
 
 export const LOG_WRITER_NAME = 'log-writer';
 
@@ -48,12 +48,12 @@ exec 3<&- 4<&- 5>&-
 wait
 `;
 
-export function logWriterPath(stateDir: string = STATE_DIR): string {
+export function logWriterPath(stateDir: string = currentStateDir()): string {
   return join(stateDir, LOG_WRITER_NAME);
 }
 
 /** Writes the logger script (mode 0755) unless it is already there with this content. Returns its path. */
-export async function ensureLogWriter(stateDir: string = STATE_DIR): Promise<string> {
+export async function ensureLogWriter(stateDir: string = currentStateDir()): Promise<string> {
   const path = logWriterPath(stateDir);
   let current: string | undefined;
   try {

@@ -14,6 +14,8 @@ export type { ConnectOptions } from './connect.js';
 export { relaySockets } from './relay.js';
 export type { RelayResult, SocketRelay } from './relay.js';
 export { addonInfo } from './addon.js';
+export { probeTrafficControl, ShapeEngine } from './shape-engine.js';
+export type { TrafficControlSupport, TrafficClass, NetemParams } from './shape-engine.js';
 
 /**
  * Faults are data: one XDP program per run, attached at node provisioning, whose

@@ -2,7 +2,8 @@
  * Links of a run over rtnetlink (native/netlink.cc): the bridge, node veths,
  * addresses. Every call is one hop to a thread the addon owns.
  */
-import { addon, callNative } from './addon.js';
+import { addon } from './addon.js';
+import { callNative } from './errors.js';
 import type { FaultEngine } from './fault-engine.js';
 
 /** Create a bridge in the host namespace and bring it up. The bridge gets NO address: the host's routes stay untouched. */

@@ -22,9 +22,10 @@ import type { Logger } from 'pino';
 import * as native from '../native/index.js';
 import type { FaultEngine } from '../native/index.js';
 import type { ClusterPlan } from '../spec/plan.js';
-import { updateRun } from './state.js';
-import { allocateSubnet, releaseSubnet, type RunSubnet } from './subnet-pool.js';
-import { names, NETNS_DIR } from './naming.js';
+import { updateRun } from '../host/run-records.js';
+import { allocateSubnet, releaseSubnet, type RunSubnet } from '../host/subnet-claims.js';
+import { names } from '../host/names.js';
+import { NETNS_DIR } from '../host/paths.js';
 
 export type NativeNetwork = Pick<
   typeof native,

@@ -19,12 +19,14 @@ import { ContainerManager, type ContainerdOptions } from './container-manager.js
 import type { Dial } from './dial.js';
 import { guardInterrupts } from './interrupts.js';
 import { createDefaultLogger } from './logger.js';
-import { newRunId } from './naming.js';
-import { registerRun, RunIdTakenError, unregisterRun } from './state.js';
+import { newRunId } from '../host/names.js';
+import { DEFAULT_WORK_DIR } from '../host/paths.js';
+import { registerRun, RunIdTakenError, unregisterRun } from '../host/run-records.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
 import { NetworkManager, type Reach } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
 import { TestHandle, type RunContext } from './test-handle.js';
+import { RunInfo } from './run-info.js';
 
 export interface TestOptions {
   /** A pino logger; default: pretty on a TTY, JSON lines otherwise (PAKOSTII_LOG_FORMAT=json forces JSON). */
@@ -62,7 +64,6 @@ export interface TestResult {
 export type TestFunction = (t: TestHandle) => Promise<void | Error> | void | Error;
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 60_000;
-export const DEFAULT_WORK_DIR = '/tmp/pakostii';
 
 export class Test {
   readonly name: string;
@@ -141,6 +142,8 @@ export class Test {
     });
     let faults: FaultRegistry | undefined;
     const timeline = new FaultTimeline(artifacts.dir, log);
+    // The zero of every history time, on faults.jsonl's clock.
+    const runInfo = new RunInfo(artifacts.dir, this.name, id, process.hrtime.bigint(), new Date());
     let failure: unknown;
     let readyMs = 0;
 
@@ -148,7 +151,13 @@ export class Test {
       log.info('preparing runtime');
       await mkdir(workDir, { recursive: true, mode: 0o755 });
       await artifacts.prepare(plan);
+      runInfo.write();
       timeline.create();
+      // What the kernel offers for slow links, asked once per run, in parallel with the network.
+      const trafficControl = native.probeTrafficControl().catch((error: unknown) => {
+        log.warn({ err: error }, 'traffic-control probe failed: slow-link faults are unavailable in this run');
+        return undefined;
+      });
       await network.provision();
       const engine = network.engine;
       faults = new FaultRegistry(engine, () => new native.PolicyMatrix(engine.maxNodes), log, timeline.onNetworkEvent);
@@ -170,6 +179,8 @@ export class Test {
         faults,
         timeline,
         dial,
+        runInfo,
+        ...(await trafficControl.then((support) => (support ? { trafficControl: support } : {}))),
         trackCloseable: (c) => closeables.push(c),
       };
       log.info(`starting test "${this.name}"`);
@@ -187,6 +198,11 @@ export class Test {
 
     const teardownErrors = await this.#teardown(log, artifacts, controller, faults, closeables, containers, network, workDir, id);
     timeline.close();
+    try {
+      runInfo.update({ endedMono: process.hrtime.bigint().toString() });
+    } catch {
+      // Provisioning failed before the artifacts directory existed: nothing to update.
+    }
     guard.dispose();
     clearInterval(keepAlive);
     const durationMs = Math.round(performance.now() - started);

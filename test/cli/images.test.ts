@@ -10,7 +10,7 @@ import { buildImage } from '../../lib/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newRunId } from '../../lib/runtime/naming.js';
+import { newRunId } from '../../lib/host/names.js';
 import {
   ctr,
   openTestNamespace,

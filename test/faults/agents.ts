@@ -10,7 +10,7 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { names } from '../../lib/runtime/naming.js';
+import { names } from '../../lib/host/names.js';
 import type { TestHandle } from '../../lib/index.js';
 
 const AGENT = fileURLToPath(new URL('./net-agent.mjs', import.meta.url));
@@ -23,6 +23,7 @@ interface Answer {
   results?: boolean[];
   count?: number;
   overflow?: number;
+  rate?: number;
 }
 
 export class Agent {
@@ -115,14 +116,28 @@ export class Agents {
    * plus those the receiver's kernel dropped for a full socket buffer (only
    * possible when the machine is busy; they passed the XDP program).
    */
-  async udp(from: string, to: string, count: number): Promise<number> {
+  async udp(from: string, to: string, count: number, size?: number): Promise<number> {
     const sender = this.get(from);
     const receiver = this.get(to);
     await receiver.request('udpReceived', { from: sender.ip }); // reset
-    await sender.request('udpSend', { host: receiver.ip, count });
+    await sender.request('udpSend', { host: receiver.ip, count, ...(size ? { size } : {}) });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const answer = await receiver.request('udpReceived', { from: sender.ip });
     return answer.count! + answer.overflow!;
+  }
+
+  /**
+   * TCP goodput from → to in bytes/s: one stream as fast as TCP goes, measured at the
+   * receiver over `ms` after `warmupMs` (slow start and the first queue fill excluded).
+   */
+  async tcpRate(from: string, to: string, ms = 4_000, warmupMs = 1_500): Promise<number> {
+    const sender = this.get(from);
+    const receiver = this.get(to);
+    const [, measured] = await Promise.all([
+      sender.request('tcpSend', { host: receiver.ip, ms: warmupMs + ms + 300 }),
+      receiver.request('tcpRate', { from: sender.ip, warmupMs, ms }),
+    ]);
+    return measured.rate!;
   }
 
   stop(): Promise<void[]> {
