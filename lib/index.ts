@@ -27,6 +27,7 @@ export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/index.js';
 export { buildImage, type BuildOptions, type BuiltImage } from './images/build.js';
 export { readRecipeFile, type ImageRecipe, type RecipeFile } from './images/recipe.js';
+export { writeReport, type WrittenReport } from './report/index.js';
 export type { Logger } from 'pino';
 export * as gen from './workload/gen.js';
 export * as nemesis from './workload/nemesis-index.js';

@@ -38,6 +38,7 @@ APT_PACKAGES=(
   git                                   # clones; vendoring scripts
   libc-bin                              # ldd (image builder, packaging test)
   util-linux                            # flock, setpriv, unshare, nsenter
+  chromium                              # the run report's browser tests and bench (headless, driven by playwright-core)
   libcap2-bin                           # capsh (privilege tests)
   xz-utils                              # source package tarballs
   skopeo umoci                          # image tooling for the image tests

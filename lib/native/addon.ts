@@ -61,7 +61,46 @@ export interface XdpNativeEngine {
   close(): void;
 }
 
-/** Everything the addon exports: native/{netns,netlink,sockets,relay,xdp*}.cc. */
+/** What sch_netem is asked to do (leaf of a class, where the kernel has netem). */
+export interface NetemParams {
+  delayNs: number;
+  jitterNs?: number;
+  distribution?: 'uniform' | 'normal' | 'pareto';
+  duplicatePercent?: number;
+  reorderPercent?: number;
+  limitPackets?: number;
+}
+
+/** One HTB class 1:minor (rate = ceil) and its leaf: a byte-limited FIFO, or netem. */
+export interface TrafficClass {
+  minor: number;
+  rateBytes: number;
+  burstBytes: number;
+  limitBytes: number;
+  netem?: NetemParams;
+}
+
+/** Which traffic-control pieces this kernel has (asked in a throwaway namespace). */
+export interface TrafficControlSupport {
+  htb: boolean;
+  tbf: boolean;
+  netem: boolean;
+  /** cls_bpf, the classifier that picks a class from a BPF map. */
+  clsBpf: boolean;
+  /** AF_XDP sockets. */
+  afXdp: boolean;
+}
+
+/** The traffic-class classifier (native/shape.cc): its class map is JS-writable memory. */
+export interface ShapeNativeEngine {
+  readonly progFd: number;
+  readonly maxNodes: number;
+  classBuffer(): ArrayBuffer;
+  setNodeAddress(ipv4: string, index: number): void;
+  close(): void;
+}
+
+/** Everything the addon exports: native/{netns,netlink,sockets,relay,xdp*,qdisc,shape}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
@@ -78,6 +117,13 @@ export interface NativeAddon {
   /** netns "" = the host namespace; runs on a thread of the addon's own. */
   xdpAttach(progFd: number, netns: string, ifname: string): Promise<void>;
   xdpDetach(progFd: number, netns: string, ifname: string): Promise<void>;
+
+  shapeLoadEngine(maxNodes: number): Promise<ShapeNativeEngine>;
+  tcSetupShaping(ifname: string, progFd: number): Promise<void>;
+  tcAddClasses(ifname: string, classes: TrafficClass[]): Promise<void>;
+  tcRemoveRoot(ifname: string): Promise<void>;
+  tcNetemRequest(spec: NetemParams & { ifindex?: number; parent?: number; handle?: number }): Uint8Array;
+  tcProbeKinds(): Promise<TrafficControlSupport>;
 }
 
 /** The package root; the addon cannot be found without it. */
@@ -114,9 +160,10 @@ function load(): { addon: NativeAddon; path: string } {
     });
   }
   const addon = require(path) as Partial<NativeAddon>;
-  // A stale local build from before the XDP engine: say so instead of failing later on an undefined method.
-  if (typeof addon.xdpLoadEngine !== 'function') {
-    throw new PakostiiError(`native addon ${path} has no XDP engine (xdpLoadEngine)`, { hint: 'rebuild it with `npm run build:native`' });
+  // A stale local build (older sources): say so instead of failing later on an undefined method.
+  const missing = (['xdpLoadEngine', 'shapeLoadEngine'] as const).filter((name) => typeof addon[name] !== 'function');
+  if (missing.length > 0) {
+    throw new PakostiiError(`native addon ${path} is stale: it has no ${missing.join(', ')}`, { hint: 'rebuild it with `npm run build:native`' });
   }
   loaded = { addon: addon as NativeAddon, path };
   return loaded;

@@ -15,7 +15,7 @@ export { relaySockets } from './relay.js';
 export type { RelayResult, SocketRelay } from './relay.js';
 export { addonInfo } from './addon.js';
 export { probeTrafficControl, ShapeEngine } from './shape-engine.js';
-export type { TrafficControlSupport, TrafficClass, NetemParams } from './shape-engine.js';
+export type { TrafficControlSupport, TrafficClass, NetemParams } from './addon.js';
 
 /**
  * Faults are data: one XDP program per run, attached at node provisioning, whose

@@ -7,75 +7,17 @@
  */
 import { isIPv4 } from 'node:net';
 import { SpecError, StateError } from '../errors.js';
-import { addonModule, callNative, toNativeError } from './addon.js';
-
-/** What sch_netem is asked to do (leaf of a class, where the kernel has netem). */
-export interface NetemParams {
-  delayNs: number;
-  jitterNs?: number;
-  distribution?: 'uniform' | 'normal' | 'pareto';
-  duplicatePercent?: number;
-  reorderPercent?: number;
-  limitPackets?: number;
-}
-
-/** One HTB class 1:minor (rate = ceil) and its leaf: a byte-limited FIFO, or netem. */
-export interface TrafficClass {
-  minor: number;
-  rateBytes: number;
-  burstBytes: number;
-  limitBytes: number;
-  netem?: NetemParams;
-}
-
-/** Which traffic-control pieces this kernel has (asked in a throwaway namespace). */
-export interface TrafficControlSupport {
-  htb: boolean;
-  tbf: boolean;
-  netem: boolean;
-  /** cls_bpf, the classifier that picks a class from a BPF map. */
-  clsBpf: boolean;
-  /** AF_XDP sockets. */
-  afXdp: boolean;
-}
-
-interface ShapeNativeEngine {
-  readonly progFd: number;
-  readonly maxNodes: number;
-  classBuffer(): ArrayBuffer;
-  setNodeAddress(ipv4: string, index: number): void;
-  close(): void;
-}
-
-interface ShapeBinding {
-  shapeLoadEngine(maxNodes: number): Promise<ShapeNativeEngine>;
-  tcSetupShaping(ifname: string, progFd: number): Promise<void>;
-  tcAddClasses(ifname: string, classes: TrafficClass[]): Promise<void>;
-  tcRemoveRoot(ifname: string): Promise<void>;
-  tcNetemRequest(spec: NetemParams & { ifindex?: number; parent?: number; handle?: number }): Uint8Array;
-  tcProbeKinds(): Promise<TrafficControlSupport>;
-}
-
-function binding(): ShapeBinding {
-  const module = addonModule() as Partial<ShapeBinding>;
-  if (typeof module.shapeLoadEngine !== 'function') {
-    throw new StateError('the native addon has no traffic-control support (shapeLoadEngine)', { hint: 'rebuild it with npm run build:native' });
-  }
-  return module as ShapeBinding;
-}
+import { addon, type ShapeNativeEngine, type TrafficClass, type NetemParams, type TrafficControlSupport } from './addon.js';
+import { callNative, callNativeSync } from './errors.js';
 
 /** Probe the kernel once: htb, tbf, netem, cls_bpf, AF_XDP. Creates nothing that outlives the call. */
 export async function probeTrafficControl(): Promise<TrafficControlSupport> {
-  return callNative(() => binding().tcProbeKinds());
+  return callNative(() => addon().tcProbeKinds());
 }
 
 /** The RTM_NEWQDISC request the netem engine sends for `spec` (tests parse it back). @internal */
 export function netemRequest(spec: NetemParams & { ifindex?: number; parent?: number; handle?: number }): Uint8Array {
-  try {
-    return binding().tcNetemRequest(spec);
-  } catch (error) {
-    throw toNativeError(error);
-  }
+  return callNativeSync(() => addon().tcNetemRequest(spec));
 }
 
 export class ShapeEngine {
@@ -95,7 +37,7 @@ export class ShapeEngine {
     if (!Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > 4096) {
       throw new SpecError(`shaping engine: invalid maxNodes ${maxNodes}`, { hint: 'use an integer from 1 to 4096' });
     }
-    const native = await callNative(() => binding().shapeLoadEngine(maxNodes));
+    const native = await callNative(() => addon().shapeLoadEngine(maxNodes));
     return new ShapeEngine(native);
   }
 
@@ -109,28 +51,24 @@ export class ShapeEngine {
     if (!Number.isInteger(index) || index < 0 || index >= this.maxNodes) {
       throw new SpecError(`shaping engine: node index ${index} out of range`, { hint: `0..${this.maxNodes - 1}` });
     }
-    try {
-      native.setNodeAddress(ipv4, index);
-    } catch (error) {
-      throw toNativeError(error);
-    }
+    callNativeSync(() => native.setNodeAddress(ipv4, index));
   }
 
   /** Root HTB 1: plus the classifier on `ifname` (host namespace). */
   async setupLink(ifname: string): Promise<void> {
     const fd = this.#open('setup link').progFd;
-    await callNative(() => binding().tcSetupShaping(ifname, fd));
+    await callNative(() => addon().tcSetupShaping(ifname, fd));
   }
 
   /** HTB classes under 1: of `ifname`, with their leaves, in one hop. */
   async addClasses(ifname: string, classes: TrafficClass[]): Promise<void> {
     this.#open('add classes');
-    await callNative(() => binding().tcAddClasses(ifname, classes));
+    await callNative(() => addon().tcAddClasses(ifname, classes));
   }
 
   /** Delete the root qdisc of `ifname` (classes, leaves and the filter go with it). */
   async removeLink(ifname: string): Promise<void> {
-    await callNative(() => binding().tcRemoveRoot(ifname));
+    await callNative(() => addon().tcRemoveRoot(ifname));
   }
 
   /** Send src → dst through class `minor` of dst's link (0 = unshaped). A store into shared memory. */

@@ -23,6 +23,7 @@ import { newRunId } from '../host/names.js';
 import { DEFAULT_WORK_DIR } from '../host/paths.js';
 import { registerRun, RunIdTakenError, unregisterRun } from '../host/run-records.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
+import { reportAtRunEnd } from '../report/run-end.js';
 import { NetworkManager, type Reach } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
 import { TestHandle, type RunContext } from './test-handle.js';
@@ -203,6 +204,7 @@ export class Test {
     } catch {
       // Provisioning failed before the artifacts directory existed: nothing to update.
     }
+    await reportAtRunEnd(artifacts.dir, log);
     guard.dispose();
     clearInterval(keepAlive);
     const durationMs = Math.round(performance.now() - started);

@@ -9,8 +9,9 @@
 import type { Logger } from 'pino';
 import { SpecError } from '../errors.js';
 import type { ClassSpec, ShapedPair, TrafficShaper } from '../faults/traffic-classes.js';
-import { ShapeEngine, type TrafficClass } from '../native/shape-engine.js';
-import { names } from './naming.js';
+import type { TrafficClass } from '../native/addon.js';
+import { ShapeEngine } from '../native/shape-engine.js';
+import { names } from '../host/names.js';
 import type { NetworkManager } from './network-manager.js';
 
 /** Queue of a bandwidth class's leaf: 100 ms at the rate, at least 16 full frames. */

@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { spec, Test } from '../../lib/index.js';
 import { SpecError } from '../../lib/errors.js';
-import { names } from '../../lib/runtime/naming.js';
+import { names } from '../../lib/host/names.js';
 import { captureLogger } from '../e2e/support.js';
 import { expectNoLeaks } from '../helpers/leak-audit.js';
 import { Agents } from './agents.js';
