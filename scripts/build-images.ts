@@ -10,8 +10,9 @@
  * stores and unpacks them once; layers are cached by their inputs, so a run with
  * nothing changed re-reads nothing and imports nothing.
  */
+import { readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { buildImage, type BuiltImage } from '../lib/images/build.js';
 import { readRecipeFile, type ImageRecipe } from '../lib/images/recipe.js';
@@ -29,6 +30,47 @@ const RECIPES: Record<string, () => ImageRecipe> = {
   // Sentinel rewrites its config file (and exits if it is not writable): withFile mounts are
   // read-only, so the image carries an empty, writable one; settings come as argv.
   redis: () => readRecipeFile(resolve('examples/images/redis.json')),
+  // Debian's PostgreSQL 15: server binaries, extension libraries (no LLVM JIT), share/, UTC zone.
+  // initdb refuses root, so the entrypoint prepares the data directory and drops to `postgres`.
+  postgres: () => {
+    const tree = (dir: string, skip: RegExp): string[] =>
+      readdirSync(dir, { withFileTypes: true, recursive: true })
+        .filter((d) => d.isFile() && !skip.test(join(d.parentPath, d.name)))
+        .map((d) => join(d.parentPath, d.name));
+    const pg = '/usr/lib/postgresql/15';
+    const libs = tree(`${pg}/lib`, /bitcode|pgxs|llvmjit/).filter((f) => f.endsWith('.so'));
+    const share = tree('/usr/share/postgresql/15', /\/man\//);
+    return {
+      name: 'pakostii.local/postgres:15',
+      binaries: [...['postgres', 'initdb', 'pg_ctl', 'pg_isready'].map((b) => `${pg}/bin/${b}`), ...libs],
+      users: [{ name: 'postgres', uid: 999, home: '/var/lib/postgresql', shell: '/bin/sh' }],
+      files: [
+        ...share.map((f) => ({ path: f, source: f })),
+        { path: '/usr/share/zoneinfo/UTC', source: '/usr/share/zoneinfo/UTC' },
+        { path: '/usr/share/zoneinfo/Etc/UTC', source: '/usr/share/zoneinfo/Etc/UTC' },
+        { path: '/var/lib/postgresql', dir: true },
+        {
+          path: '/usr/local/bin/pakostii-postgres',
+          mode: 0o755,
+          content: [
+            '#!/bin/sh',
+            '# Initialises the cluster on first start (trust auth, reachable from the cluster network), then runs postgres with any extra "-c name=value" arguments.',
+            'set -e',
+            'PGDATA=${PGDATA:-/var/lib/postgresql/data}',
+            'mkdir -p "$PGDATA" && chown postgres "$PGDATA" && chmod 700 "$PGDATA"',
+            'if [ ! -s "$PGDATA/PG_VERSION" ]; then',
+            `  su postgres -s /bin/sh -c "${pg}/bin/initdb -D $PGDATA -U postgres --auth=trust --encoding=UTF8 --locale=C --no-sync" >&2`,
+            '  echo "host all all 0.0.0.0/0 trust" >> "$PGDATA/pg_hba.conf"',
+            'fi',
+            `exec su postgres -s /bin/sh -c "exec ${pg}/bin/postgres -D $PGDATA -c 'listen_addresses=*' -c unix_socket_directories=/tmp -c jit=off $*"`,
+            '',
+          ].join('\n'),
+        },
+      ],
+      env: { TZ: 'UTC', PGDATA: '/var/lib/postgresql/data' },
+      entrypoint: ['/usr/local/bin/pakostii-postgres'],
+    };
+  },
 };
 
 /** Imports through the library, skipping images containerd already has at the same digest. */

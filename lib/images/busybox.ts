@@ -37,11 +37,11 @@ export async function busyboxEntries(source = HOST_BUSYBOX): Promise<LayerEntry[
 }
 
 /** What every image gets: /etc basics for root and nobody, /tmp, the usual directories. */
-export function skeletonEntries(users: ReadonlyArray<{ name: string; uid: number; gid?: number; home?: string }> = []): LayerEntry[] {
+export function skeletonEntries(users: ReadonlyArray<{ name: string; uid: number; gid?: number; home?: string; shell?: string }> = []): LayerEntry[] {
   const passwd = ['root:x:0:0:root:/root:/bin/sh', 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false'];
   const group = ['root:x:0:', 'nobody:x:65534:', 'nogroup:x:65534:'];
   for (const u of users) {
-    passwd.push(`${u.name}:x:${u.uid}:${u.gid ?? u.uid}:${u.name}:${u.home ?? '/nonexistent'}:/bin/false`);
+    passwd.push(`${u.name}:x:${u.uid}:${u.gid ?? u.uid}:${u.name}:${u.home ?? '/nonexistent'}:${u.shell ?? '/bin/false'}`);
     if (!group.some((g) => g.split(':')[2] === String(u.gid ?? u.uid))) group.push(`${u.name}:x:${u.gid ?? u.uid}:`);
   }
   const entries: LayerEntry[] = [];

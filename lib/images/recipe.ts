@@ -35,7 +35,7 @@ export interface ImageRecipe {
   /** "name", "uid", "uid:gid" (a name needs an /etc/passwd entry: add one with `users`). */
   user?: string;
   /** Extra /etc/passwd and /etc/group entries. */
-  users?: Array<{ name: string; uid: number; gid?: number; home?: string }>;
+  users?: Array<{ name: string; uid: number; gid?: number; home?: string; shell?: string }>;
   entrypoint?: string[];
   cmd?: string[];
   workingDir?: string;

@@ -100,6 +100,17 @@ describe('list-append checker: one history per anomaly class', () => {
     expect(types(h)).toEqual(['internal']);
   });
 
+  it('non-repeatable read: a second read of a key shows a concurrent commit', () => {
+    const h = new TxnHistory()
+      .invoke(0, [['r', 'x', null], ['r', 'x', null]])
+      .txn(1, [['append', 'x', 1]])
+      .ok(0, [['r', 'x', []], ['r', 'x', [1]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['nonrepeatable-read']);
+    expect(r.not.sort()).toEqual(['repeatable-read', 'snapshot-isolation']);
+    expect(checkListAppend(h.events, { consistencyModels: ['read-committed'] }).valid).toBe(true);
+  });
+
   it('duplicate elements: a read lists an element twice', () => {
     const h = new TxnHistory().concurrent([0, [['append', 'x', 1]]], [1, [['r', 'x', [1, 1]]]]);
     expect(types(h)).toEqual(['duplicate-elements']);

@@ -10,6 +10,7 @@ export const ANOMALY_DESCRIPTIONS: Record<string, string> = {
   'G-single': 'read skew: a cycle with exactly one anti-dependency (rw)',
   'G2-item': 'write skew: a cycle with two or more anti-dependencies (rw)',
   internal: 'a read disagrees with the transaction\'s own earlier reads and appends',
+  'nonrepeatable-read': 'a second read of a key in one transaction shows appends committed by others meanwhile',
   'duplicate-elements': 'a read returned the same element twice',
   'incompatible-order': 'two reads of a key are not prefixes of one version order',
   'lost-append': 'an acknowledged append was never read, though later reads of its key exist',

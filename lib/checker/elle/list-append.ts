@@ -34,15 +34,28 @@ interface KeyState {
   latestReadInvoke: number;
 }
 
+const endsWith = (list: readonly ElementValue[], tail: readonly ElementValue[]): boolean =>
+  list.length >= tail.length && tail.every((v, i) => list[list.length - tail.length + i] === v);
+const startsWith = (list: readonly ElementValue[], head: readonly ElementValue[]): boolean =>
+  list.length >= head.length && head.every((v, i) => list[i] === v);
+
+/**
+ * A read must show the transaction's own appends (internal). A second read of
+ * a key must also repeat the first one plus the appends since: when it shows
+ * more, other transactions' commits leaked in (a non-repeatable read, allowed
+ * by read committed, not by repeatable read or snapshot isolation).
+ */
 function internalCheck(txn: Txn, log: AnomalyLog, keyOf: (k: string) => KeyState): void {
-  const known = new Map<string, ElementValue[] | null>();
+  const known = new Map<string, ElementValue[]>();
   const appended = new Map<string, ElementValue[]>();
-  const seenExternally = new Set<string>();
+  const sinceRead = new Map<string, ElementValue[]>();
   for (const op of txn.ops) {
     if (op.kind === 'append') {
-      const own = appended.get(op.key) ?? [];
-      own.push(op.value);
-      appended.set(op.key, own);
+      for (const m of [appended, sinceRead]) {
+        const own = m.get(op.key) ?? [];
+        own.push(op.value);
+        m.set(op.key, own);
+      }
       known.get(op.key)?.push(op.value);
       continue;
     }
@@ -50,30 +63,29 @@ function internalCheck(txn: Txn, log: AnomalyLog, keyOf: (k: string) => KeyState
     const read = op.value;
     const before = known.get(op.key);
     const own = appended.get(op.key) ?? [];
-    let ok: boolean;
-    let expected: string;
-    if (before) {
-      ok = read.length === before.length && read.every((v, i) => v === before[i]);
-      expected = show(before);
-    } else {
-      ok = read.length >= own.length && own.every((v, i) => read[read.length - own.length + i] === v);
-      expected = `a list ending in ${show(own)}`;
-    }
-    if (!ok) {
-      log.add('internal', {
+    const since = sinceRead.get(op.key) ?? [];
+    const state = keyOf(op.key);
+    if (read.length > state.longest.length) state.longest = read;
+    if (!before) {
+      if (endsWith(read, own)) {
+        // The part of the list that came from other transactions: strip this transaction's own appends.
+        state.reads.push([txn.id, read.slice(0, read.length - own.length)]);
+      } else {
+        log.add('internal', {
+          ops: [txn.invokeIndex],
+          explanation: `${T(txn)} read ${op.key} = ${show(read)} after appending ${show(own)} to it, which the read does not end with`,
+        });
+        state.reads.push([txn.id, read]);
+      }
+    } else if (!(read.length === before.length && read.every((v, i) => v === before[i]))) {
+      const fuzzy = endsWith(read, since) && startsWith(read.slice(0, read.length - since.length), before.slice(0, before.length - since.length));
+      log.add(fuzzy ? 'nonrepeatable-read' : 'internal', {
         ops: [txn.invokeIndex],
-        explanation: `${T(txn)} read ${op.key} = ${show(read)}, but its own earlier operations imply ${expected}`,
+        explanation: `${T(txn)} read ${op.key} = ${show(read)}, but its own earlier operations imply ${show(before)}${fuzzy ? ': other transactions\' appends became visible during it' : ''}`,
       });
     }
     known.set(op.key, read.slice());
-    if (!seenExternally.has(op.key)) {
-      seenExternally.add(op.key);
-      // The part of the list that came from other transactions: strip this transaction's own appends.
-      const external = ok && !before ? read.slice(0, read.length - own.length) : read;
-      if (ok || !before) keyOf(op.key).reads.push([txn.id, external]);
-    }
-    const state = keyOf(op.key);
-    if (read.length > state.longest.length) state.longest = read;
+    sinceRead.set(op.key, []);
   }
 }
 

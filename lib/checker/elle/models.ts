@@ -37,6 +37,8 @@ export const PROSCRIBED_BY: Record<string, string[]> = {
   'G-single-realtime': ['strong-snapshot-isolation'],
   'G2-item-realtime': ['strict-serializable'],
   'lost-append': ['strong-snapshot-isolation'],
+  // A later read of a key in the same transaction shows others' commits (Elle reports this as internal).
+  'nonrepeatable-read': ['snapshot-isolation', 'repeatable-read'],
   // Reads no database could produce under any model.
   internal: ['read-uncommitted'],
   'duplicate-elements': ['read-uncommitted'],
