@@ -3,7 +3,7 @@
  * short-lived lease), then any number of tasks (start/stop/restart), each
  * logging through the binary:// writer into the spec's two files.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerdError, StateError } from '../errors.js';
 import { LABELS } from '../host/names.js';
@@ -130,6 +130,7 @@ export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreat
 export class ServiceContainer implements Container {
   /** Wait call issued before the current task started (containerd wants Wait before Start). */
   private exit: Promise<ExitStatus> | undefined;
+  private logOffsets = { stdout: 0, stderr: 0 };
 
   constructor(
     private readonly grpc: ContainerdGrpc,
@@ -175,6 +176,8 @@ export class ServiceContainer implements Container {
 
     const writer = await ensureLogWriter();
     await prepareLogFiles(this.spec.stdoutPath, this.spec.stderrPath);
+    // Log files are appended to across restarts: remember where this start's output begins.
+    this.logOffsets = { stdout: (await stat(this.spec.stdoutPath)).size, stderr: (await stat(this.spec.stderrPath)).size };
     const uri = logUri(writer, this.spec.stdoutPath, this.spec.stderrPath);
     const { mounts } = await this.grpc.unary<{ mounts: Mount[] }>(
       'snapshots',
@@ -194,6 +197,22 @@ export class ServiceContainer implements Container {
       await ignoreNotFound(deleteTask(this.grpc, this.id)).catch(() => undefined);
       throw err;
     }
+  }
+
+  async logsSinceStart(): Promise<{ stdout: string; stderr: string }> {
+    const since = async (path: string, offset: number): Promise<string> => {
+      const file = await open(path, 'r').catch(() => undefined);
+      if (!file) return '';
+      try {
+        const { size } = await file.stat();
+        const buffer = Buffer.alloc(Math.max(0, size - offset));
+        await file.read(buffer, 0, buffer.length, offset);
+        return buffer.toString('utf8');
+      } finally {
+        await file.close();
+      }
+    };
+    return { stdout: await since(this.spec.stdoutPath, this.logOffsets.stdout), stderr: await since(this.spec.stderrPath, this.logOffsets.stderr) };
   }
 
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

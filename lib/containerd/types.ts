@@ -72,6 +72,8 @@ export interface Container {
   ): Promise<ExecResult>;
   /** Kill and delete task, container and snapshot. Idempotent. */
   remove(): Promise<void>;
+  /** What the service wrote to stdout and stderr since its last start() (from the log files). */
+  logsSinceStart(): Promise<{ stdout: string; stderr: string }>;
 }
 
 export interface TaskExitEvent {
