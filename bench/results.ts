@@ -6,9 +6,11 @@ import type { AtomicityResult } from './atomicity.js';
 import type { BaselineResults } from './baselines.js';
 import type { ClusterResult } from './cluster.js';
 import type { MemoryResult } from './memory.js';
+import type { ReportBenchResult } from './report.js';
 import type { PortForwardResult } from './portforward.js';
 import type { ToggleBreakdown } from './toggle-breakdown.js';
 import type { ToggleResult } from './toggle.js';
+import type { WorkloadBenchResult } from './workload.js';
 
 export interface ProvisionResults {
   per_node_ms: Record<string, number>;
@@ -45,6 +47,8 @@ export interface BenchResults {
   cluster?: ClusterResult;
   portforward?: PortForwardResult;
   memory?: MemoryResult;
+  workload?: WorkloadBenchResult;
+  report?: ReportBenchResult;
   /** Benches that failed, with their error (their section is then missing). */
   errors: Array<{ bench: string; error: string }>;
 }

@@ -21,6 +21,7 @@ import { run } from './exec.js';
 import { buildHelpers, FAULT_BPF_OBJECT, ROOT } from './helpers.js';
 import { runMemory } from './memory.js';
 import { runPortForward } from './portforward.js';
+import { runReportBench } from './report.js';
 import { provisionOnce, provisionWithIp, UP_CONCURRENCY } from './provision.js';
 import type { BenchResults, ProvisionResults } from './results.js';
 import { sweepRun } from './scratch.js';
@@ -28,8 +29,9 @@ import { median, round } from './stats.js';
 import { renderTable } from './table.js';
 import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
+import { runWorkloadBench } from './workload.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -151,6 +153,13 @@ async function main(): Promise<number> {
   });
   await step('memory', 'memory (100 nodes, fresh process)', async () => {
     results.memory = await runMemory(100);
+  });
+  await step('report', 'run report (100k and 1M operations in headless chromium)', async () => {
+    results.report = await runReportBench({ samples: quick ? 1 : 3, million: true }, log);
+  });
+
+  await step('workload', 'workload runner (recording, dispatch, nemesis timing, memory)', async () => {
+    results.workload = await runWorkloadBench(quick);
   });
 
   const leftovers = await sweepRun(runId);
