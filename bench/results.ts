@@ -11,6 +11,7 @@ import type { ShapingResult } from './shaping.js';
 import type { PortForwardResult } from './portforward.js';
 import type { ToggleBreakdown } from './toggle-breakdown.js';
 import type { ToggleResult } from './toggle.js';
+import type { WorkloadBenchResult } from './workload.js';
 
 export interface ProvisionResults {
   per_node_ms: Record<string, number>;
@@ -47,6 +48,7 @@ export interface BenchResults {
   cluster?: ClusterResult;
   portforward?: PortForwardResult;
   memory?: MemoryResult;
+  workload?: WorkloadBenchResult;
   report?: ReportBenchResult;
   shaping?: ShapingResult;
   /** Benches that failed, with their error (their section is then missing). */

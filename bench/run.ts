@@ -30,8 +30,9 @@ import { median, round } from './stats.js';
 import { renderTable } from './table.js';
 import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
+import { runWorkloadBench } from './workload.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'shaping'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload', 'shaping'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -158,6 +159,9 @@ async function main(): Promise<number> {
     results.report = await runReportBench({ samples: quick ? 1 : 3, million: true }, log);
   });
 
+  await step('workload', 'workload runner (recording, dispatch, nemesis timing, memory)', async () => {
+    results.workload = await runWorkloadBench(quick);
+  });
   await step('shaping', 'shaping (bandwidth 1/10/100 Mbit/s over TCP, slow-link apply/heal)', async () => {
     results.shaping = await runShaping(quick ? { windowS: 4, samples: 1_000 } : { windowS: 8, samples: 5_000 });
   });

@@ -111,6 +111,14 @@ export function buildRows(r: BenchResults): Row[] {
     add('shaping', 'delay', sh.delay.supported ? `engine ${sh.delay.detail}` : `not supported here: ${sh.delay.detail.split(';')[0]}`, 'engine available', sh.delay.supported);
   }
   add('memory', 'peak RSS, 100 nodes', `${fmt(r.memory?.rss_mb_100_nodes, 'MB')}  (idle ${fmt(r.memory?.rss_mb_idle, 'MB')})`);
+  const w = r.workload;
+  add('workload', 'recording, per op (invoke+ok)', fmt(w?.record_us_per_op, 'µs'), '≤ 2 µs', atMost(w?.record_us_per_op, 2));
+  for (const c of ['1', '10', '100']) {
+    const rate = w?.dispatch_ops_per_s[c];
+    add('workload', `dispatch, no-op client, concurrency ${c}`, fmt(rate, 'ops/s'), '≥ 50,000 ops/s', rate === undefined ? undefined : rate >= 50_000);
+  }
+  add('workload', 'nemesis timing error p50 / p99 / max', `${fmt(w?.nemesis_error_p50_us, '')} / ${fmt(w?.nemesis_error_p99_us, '')} / ${fmt(w?.nemesis_error_max_us, 'µs')}`, 'p99 ≤ 1 ms', atMost(w?.nemesis_error_p99_us, 1000));
+  add('workload', 'memory per 100k ops (heap / RSS)', `${fmt(w?.memory_mb_per_100k_ops, 'MB')} / ${fmt(w?.rss_mb_per_100k_ops, 'MB')}`, '≤ 50 MB', atMost(w?.memory_mb_per_100k_ops, 50));
   return rows;
 }
 
