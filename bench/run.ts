@@ -28,6 +28,7 @@ import { sweepRun } from './scratch.js';
 import { runShaping } from './shaping.js';
 import { median, round } from './stats.js';
 import { renderTable } from './table.js';
+import { runPacketPath } from './packet-path.js';
 import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
 import { runWorkloadBench } from './workload.js';
@@ -106,6 +107,9 @@ async function main(): Promise<number> {
   });
   await step('toggle', 'toggle, 3 nodes, layer by layer', async () => {
     results.toggle.breakdown = await runToggleBreakdown(toggleSamples, 500);
+  });
+  await step('toggle', 'packet path (BPF_PROG_TEST_RUN)', async () => {
+    results.toggle.packet_path = await runPacketPath({ repeat: quick ? 100_000 : 1_000_000, rounds: quick ? 3 : 7 });
   });
   await step('baselines', 'baselines', async () => {
     results.baselines = await runBaselines(runId, helpers, quick ? 7 : 15);

@@ -34,6 +34,8 @@ export function buildRows(r: BenchResults): Row[] {
   add('toggle 100 nodes', 'heal p50 / p99', `${fmt(t100?.heal_p50_us, 'µs')} / ${fmt(t100?.heal_p99_us, 'µs')}`, 'p50 ≤ 50 µs', atMost(t100?.heal_p50_us, 50));
   const info = r.toggle.nodes3_info_logging;
   if (info) add('toggle 3 nodes', 'apply/heal p50, info log', `${fmt(info.apply_p50_us, 'µs')} / ${fmt(info.heal_p50_us, 'µs')}`);
+  const pp = r.toggle.packet_path;
+  if (pp) add('packet path', 'judged pass / drop / outside', `${fmt(pp.judged_pass_ns, '')} / ${fmt(pp.judged_drop_ns, '')} / ${fmt(pp.outside_ns, 'ns')}`);
   const bd = r.toggle.breakdown;
   if (bd) {
     const layer = (l: { p50_us: number; p99_us: number }) => `${fmt(l.p50_us, '')} / ${fmt(l.p99_us, 'µs')}`;
