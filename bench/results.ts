@@ -7,6 +7,7 @@ import type { BaselineResults } from './baselines.js';
 import type { ClusterResult } from './cluster.js';
 import type { MemoryResult } from './memory.js';
 import type { ReportBenchResult } from './report.js';
+import type { ShapingResult } from './shaping.js';
 import type { PortForwardResult } from './portforward.js';
 import type { ToggleBreakdown } from './toggle-breakdown.js';
 import type { ToggleResult } from './toggle.js';
@@ -49,6 +50,7 @@ export interface BenchResults {
   memory?: MemoryResult;
   workload?: WorkloadBenchResult;
   report?: ReportBenchResult;
+  shaping?: ShapingResult;
   /** Benches that failed, with their error (their section is then missing). */
   errors: Array<{ bench: string; error: string }>;
 }
