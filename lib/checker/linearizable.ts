@@ -29,6 +29,11 @@ export interface LinearizableOptions<State = unknown> {
    * partitions and enough operations to pay for starting them.
    */
   workers?: number;
+  /**
+   * When the register algorithm finds a violation, time (ms, default 1000) it
+   * may spend searching for the longest linearizable prefix to show with it; 0 skips it.
+   */
+  explainMs?: number;
   /** Names the history in error messages. */
   source?: string;
   /** The 1-based line of event `index` in the source file, for error messages. */
@@ -89,11 +94,11 @@ export async function checkLinearizable<State>(
     (prepared.partitions.length > 1 && totalOps >= WORKER_THRESHOLD_OPS ? Math.min(cpus().length, prepared.partitions.length) : 0);
   let verdicts: PartitionVerdict[];
   if (builtin !== undefined && workerCount > 1) {
-    verdicts = await checkInWorkers(builtin, prepared.partitions, limits, workerCount);
+    verdicts = await checkInWorkers(builtin, prepared.partitions, limits, workerCount, options.explainMs);
   } else {
     verdicts = [];
     for (const partition of prepared.partitions) {
-      verdicts.push(checkPartition(model, partition, limits));
+      verdicts.push(checkPartition(model, partition, limits, options.explainMs));
       // Let timers and aborts through between partitions.
       if (prepared.partitions.length > 1) await new Promise<void>((resolve) => setImmediate(resolve));
     }

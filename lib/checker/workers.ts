@@ -13,6 +13,7 @@ export interface WorkerTask {
   partitions: PartitionProblem[];
   deadline: number;
   memoryLimitBytes: number;
+  explainMs?: number;
 }
 
 function workerUrl(): URL {
@@ -64,6 +65,7 @@ export async function checkInWorkers(
   partitions: PartitionProblem[],
   limits: SearchLimits,
   count: number,
+  explainMs?: number,
 ): Promise<PartitionVerdict[]> {
   const buckets: Array<{ load: number; items: number[] }> = Array.from({ length: count }, () => ({ load: 0, items: [] }));
   const order = partitions.map((_, i) => i).sort((a, b) => partitions[b]!.ops.length - partitions[a]!.ops.length);
@@ -77,7 +79,8 @@ export async function checkInWorkers(
       .filter((b) => b.items.length > 0)
       .map(async (b) => {
         const verdicts = await runWorker(
-          { model, partitions: b.items.map((i) => partitions[i]!), deadline: limits.deadline, memoryLimitBytes: Math.floor(limits.memoryLimitBytes / count) },
+          { model, partitions: b.items.map((i) => partitions[i]!), deadline: limits.deadline, memoryLimitBytes: Math.floor(limits.memoryLimitBytes / count),
+            ...(explainMs === undefined ? {} : { explainMs }) },
           limits.signal,
         );
         return b.items.map((i, k) => [i, verdicts[k]!] as const);
