@@ -15,6 +15,7 @@ import { Command } from 'commander';
 import { newRunId } from '../lib/host/names.js';
 import { runAtomicity } from './atomicity.js';
 import { runBaselines } from './baselines.js';
+import { runCheckerBench } from './checker.js';
 import { runCluster } from './cluster.js';
 import { BENCH_ARTIFACTS } from './clusters.js';
 import { run } from './exec.js';
@@ -31,7 +32,7 @@ import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
 import { runWorkloadBench } from './workload.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload', 'checker'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -160,6 +161,10 @@ async function main(): Promise<number> {
 
   await step('workload', 'workload runner (recording, dispatch, nemesis timing, memory)', async () => {
     results.workload = await runWorkloadBench(quick);
+  });
+
+  await step('checker', 'linearizability checker (vs porcupine)', async () => {
+    results.checker = await runCheckerBench(quick, log);
   });
 
   const leftovers = await sweepRun(runId);
