@@ -6,6 +6,7 @@ import type { AtomicityResult } from './atomicity.js';
 import type { BaselineResults } from './baselines.js';
 import type { ClusterResult } from './cluster.js';
 import type { MemoryResult } from './memory.js';
+import type { CheckerBenchResult } from './checker.js';
 import type { PacketPathResult } from './packet-path.js';
 import type { ReportBenchResult } from './report.js';
 import type { ShapingResult } from './shaping.js';
@@ -53,6 +54,7 @@ export interface BenchResults {
   memory?: MemoryResult;
   workload?: WorkloadBenchResult;
   report?: ReportBenchResult;
+  checker?: CheckerBenchResult;
   shaping?: ShapingResult;
   /** Benches that failed, with their error (their section is then missing). */
   errors: Array<{ bench: string; error: string }>;

@@ -15,6 +15,7 @@ import { Command } from 'commander';
 import { newRunId } from '../lib/host/names.js';
 import { runAtomicity } from './atomicity.js';
 import { runBaselines } from './baselines.js';
+import { runCheckerBench } from './checker.js';
 import { runCluster } from './cluster.js';
 import { BENCH_ARTIFACTS } from './clusters.js';
 import { run } from './exec.js';
@@ -33,7 +34,7 @@ import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
 import { runWorkloadBench } from './workload.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload', 'shaping'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload', 'shaping', 'checker'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -168,6 +169,10 @@ async function main(): Promise<number> {
   });
   await step('shaping', 'shaping (bandwidth 1/10/100 Mbit/s over TCP, slow-link apply/heal)', async () => {
     results.shaping = await runShaping(quick ? { windowS: 4, samples: 1_000 } : { windowS: 8, samples: 5_000 });
+  });
+
+  await step('checker', 'linearizability checker (vs porcupine)', async () => {
+    results.checker = await runCheckerBench(quick, log);
   });
 
   const leftovers = await sweepRun(runId);

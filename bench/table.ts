@@ -113,6 +113,14 @@ export function buildRows(r: BenchResults): Row[] {
     add('shaping', 'delay', sh.delay.supported ? `engine ${sh.delay.detail}` : `not supported here: ${sh.delay.detail.split(';')[0]}`, 'engine available', sh.delay.supported);
   }
   add('memory', 'peak RSS, 100 nodes', `${fmt(r.memory?.rss_mb_100_nodes, 'MB')}  (idle ${fmt(r.memory?.rss_mb_idle, 'MB')})`);
+  for (const f of r.checker?.figures ?? []) {
+    const verdict = typeof f.valid === 'string' && f.valid.includes(' ') ? f.valid : String(f.valid);
+    const ratio = f.reference_ms === undefined ? '' : `, ${fmt(f.reference_ms / f.ms, '×')} porcupine`;
+    const value = `${fmt(f.ms, 'ms')} (${verdict}${f.algorithm ? `, ${f.algorithm}` : ''}${ratio})`;
+    const ok = f.reference_ms === undefined ? undefined : f.ms <= f.reference_ms && f.valid !== 'unknown' && !String(f.valid).includes('wrong');
+    add('checker', f.name, value, f.reference ?? '', ok);
+  }
+
   const w = r.workload;
   add('workload', 'recording, per op (invoke+ok)', fmt(w?.record_us_per_op, 'µs'), '≤ 2 µs', atMost(w?.record_us_per_op, 2));
   for (const c of ['1', '10', '100']) {
