@@ -19,6 +19,7 @@ import { runCluster } from './cluster.js';
 import { BENCH_ARTIFACTS } from './clusters.js';
 import { run } from './exec.js';
 import { buildHelpers, FAULT_BPF_OBJECT, ROOT } from './helpers.js';
+import { runElle } from './elle.js';
 import { runMemory } from './memory.js';
 import { runPortForward } from './portforward.js';
 import { provisionOnce, provisionWithIp, UP_CONCURRENCY } from './provision.js';
@@ -29,7 +30,7 @@ import { renderTable } from './table.js';
 import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'elle'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -151,6 +152,9 @@ async function main(): Promise<number> {
   });
   await step('memory', 'memory (100 nodes, fresh process)', async () => {
     results.memory = await runMemory(100);
+  });
+  await step('elle', 'elle (list-append checker, end to end)', async () => {
+    results.elle = await runElle(quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], log);
   });
 
   const leftovers = await sweepRun(runId);

@@ -93,6 +93,12 @@ export function buildRows(r: BenchResults): Row[] {
   add('port forward', 'round trip p50 fwd / direct', `${fmt(f?.forward_rtt_p50_us, 'µs')} / ${fmt(f?.direct_rtt_p50_us, 'µs')}  (+${fmt(f?.added_latency_us, 'µs')})`);
 
   add('memory', 'peak RSS, 100 nodes', `${fmt(r.memory?.rss_mb_100_nodes, 'MB')}  (idle ${fmt(r.memory?.rss_mb_idle, 'MB')})`);
+  for (const [n, e] of Object.entries(r.elle ?? {})) {
+    const limit = n === '100000' ? 2_000 : n === '1000000' ? 20_000 : undefined;
+    const ok = limit === undefined ? undefined : e.total_ms <= limit && (n !== '1000000' || e.peak_rss_mb <= 4_096);
+    const target = limit === undefined ? '' : `≤ ${limit / 1000} s${n === '1000000' ? ', ≤ 4 GB' : ''}`;
+    add('elle', `${Number(n).toLocaleString('en-US')} txns end to end`, `${fmt(e.total_ms, 'ms')} (${fmt(e.txns_per_s, 'txn/s')}, RSS ${fmt(e.peak_rss_mb, 'MB')})`, target, ok);
+  }
   return rows;
 }
 
