@@ -7,9 +7,11 @@ import type { BaselineResults } from './baselines.js';
 import type { ClusterResult } from './cluster.js';
 import type { ElleResult } from './elle.js';
 import type { MemoryResult } from './memory.js';
+import type { ReportBenchResult } from './report.js';
 import type { PortForwardResult } from './portforward.js';
 import type { ToggleBreakdown } from './toggle-breakdown.js';
 import type { ToggleResult } from './toggle.js';
+import type { WorkloadBenchResult } from './workload.js';
 
 export interface ProvisionResults {
   per_node_ms: Record<string, number>;
@@ -46,6 +48,8 @@ export interface BenchResults {
   cluster?: ClusterResult;
   portforward?: PortForwardResult;
   memory?: MemoryResult;
+  workload?: WorkloadBenchResult;
+  report?: ReportBenchResult;
   /** The list-append checker end to end, by history size (transactions). */
   elle?: ElleResult;
   /** Benches that failed, with their error (their section is then missing). */

@@ -22,6 +22,7 @@ import { buildHelpers, FAULT_BPF_OBJECT, ROOT } from './helpers.js';
 import { runElle } from './elle.js';
 import { runMemory } from './memory.js';
 import { runPortForward } from './portforward.js';
+import { runReportBench } from './report.js';
 import { provisionOnce, provisionWithIp, UP_CONCURRENCY } from './provision.js';
 import type { BenchResults, ProvisionResults } from './results.js';
 import { sweepRun } from './scratch.js';
@@ -29,8 +30,9 @@ import { median, round } from './stats.js';
 import { renderTable } from './table.js';
 import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
+import { runWorkloadBench } from './workload.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'elle'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload', 'elle'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -152,6 +154,13 @@ async function main(): Promise<number> {
   });
   await step('memory', 'memory (100 nodes, fresh process)', async () => {
     results.memory = await runMemory(100);
+  });
+  await step('report', 'run report (100k and 1M operations in headless chromium)', async () => {
+    results.report = await runReportBench({ samples: quick ? 1 : 3, million: true }, log);
+  });
+
+  await step('workload', 'workload runner (recording, dispatch, nemesis timing, memory)', async () => {
+    results.workload = await runWorkloadBench(quick);
   });
   await step('elle', 'elle (list-append checker, end to end)', async () => {
     results.elle = await runElle(quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], log);

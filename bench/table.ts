@@ -92,7 +92,22 @@ export function buildRows(r: BenchResults): Row[] {
   add('port forward', 'runner CPU while forwarding', fmt(f?.forwarder_cpu_pct, '% of a core'));
   add('port forward', 'round trip p50 fwd / direct', `${fmt(f?.forward_rtt_p50_us, 'µs')} / ${fmt(f?.direct_rtt_p50_us, 'µs')}  (+${fmt(f?.added_latency_us, 'µs')})`);
 
+  const rep = r.report;
+  const k100 = rep?.ops_100k;
+  const m1 = rep?.ops_1m;
+  add('report', '100k ops: load → first full paint', fmt(k100?.paint_ms, 'ms'), '≤ 2000 ms', k100 && k100.paint_ms <= 2000 && k100.console_errors === 0);
+  add('report', '100k ops: main-thread CPU to that paint', fmt(k100?.main_thread_cpu_ms, 'ms'));
+  add('report', '100k ops: report.html size', fmt(k100?.file_mb, 'MB'), '≤ 15 MB', atMost(k100?.file_mb, 15));
+  add('report', '1M ops: opens (first full paint)', m1 ? `${fmt(m1.paint_ms, 'ms')}, ${fmt(m1.file_mb, 'MB')}` : 'n/a', 'opens', m1 && Number.isFinite(m1.paint_ms) && m1.console_errors === 0);
   add('memory', 'peak RSS, 100 nodes', `${fmt(r.memory?.rss_mb_100_nodes, 'MB')}  (idle ${fmt(r.memory?.rss_mb_idle, 'MB')})`);
+  const w = r.workload;
+  add('workload', 'recording, per op (invoke+ok)', fmt(w?.record_us_per_op, 'µs'), '≤ 2 µs', atMost(w?.record_us_per_op, 2));
+  for (const c of ['1', '10', '100']) {
+    const rate = w?.dispatch_ops_per_s[c];
+    add('workload', `dispatch, no-op client, concurrency ${c}`, fmt(rate, 'ops/s'), '≥ 50,000 ops/s', rate === undefined ? undefined : rate >= 50_000);
+  }
+  add('workload', 'nemesis timing error p50 / p99 / max', `${fmt(w?.nemesis_error_p50_us, '')} / ${fmt(w?.nemesis_error_p99_us, '')} / ${fmt(w?.nemesis_error_max_us, 'µs')}`, 'p99 ≤ 1 ms', atMost(w?.nemesis_error_p99_us, 1000));
+  add('workload', 'memory per 100k ops (heap / RSS)', `${fmt(w?.memory_mb_per_100k_ops, 'MB')} / ${fmt(w?.rss_mb_per_100k_ops, 'MB')}`, '≤ 50 MB', atMost(w?.memory_mb_per_100k_ops, 50));
   for (const [n, e] of Object.entries(r.elle ?? {})) {
     const limit = n === '100000' ? 2_000 : n === '1000000' ? 20_000 : undefined;
     const ok = limit === undefined ? undefined : e.total_ms <= limit && (n !== '1000000' || e.peak_rss_mb <= 4_096);

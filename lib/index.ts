@@ -47,6 +47,8 @@ export {
 } from './errors.js';
 // Histories: types, readers/writers (JSONL, Jepsen EDN and log) and validation.
 export * from './history/index.js';
+// Checkers over histories.
+export * from './checker/index.js';
 export { checkListAppend, listAppendChecker } from './checker/elle/index.js';
 export type { ListAppendOptions, ListAppendResult } from './checker/elle/index.js';
 export type { AnomalyExample } from './checker/elle/anomaly-log.js';

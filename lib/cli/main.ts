@@ -6,10 +6,12 @@
  *   pakostii images import <archive>      import an image tarball into containerd
  *   pakostii images pull <ref>            pull an image into containerd
  *   pakostii history export FILE          convert a history (to Jepsen EDN by default)
+ *   pakostii check --model M FILE...      check histories for linearizability
  *   pakostii report <artifacts-dir>       (re)build a run's report.html
  */
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { checkCommand } from './check.js';
 import { cleanupCommand } from './cleanup.js';
 import { doctorCommand } from './doctor/command.js';
 import { historyCommand } from './history.js';
@@ -39,6 +41,7 @@ const program = new Command('pakostii')
   .addCommand(cleanupCommand())
   .addCommand(imagesCommand())
   .addCommand(historyCommand())
+  .addCommand(checkCommand())
   .addCommand(reportCommand());
 
 program.parseAsync(process.argv).then(
