@@ -16,6 +16,7 @@
  *
  * Image: pakostii.local/postgres:15 from `npx tsx scripts/build-images.ts --only postgres --import`.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import {
@@ -42,7 +43,10 @@ export function postgresCluster(image = POSTGRES_IMAGE): spec.ClusterSpec {
   const postgres = spec
     .newContainer('postgres', image)
     // Durability is not under test here: skip fsync so a small VM keeps up.
-    .withCommand(['/usr/local/bin/pakostii-postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50', '-c', 'deadlock_timeout=20ms'])
+    .withCommand(['/usr/local/bin/pakostii-postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50', '-c', 'deadlock_timeout=20ms',
+      // A transaction waits at most 1 s for a row lock (then fails, cleanly), and a connection its
+      // client abandoned (timed out) cannot hold locks for long.
+      '-c', 'lock_timeout=1000', '-c', 'idle_in_transaction_session_timeout=5000'])
     .withReadiness(spec.execProbe(['/usr/lib/postgresql/15/bin/pg_isready', '-q', '-h', '127.0.0.1', '-U', 'postgres'], { intervalMs: 250 }));
   return spec.newCluster().addNode(spec.newNode('pg1').runs(postgres));
 }
@@ -99,7 +103,10 @@ function postgresClient(port: () => number, level: IsolationLevel): Client<pg.Cl
       await c.connect();
       return c;
     },
-    async invoke(c, op) {
+    async invoke(c, op, { signal }) {
+      // Timed out or interrupted: drop the connection, so the server rolls the transaction back now.
+      const drop = (): void => void c.end().catch(() => undefined);
+      signal.addEventListener('abort', drop, { once: true });
       try {
         return { type: 'ok', value: await runTxn(c, level, op.value as ListAppendMicroOp[]) };
       } catch (error) {
@@ -107,10 +114,13 @@ function postgresClient(port: () => number, level: IsolationLevel): Client<pg.Cl
         // PostgreSQL answered with an error (serialization failure, deadlock …): rolled back, did not happen.
         if (e.code !== undefined && !(e.committing && e.code.startsWith('08'))) return { type: 'fail', error: `${e.code} ${e.message ?? ''}`.trim() };
         throw error; // no answer, or the connection broke while committing: unknown (info), the process retires
+      } finally {
+        signal.removeEventListener('abort', drop);
       }
     },
     async close(c) {
-      await c.end();
+      // end() of a connection already dropped by a timeout may never settle: do not wait long for it.
+      await Promise.race([c.end(), sleep(1_000)]);
     },
   };
 }
@@ -129,6 +139,7 @@ export async function listAppendWorkload(t: TestHandle, options: ListAppendRunOp
   return t.workload({
     concurrency: options.clients ?? 10,
     client: postgresClient(() => fw.port(), options.isolation),
+    opTimeoutMs: 10_000,
     generator: gen.timeLimit(options.durationMs ?? 10_000, listAppendTxns({ activeKeys: 5, maxWritesPerKey: 32, maxTxnLength: 4 })),
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     // Claim exactly the level under test: anomalies it allows are reported but do not fail the run.
