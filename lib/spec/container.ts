@@ -110,9 +110,9 @@ export class ContainerSpec {
   }
 
   withReadiness(probe: Probe): ContainerSpec {
-    if (probe === null || typeof probe !== 'object' || !['http', 'tcp', 'exec'].includes((probe as Probe).kind)) {
+    if (probe === null || typeof probe !== 'object' || !['http', 'tcp', 'exec', 'log'].includes((probe as Probe).kind)) {
       throw new SpecError(`${this.#where('withReadiness')}: not a probe`, {
-        hint: 'build one with spec.httpProbe(), spec.tcpProbe() or spec.execProbe()',
+        hint: 'build one with spec.httpProbe(), spec.tcpProbe(), spec.execProbe() or spec.logProbe()',
       });
     }
     return this.#with({ readiness: probe });
