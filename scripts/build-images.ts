@@ -78,6 +78,13 @@ function baseLayerEntries(): LayerEntry[] {
   return entries;
 }
 
+/**
+ * Every image a test, example or benchmark runs must be a recipe here (or be
+ * made by the test itself): CI=true runs against an empty, private containerd,
+ * and the suite's global setup imports every recipe before any test.
+ * test/reliability/image-references.test.ts checks that each `ref` a test
+ * names is listed here. Add yours with its `ref:` on one line.
+ */
 const RECIPES: Recipe[] = [
   {
     name: 'busybox',

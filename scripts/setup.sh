@@ -13,7 +13,8 @@
 #   5. local test images imported into containerd (scripts/build-images.ts --import)
 #
 # Fails loudly: the first failing step stops the script with what to do.
-# Environment: PAKOSTII_SKIP_IMAGES=1 skips step 5.
+# Environment: PAKOSTII_SKIP_IMAGES=1 skips step 5; PAKOSTII_SKIP_CONTAINERD=1 skips
+# step 2 (scripts/test-all.sh with CI=true starts a private containerd instead).
 set -euo pipefail
 
 # ─── APT_PACKAGES ────────────────────────────────────────────────────────────
@@ -144,9 +145,13 @@ else
 fi
 
 # ─── 2. containerd ───────────────────────────────────────────────────────────
-bash scripts/start-containerd.sh || die "containerd could not be started" \
-  "see /var/log/pakostii-containerd.log; is another containerd using /run/containerd?"
-say "containerd: answering on ${PAKOSTII_CONTAINERD_SOCKET:-/run/containerd/containerd.sock}"
+if [ "${PAKOSTII_SKIP_CONTAINERD:-0}" = 1 ]; then
+  say "containerd: not started (PAKOSTII_SKIP_CONTAINERD=1: the caller brings its own)"
+else
+  bash scripts/start-containerd.sh || die "containerd could not be started" \
+    "see /var/log/pakostii-containerd.log; is another containerd using /run/containerd?"
+  say "containerd: answering on ${PAKOSTII_CONTAINERD_SOCKET:-/run/containerd/containerd.sock}"
+fi
 
 # ─── 3. npm dependencies ─────────────────────────────────────────────────────
 # node-gyp must never download headers (no internet but npm): use the running

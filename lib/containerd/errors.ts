@@ -5,7 +5,8 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ContainerdError } from '../errors.js';
 
-export const DEFAULT_SOCKET = '/run/containerd/containerd.sock';
+/** containerd's socket unless a caller names one: PAKOSTII_CONTAINERD_SOCKET (a CI run's private containerd), else the system one. */
+export const DEFAULT_SOCKET = process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock';
 
 const CODE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(GrpcStatus)

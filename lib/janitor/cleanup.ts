@@ -79,7 +79,8 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
       }),
     );
   }
-  const orphanIds = [...new Set([...inventory.keys(), ...(containerdRuns?.keys() ?? [])])].filter((id) => !seen.has(id));
+  const orphanIds =
+    options.orphans === false ? [] : [...new Set([...inventory.keys(), ...(containerdRuns?.keys() ?? [])])].filter((id) => !seen.has(id));
   const ripe = ripeOrphans(orphanIds, options.orphanGraceMs ?? 0, dryRun);
   for (const id of orphanIds) {
     if (!ripe.has(id) || !wanted(id)) continue;
@@ -106,17 +107,24 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
   return { dryRun, runs: cleaned, liveRuns, strayFiles, durationMs: Math.round((performance.now() - started) * 100) / 100 };
 }
 
-/** How long the automatic cleanup leaves an unregistered orphan alone (it may be a tool's object in use). */
+/** How long an explicit cleanup leaves an unregistered orphan alone when asked for a grace period. */
 export const ORPHAN_GRACE_MS = 60_000;
 
 /**
  * The automatic cleanup at the start of every run: removes leftovers of dead
- * runs, never asks containerd unless a dead run needs it. Never throws — a
- * failure here must not stop a test; problems are in the report.
+ * runs recorded in this state dir, never asks containerd unless a dead run
+ * needs it. Never throws — a failure here must not stop a test; problems are
+ * in the report.
+ *
+ * It never removes orphans (objects with no record here): a run registers
+ * before it creates anything, so an unrecorded object is a live run of another
+ * state dir (a CI job with its own, a test with a private one), a tool's, or
+ * a stranger's that merely looks like ours. Only `pakostii cleanup` may judge
+ * those, when a person asks.
  */
-export async function cleanupDeadRuns(options: Omit<CleanupOptions, 'dryRun' | 'deep'> = {}): Promise<CleanupReport> {
+export async function cleanupDeadRuns(options: Omit<CleanupOptions, 'dryRun' | 'deep' | 'orphans'> = {}): Promise<CleanupReport> {
   try {
-    return await cleanup({ orphanGraceMs: ORPHAN_GRACE_MS, ...options, dryRun: false, deep: false });
+    return await cleanup({ ...options, orphans: false, dryRun: false, deep: false });
   } catch (error) {
     return {
       dryRun: false,

@@ -73,10 +73,11 @@ export interface CleanupOptions {
   deep?: boolean;
   /** Only consider these run ids (targeted cleanup, e.g. `pakostii cleanup <id>`, and tests). */
   runIds?: readonly string[];
+  /** Consider orphans (objects of a run id with no record here) at all. Default true; the automatic cleanup passes false. */
+  orphans?: boolean;
   /**
    * Orphans (objects of a run id with no record) are removed only after being
-   * seen unregistered this long (see orphans.ts). Default 0 here; the automatic
-   * cleanupDeadRuns uses ORPHAN_GRACE_MS.
+   * seen unregistered this long (see orphans.ts). Default 0.
    */
   orphanGraceMs?: number;
   /** containerd to ask in deep mode and for orphans without a record. */

@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { PakostiiError, StateError } from '../errors.js';
 import { CONTAINERD_NAMESPACE, names, newRunId, STATE_DIR } from './naming.js';
 
-export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+/** PAKOSTII_CONTAINERD_SOCKET (a CI run's private containerd), else the system one. */
+export const DEFAULT_CONTAINERD_SOCKET = process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock';
 export const RUN_ID_PATTERN = /^[a-z]{5}$/;
 
 /** The state dir, read at call time so tests and tools can point PAKOSTII_STATE_DIR elsewhere. */

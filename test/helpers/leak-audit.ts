@@ -16,7 +16,7 @@ import { readClaimFiles } from '../../lib/runtime/subnet-pool.js';
 import { execDir, pakostiiCgroupParents } from '../../lib/janitor/inventory.js';
 
 const run = promisify(execFile);
-const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+const CONTAINERD_SOCKET = process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock';
 export const XDP_PROGRAM_NAME = 'pakostii_xdp';
 
 async function tool(file: string, args: string[]): Promise<string> {
