@@ -31,3 +31,5 @@ export {
   NotSupportedError,
   TestFailedError,
 } from './errors.js';
+// Histories: types, readers/writers (JSONL, Jepsen EDN and log) and validation.
+export * from './history/index.js';

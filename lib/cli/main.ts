@@ -5,11 +5,13 @@
  *   pakostii cleanup [--dry-run]          remove leftovers of dead runs
  *   pakostii images import <archive>      import an image tarball into containerd
  *   pakostii images pull <ref>            pull an image into containerd
+ *   pakostii history export FILE          convert a history (to Jepsen EDN by default)
  */
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { cleanupCommand } from './cleanup.js';
 import { doctorCommand } from './doctor/command.js';
+import { historyCommand } from './history.js';
 import { imagesCommand } from './images.js';
 import { describeError } from './options.js';
 
@@ -33,7 +35,8 @@ const program = new Command('pakostii')
   .showHelpAfterError()
   .addCommand(doctorCommand())
   .addCommand(cleanupCommand())
-  .addCommand(imagesCommand());
+  .addCommand(imagesCommand())
+  .addCommand(historyCommand());
 
 program.parseAsync(process.argv).then(
   () => {
