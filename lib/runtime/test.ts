@@ -108,7 +108,7 @@ export class Test {
     // empty, e.g. fn awaiting something that can never settle) before teardown ran.
     const keepAlive = setInterval(() => undefined, 2 ** 30);
     const controller = new AbortController();
-    const guard = guardInterrupts(log, (signal) =>
+    const guard = guardInterrupts(log, id, (signal) =>
       controller.abort(new PakostiiError(`test "${this.name}" was interrupted by ${signal}`, { hint: 'everything the run created is being removed' })),
     );
     const closeables: Array<{ close(): Promise<void> }> = [];
@@ -128,6 +128,8 @@ export class Test {
     });
     let faults: FaultRegistry | undefined;
     const timeline = new FaultTimeline(artifacts.dir, log);
+    // `failed`, not `failure === undefined`: `throw undefined` and `Promise.reject()` are failures too.
+    let failed = false;
     let failure: unknown;
     let readyMs = 0;
 
@@ -169,7 +171,8 @@ export class Test {
       body.catch(() => undefined);
       await Promise.race([body, guard.interrupted.then(() => controller.signal.throwIfAborted())]);
     } catch (error) {
-      failure = controller.signal.aborted && guard.received ? controller.signal.reason : error;
+      failed = true;
+      failure = controller.signal.aborted && guard.received ? controller.signal.reason : withReason(error);
     }
 
     const teardownErrors = await this.#teardown(log, artifacts, controller, faults, closeables, containers, network, workDir, id);
@@ -179,15 +182,15 @@ export class Test {
     const durationMs = Math.round(performance.now() - started);
     const result: TestResult = { id, name: this.name, artifactsDir: artifacts.dir, durationMs, readyMs };
 
-    if (failure === undefined && teardownErrors.length === 0) {
+    if (!failed && teardownErrors.length === 0) {
       log.info({ duration_ms: durationMs }, 'test passed');
       return result;
     }
     const cause =
       teardownErrors.length === 0
         ? failure
-        : new AggregateError(failure === undefined ? teardownErrors : [failure, ...teardownErrors], describe(failure, teardownErrors));
-    const message = failure === undefined ? `teardown failed: ${messageOf(teardownErrors[0])}` : messageOf(failure);
+        : new AggregateError(failed ? [failure, ...teardownErrors] : teardownErrors, describe(failed, failure, teardownErrors));
+    const message = failed ? messageOf(failure) : `teardown failed: ${messageOf(teardownErrors[0])}`;
     log.error({ error: message, duration_ms: durationMs }, 'test failed');
     throw new TestFailedError(`test "${this.name}" failed: ${message}`, {
       id,
@@ -259,7 +262,15 @@ function messageOf(error: unknown): string {
   return String(error);
 }
 
-function describe(failure: unknown, teardownErrors: unknown[]): string {
-  const first = failure === undefined ? 'test passed' : messageOf(failure);
+/** A rejection without a reason (`throw undefined`, `Promise.reject()`) still fails the test, with words saying so. */
+function withReason(error: unknown): unknown {
+  if (error !== undefined && error !== null) return error;
+  return new PakostiiError(`the test function failed with ${String(error)} (no reason given: \`throw ${String(error)}\` or a rejection without a value)`, {
+    hint: 'throw or reject with an Error that says what went wrong',
+  });
+}
+
+function describe(failed: boolean, failure: unknown, teardownErrors: unknown[]): string {
+  const first = failed ? messageOf(failure) : 'test passed';
   return `${first}; and teardown failed: ${teardownErrors.map(messageOf).join('; ')}`;
 }
