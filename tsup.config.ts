@@ -3,12 +3,14 @@
  *   dist/index.js + index.d.ts     ESM library   (import { spec, Test } from 'pakostii')
  *   dist/index.cjs + index.d.cts   CJS library   (require('pakostii'))
  *   dist/cli.js                    the `pakostii` command, with its shebang
+ *   dist/report-client/            the run report's browser script and styles (inlined into report.html)
  *
  * Dependencies stay external (npm installs them next to us). The native addon is
  * never bundled: lib/native locates it at runtime with node-gyp-build from the
  * package root (prebuilds/ first, then build/Release), which is one level above
  * dist/ exactly as it is one level above lib/ in the repo.
  */
+import { cpSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
 const shared = {
@@ -20,6 +22,8 @@ const shared = {
   shims: true,
   splitting: false,
   treeshake: true,
+  // The run report's browser script and styles are read at run time (lib/report/assets.ts).
+  onSuccess: async () => cpSync('lib/report/client', 'dist/report-client', { recursive: true }),
 } as const;
 
 export default defineConfig([

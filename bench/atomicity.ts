@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '../lib/index.js';
-import { names } from '../lib/runtime/naming.js';
+import { names } from '../lib/host/names.js';
 import { classify, type Classification, type SentPacket, type Timeline } from './atomicity-analysis.js';
 import { BENCH_ARTIFACTS, networkOnlyCluster, quietLogger } from './clusters.js';
 import { Helper } from './exec.js';

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { Test } from '../lib/index.js';
-import { names } from '../lib/runtime/naming.js';
+import { names } from '../lib/host/names.js';
 import { BENCH_ARTIFACTS, networkOnlyCluster, quietLogger } from './clusters.js';
 import { Helper, run } from './exec.js';
 import { ROOT } from './helpers.js';

@@ -9,7 +9,7 @@
  * one exec each.
  */
 import * as native from '../lib/native/index.js';
-import { names } from '../lib/runtime/naming.js';
+import { names } from '../lib/host/names.js';
 import { run } from './exec.js';
 import { round } from './stats.js';
 

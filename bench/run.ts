@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { newRunId } from '../lib/runtime/naming.js';
+import { newRunId } from '../lib/host/names.js';
 import { runAtomicity } from './atomicity.js';
 import { runBaselines } from './baselines.js';
 import { runCluster } from './cluster.js';

@@ -1,10 +1,10 @@
 /**
  * Scratch kernel objects for the exec baselines, made with `ip` (the bench may
- * spawn tools; lib/ never does). Names follow lib/runtime/naming.ts so every
+ * spawn tools; lib/ never does). Names follow lib/host/names.ts so every
  * object carries the bench's run id, and `sweepRun` can remove whatever a
  * crashed bench left.
  */
-import { names, belongsToRun } from '../lib/runtime/naming.js';
+import { names, belongsToRun } from '../lib/host/names.js';
 import { run } from './exec.js';
 
 export interface ScratchNetns {

@@ -8,6 +8,8 @@
  */
 export * as spec from './spec/index.js';
 export { Test, type TestOptions, type TestResult, type TestFunction } from './runtime/test.js';
+export type { Reach, DirectReach } from './runtime/network-manager.js';
+export type { ForwardPortOptions } from './runtime/port-forward.js';
 export { TestHandle, NetworkHandle, ExecHandle, type ExecOptions } from './runtime/test-handle.js';
 export type { PortForward } from './runtime/port-forward.js';
 export type { ClusterHttp, HttpResponse, HttpRequestOptions } from './runtime/cluster-http.js';
@@ -17,11 +19,23 @@ export type { ActiveFault } from './runtime/test-handle.js';
 export type { NetworkFaultHandle } from './faults/network-fault.js';
 export type { NodeSelector } from './faults/node-groups.js';
 export type { LossOptions } from './faults/loss.js';
-export type { DelayOptions, BandwidthOptions } from './faults/shaping.js';
+export type { BandwidthOptions } from './faults/bandwidth.js';
+export type { DelayOptions, DelayDistribution } from './faults/delay.js';
+export type { FaultCapability } from './faults/capabilities.js';
 export type { ContainersHandle, StartOptions, StopOptions, RestartOptions } from './faults/process-faults.js';
 export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/index.js';
+export { writeReport, type WrittenReport } from './report/index.js';
 export type { Logger } from 'pino';
+export * as gen from './workload/gen.js';
+export * as nemesis from './workload/nemesis-index.js';
+export type { Generator, GeneratorLike, GenContext, Op, Pending } from './workload/generator.js';
+export type { Client, Completion, InvokeContext } from './workload/client.js';
+export type { Nemesis, NemesisEnv } from './workload/nemesis.js';
+export type { WorkloadOptions } from './workload/options.js';
+export type { WorkloadResult } from './workload/workload.js';
+export { Random, type Seed } from './workload/random.js';
+export { HistoryRecorder, type RecorderOptions, type EventExtras } from './history/recorder.js';
 export {
   PakostiiError,
   SpecError,
@@ -33,3 +47,10 @@ export {
 } from './errors.js';
 // Histories: types, readers/writers (JSONL, Jepsen EDN and log) and validation.
 export * from './history/index.js';
+// Checkers over histories.
+export * from './checker/index.js';
+export { checkListAppend, listAppendChecker } from './checker/elle/index.js';
+export type { ListAppendOptions, ListAppendResult } from './checker/elle/index.js';
+export type { AnomalyExample } from './checker/elle/anomaly-log.js';
+export { ListAppendGenerator } from './workload/list-append.js';
+export type { ListAppendGeneratorOptions, ListAppendMicroOp } from './workload/list-append.js';

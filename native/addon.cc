@@ -4,7 +4,9 @@
 #include "netlink.h"
 #include "netns.h"
 #include "netns_thread.h"
+#include "qdisc.h"
 #include "relay.h"
+#include "shape.h"
 #include "sockets.h"
 #include "xdp.h"
 
@@ -16,6 +18,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pk::InitNetlink(env, exports);
   pk::InitSockets(env, exports);
   pk::InitRelay(env, exports);
+  pk::InitQdisc(env, exports);
+  pk::InitShape(env, exports);
   InitXdp(env, exports);
   return exports;
 }

@@ -316,7 +316,7 @@ void VethCreate(NetlinkSocket& nl, const std::string& host, const std::string& p
   nl.Request(m, op, host);
 }
 
-void AddressAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, const std::string& cidr) {
+void AddressAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, const std::string& cidr, bool broadcast) {
   const std::string op = "address add";
   in_addr addr;
   unsigned prefix;
@@ -331,11 +331,11 @@ void AddressAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, const
   ifa->ifa_index = static_cast<uint32_t>(ifindex);
   m.Put(IFA_LOCAL, &addr, sizeof(addr));
   m.Put(IFA_ADDRESS, &addr, sizeof(addr));
-  if (prefix < 31) {
-    in_addr broadcast;
+  if (broadcast && prefix < 31) {
+    in_addr bcast;
     uint32_t host_mask = prefix == 0 ? 0xffffffffu : (1u << (32 - prefix)) - 1;
-    broadcast.s_addr = addr.s_addr | htonl(host_mask);
-    m.Put(IFA_BROADCAST, &broadcast, sizeof(broadcast));
+    bcast.s_addr = addr.s_addr | htonl(host_mask);
+    m.Put(IFA_BROADCAST, &bcast, sizeof(bcast));
   }
   nl.Request(m, op, cidr + " on " + ifname);
 }
@@ -464,6 +464,27 @@ void InitNetlink(Napi::Env env, Napi::Object exports) {
       });
     });
   }, "linkIndex"));
+
+  // addAddress(ifname, cidr, netns?): Promise<void>. No broadcast address is set;
+  // the kernel adds the local, prefix and subnet broadcast routes all the same.
+  exports.Set("addAddress", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      std::string ifname = StringArg(info, 0, "ifname");
+      std::string cidr = StringArg(info, 1, "cidr");
+      std::string netns = NetnsArg(info, 2);
+      CheckIfName("address add", ifname);
+      in_addr addr;
+      unsigned prefix;
+      if (!ParseCidr(cidr, &addr, &prefix)) {
+        throw SysError("address add", cidr, EINVAL, "not an IPv4 address with prefix like 198.18.0.5/24");
+      }
+      return RunInNetns(info.Env(), netns, "address add", [ifname, cidr]() -> Settle {
+        NetlinkSocket nl("address add");
+        AddressAdd(nl, LinkIndex(nl, ifname, "address add"), ifname, cidr, false);
+        return nullptr;
+      });
+    });
+  }, "addAddress"));
 
   // provisionNodeLink({netns, bridge, hostVeth, peerVeth, ifname, cidr, progFd?}): Promise<void>
   exports.Set("provisionNodeLink", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {

@@ -72,10 +72,13 @@ void LinkSetUp(NetlinkSocket& nl, const std::string& name);
 // directly inside the namespace `peer_netns_fd` under `peer_name`. Both stay down.
 void VethCreate(NetlinkSocket& nl, const std::string& host, const std::string& peer_name, int peer_netns_fd,
                 int master_ifindex);
-// IPv4 address "a.b.c.d/len" on `ifindex` (`ifname` names it in errors).
-void AddressAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, const std::string& cidr);
+// IPv4 address "a.b.c.d/len" on `ifindex` (`ifname` names it in errors). With
+// `broadcast` the subnet's broadcast address is set too (and the kernel adds its
+// broadcast route); without it the kernel adds only the local and prefix routes.
+void AddressAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, const std::string& cidr,
+                bool broadcast = true);
 
-// Registers createBridge, deleteLink, listLinks, linkIndex and provisionNodeLink.
+// Registers createBridge, deleteLink, listLinks, linkIndex, addAddress and provisionNodeLink.
 void InitNetlink(Napi::Env env, Napi::Object exports);
 
 }  // namespace pk

@@ -120,6 +120,50 @@ const RECIPES: Recipe[] = [
     ],
     config: { entrypoint: ['/usr/bin/redis-server'], env: [DEFAULT_PATH_ENV], workingDir: '/data' },
   },
+  {
+    name: 'postgres',
+    ref: 'pakostii.local/postgres:15',
+    // Debian's PostgreSQL 15: server binaries, extension libraries (no LLVM JIT), share/, UTC zone.
+    // initdb refuses root, so the entrypoint prepares the data directory and drops to `postgres`.
+    appLayer: async () => {
+      const { readdir } = await import('node:fs/promises');
+      const tree = async (dir: string, skip: RegExp): Promise<string[]> =>
+        (await readdir(dir, { withFileTypes: true, recursive: true }))
+          .filter((d) => d.isFile() && !skip.test(join(d.parentPath, d.name)))
+          .map((d) => join(d.parentPath, d.name));
+      const pg = '/usr/lib/postgresql/15';
+      const libs = (await tree(`${pg}/lib`, /bitcode|pgxs|llvmjit/)).filter((f) => f.endsWith('.so'));
+      const share = await tree('/usr/share/postgresql/15', /\/man\//);
+      return [
+        ...(await binariesWithLibraries([...['postgres', 'initdb', 'pg_ctl', 'pg_isready'].map((b) => `${pg}/bin/${b}`), ...libs].map((f) => ({ path: f.slice(1), source: f })))),
+        ...share.map((f): LayerEntry => ({ kind: 'file', path: f.slice(1), source: f })),
+        { kind: 'file', path: 'usr/share/zoneinfo/UTC', source: '/usr/share/zoneinfo/UTC' },
+        { kind: 'file', path: 'usr/share/zoneinfo/Etc/UTC', source: '/usr/share/zoneinfo/Etc/UTC' },
+        { kind: 'file', path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\npostgres:x:999:999:postgres:/var/lib/postgresql:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' },
+        { kind: 'file', path: 'etc/group', content: 'root:x:0:\npostgres:x:999:\nnobody:x:65534:\nnogroup:x:65534:\n' },
+        { kind: 'dir', path: 'var/lib/postgresql', mode: 0o755 },
+        {
+          kind: 'file',
+          path: 'usr/local/bin/pakostii-postgres',
+          mode: 0o755,
+          content: [
+            '#!/bin/sh',
+            '# Initialises the cluster on first start (trust auth, reachable from the cluster network), then runs postgres with any extra "-c name=value" arguments.',
+            'set -e',
+            'PGDATA=${PGDATA:-/var/lib/postgresql/data}',
+            'mkdir -p "$PGDATA" && chown postgres "$PGDATA" && chmod 700 "$PGDATA"',
+            'if [ ! -s "$PGDATA/PG_VERSION" ]; then',
+            `  su postgres -s /bin/sh -c "${pg}/bin/initdb -D $PGDATA -U postgres --auth=trust --encoding=UTF8 --locale=C --no-sync" >&2`,
+            '  echo "host all all 0.0.0.0/0 trust" >> "$PGDATA/pg_hba.conf"',
+            'fi',
+            `exec su postgres -s /bin/sh -c "exec ${pg}/bin/postgres -D $PGDATA -c 'listen_addresses=*' -c unix_socket_directories=/tmp -c jit=off $*"`,
+            '',
+          ].join('\n'),
+        },
+      ];
+    },
+    config: { entrypoint: ['/usr/local/bin/pakostii-postgres'], env: [DEFAULT_PATH_ENV, 'TZ=UTC', 'PGDATA=/var/lib/postgresql/data'] },
+  },
 ];
 
 /** Hash of everything that determines the archive: recipe, entries, and each source file's identity (not its bytes: fast). */
@@ -188,7 +232,7 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('build-images')
     .description('Build pakostii test images from Debian binaries (and import them into containerd)')
-    .option('--only <names>', 'comma-separated subset of: busybox,etcd,redis')
+    .option('--only <names>', `comma-separated subset of: ${RECIPES.map((r) => r.name).join(',')}`)
     .option('--import', 'import the archives into containerd', false)
     .option('--namespace <ns>', 'containerd namespace to import into', 'pakostii')
     .option('--out <dir>', 'where archives go', '.cache/images')

@@ -29,6 +29,7 @@ APT_PACKAGES=(
   golang-github-containerd-containerd-dev # containerd's .proto files (/usr/share/gocode/src)
   etcd-server etcd-client               # binaries baked into the local etcd test image
   redis-server redis-sentinel           # binaries baked into the local redis test image
+  postgresql-15                         # binaries baked into the local postgres test image
   busybox-static                        # base layer of every local test image
   docker-registry                       # local registry for the image-pull tests
   iproute2 iptables nftables            # tests observe the kernel with `ip` (lib/ never runs them)
@@ -39,6 +40,7 @@ APT_PACKAGES=(
   git                                   # clones; vendoring scripts
   libc-bin                              # ldd (image builder, packaging test)
   util-linux                            # flock, setpriv, unshare, nsenter
+  chromium                              # the run report's browser tests and bench (headless, driven by playwright-core)
   libcap2-bin                           # capsh (privilege tests)
   xz-utils                              # source package tarballs
   skopeo umoci                          # image tooling for the image tests
@@ -46,7 +48,7 @@ APT_PACKAGES=(
 
 # Daemons Debian's postinst scripts would start; pakostii runs its own copies
 # inside containers, so none may run on the host.
-UNWANTED_DAEMONS=(redis-server redis-sentinel etcd docker-registry)
+UNWANTED_DAEMONS=(redis-server redis-sentinel etcd docker-registry postgres)
 
 NODE_MIN_MAJOR=20
 

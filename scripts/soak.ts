@@ -9,7 +9,7 @@
  */
 import { Command } from 'commander';
 import { cleanup } from '../lib/janitor/index.js';
-import { readRun } from '../lib/runtime/state.js';
+import { readRun } from '../lib/host/run-records.js';
 import { auditRun, describeLeaks, leakCount, orphanXdpPrograms, snapshotHostNetwork, snapshotXdpPrograms } from '../test/helpers/leak-audit.js';
 import { driveFixture, type FixtureRun } from '../test/reliability/fixtures/drive-fixture.js';
 

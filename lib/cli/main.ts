@@ -6,13 +6,17 @@
  *   pakostii images import <archive>      import an image tarball into containerd
  *   pakostii images pull <ref>            pull an image into containerd
  *   pakostii history export FILE          convert a history (to Jepsen EDN by default)
+ *   pakostii check --model M FILE...      check histories for linearizability
+ *   pakostii report <artifacts-dir>       (re)build a run's report.html
  */
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { checkCommand } from './check.js';
 import { cleanupCommand } from './cleanup.js';
 import { doctorCommand } from './doctor/command.js';
 import { historyCommand } from './history.js';
 import { imagesCommand } from './images.js';
+import { reportCommand } from './report.js';
 import { describeError } from './options.js';
 
 function packageVersion(): string {
@@ -36,7 +40,9 @@ const program = new Command('pakostii')
   .addCommand(doctorCommand())
   .addCommand(cleanupCommand())
   .addCommand(imagesCommand())
-  .addCommand(historyCommand());
+  .addCommand(historyCommand())
+  .addCommand(checkCommand())
+  .addCommand(reportCommand());
 
 program.parseAsync(process.argv).then(
   () => {

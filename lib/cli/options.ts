@@ -4,9 +4,8 @@
  */
 import { Option, type Command } from 'commander';
 import { PakostiiError } from '../errors.js';
-import { CONTAINERD_NAMESPACE } from '../runtime/naming.js';
-
-export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+import { CONTAINERD_NAMESPACE } from '../host/names.js';
+import { DEFAULT_CONTAINERD_SOCKET } from '../host/paths.js';
 
 export interface ContainerdOptions {
   containerdSocket: string;

@@ -6,13 +6,14 @@
  */
 import { stat } from 'node:fs/promises';
 import { ContainerdError } from '../errors.js';
-import { CONTAINERD_NAMESPACE } from '../runtime/naming.js';
+import { CONTAINERD_NAMESPACE } from '../host/names.js';
 import { createContainer } from './container.js';
-import { DEFAULT_SOCKET, RUN_AS_ROOT_HINT, startContainerdHint, toContainerdError } from './errors.js';
+import { DEFAULT_CONTAINERD_SOCKET } from '../host/paths.js';
+import { RUN_AS_ROOT_HINT, startContainerdHint, toContainerdError } from './errors.js';
 import { subscribeTaskExits } from './events.js';
 import { ContainerdGrpc } from './grpc.js';
 import * as images from './images/index.js';
-import type { Container, ContainerSpec, ImageInfo, PluginInfo, PullProgress, RunObjects, TaskExitEvent } from './index.js';
+import type { Container, ContainerCreateRequest, ImageInfo, PluginInfo, PullProgress, RunObjects, TaskExitEvent } from './types.js';
 import { listRunObjects, removeRunObjects } from './run-objects.js';
 
 /** How long connect() waits for the daemon's Version answer. */
@@ -30,7 +31,7 @@ async function checkSocket(socket: string): Promise<void> {
     const info = await stat(socket);
     if (!info.isSocket()) {
       throw new ContainerdError(`connect to containerd at ${socket} failed: it is not a unix socket`, {
-        hint: `point the socket option at containerd's socket (usually ${DEFAULT_SOCKET})`,
+        hint: `point the socket option at containerd's socket (usually ${DEFAULT_CONTAINERD_SOCKET})`,
       });
     }
   } catch (err) {
@@ -54,7 +55,7 @@ export class ContainerdClient {
 
   /** Connects and checks the daemon answers; ContainerdError with a "how to start containerd" hint otherwise. */
   static async connect(options: { socket?: string; namespace?: string } = {}): Promise<ContainerdClient> {
-    const socket = options.socket ?? DEFAULT_SOCKET;
+    const socket = options.socket ?? DEFAULT_CONTAINERD_SOCKET;
     await checkSocket(socket);
     const client = new ContainerdClient(ContainerdGrpc.open({ socket, namespace: options.namespace ?? CONTAINERD_NAMESPACE }));
     try {
@@ -117,7 +118,7 @@ export class ContainerdClient {
     return images.importArchive(this.grpc, path);
   }
 
-  async createContainer(spec: ContainerSpec): Promise<Container> {
+  async createContainer(spec: ContainerCreateRequest): Promise<Container> {
     const image = await this.getImage(spec.image);
     if (!image) {
       throw new ContainerdError(`create container ${spec.id} failed: image ${spec.image} is not in containerd (namespace ${this.namespace})`, {

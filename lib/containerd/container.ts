@@ -6,12 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerdError, StateError } from '../errors.js';
-import { LABELS } from '../runtime/naming.js';
+import { LABELS } from '../host/names.js';
 import { ignoreNotFound, isNotFound } from './errors.js';
 import { execInContainer } from './exec.js';
 import { jsonAny, type ContainerdGrpc } from './grpc.js';
 import type { Mount } from './images/rpc.js';
-import type { Container, ContainerSpec, ExecResult, ImageInfo, TaskStatus } from './index.js';
+import type { Container, ContainerCreateRequest, ExecResult, ImageInfo, TaskStatus } from './types.js';
 import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
 import { buildRuntimeSpec, NOFILE_LIMIT, resolveUser, RUNC_RUNTIME, RUNTIME_SPEC_TYPE_URL, type OciSpec, type UserDatabase } from './oci-spec.js';
 import {
@@ -87,7 +87,7 @@ export async function containerNofile(): Promise<number> {
 }
 
 /** Creates snapshot + container (see the class comment); undoes both when anything fails. */
-export async function createContainer(grpc: ContainerdGrpc, spec: ContainerSpec, image: ImageInfo): Promise<ServiceContainer> {
+export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreateRequest, image: ImageInfo): Promise<ServiceContainer> {
   // Without a lease, the prepared snapshot is unreferenced until the container exists and GC may take it.
   const lease = `${spec.id}.create`;
   await grpc.unary('leases', 'Create', { id: lease, labels: spec.labels }, { operation: `create lease ${lease}` });
@@ -133,7 +133,7 @@ export class ServiceContainer implements Container {
 
   constructor(
     private readonly grpc: ContainerdGrpc,
-    readonly spec: ContainerSpec,
+    readonly spec: ContainerCreateRequest,
     readonly runtimeSpec: OciSpec,
   ) {}
 

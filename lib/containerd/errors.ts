@@ -4,9 +4,7 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { ContainerdError } from '../errors.js';
-
-/** containerd's socket unless a caller names one: PAKOSTII_CONTAINERD_SOCKET (a CI run's private containerd), else the system one. */
-export const DEFAULT_SOCKET = process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock';
+import { DEFAULT_CONTAINERD_SOCKET } from '../host/paths.js';
 
 const CODE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(GrpcStatus)
@@ -66,7 +64,7 @@ export interface ErrorContext {
  */
 export function toContainerdError(err: unknown, context: ErrorContext): ContainerdError {
   if (err instanceof ContainerdError) return err;
-  const socket = context.socket ?? DEFAULT_SOCKET;
+  const socket = context.socket ?? DEFAULT_CONTAINERD_SOCKET;
   if (isGrpcError(err)) {
     const code = grpcCodeName(err.code);
     const details = err.details || err.message;

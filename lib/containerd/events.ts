@@ -5,7 +5,7 @@
  */
 import type { ContainerdGrpc, ProtoAny, ProtoTimestamp } from './grpc.js';
 import { decodeAny, fromTimestamp } from './grpc.js';
-import type { TaskExitEvent } from './index.js';
+import type { TaskExitEvent } from './types.js';
 
 interface Envelope {
   namespace: string;

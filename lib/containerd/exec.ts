@@ -12,10 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerdError } from '../errors.js';
-import { STATE_DIR } from '../runtime/naming.js';
+import { execDir } from '../host/paths.js';
 import { ignoreNotFound } from './errors.js';
 import { jsonAny, type ContainerdGrpc } from './grpc.js';
-import type { ExecResult } from './index.js';
+import type { ExecResult } from './types.js';
 import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
 import { execProcess, PROCESS_SPEC_TYPE_URL, type OciProcess } from './oci-spec.js';
 import { deleteProcess, execProcessRequest, killTask, startTask, waitTask } from './tasks.js';
@@ -45,7 +45,7 @@ export async function execInContainer(grpc: ContainerdGrpc, target: ExecTarget, 
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const execId = `exec-${randomBytes(6).toString('hex')}`;
-  const baseDir = join(STATE_DIR, 'exec');
+  const baseDir = execDir();
   await mkdir(baseDir, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(baseDir, `${target.containerId}-`));
   const stdoutPath = join(dir, 'stdout');

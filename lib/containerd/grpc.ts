@@ -8,13 +8,14 @@
  * numbers, enums as their names, bytes as Buffer, absent fields as defaults.
  * The same v1 services exist in containerd 1.6, 1.7 and 2.x.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ContainerdError } from '../errors.js';
-import { DEFAULT_SOCKET, toContainerdError } from './errors.js';
+import { findPackageRoot } from '../host/package-root.js';
+import { DEFAULT_CONTAINERD_SOCKET } from '../host/paths.js';
+import { toContainerdError } from './errors.js';
 
 const API = 'github.com/containerd/containerd/api';
 
@@ -69,21 +70,6 @@ export interface ProtoTimestamp {
   nanos: number;
 }
 
-/** The package root: the directory above lib/ (repo) or dist/ (published bundle). */
-function packageRoot(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (let dir = here; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) {
-      try {
-        if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'pakostii') return dir;
-      } catch {
-        // unreadable package.json: keep walking up
-      }
-    }
-    if (dirname(dir) === dir) return dirname(here);
-  }
-}
-
 /**
  * Include dirs, in order: $PAKOSTII_PROTO_DIR, the package's own proto/
  * (filled by scripts/vendor-protos.sh when packaging), then the Debian paths.
@@ -91,7 +77,9 @@ function packageRoot(): string {
 export function protoIncludeDirs(): string[] {
   const dirs: string[] = [];
   if (process.env.PAKOSTII_PROTO_DIR) dirs.push(process.env.PAKOSTII_PROTO_DIR);
-  dirs.push(join(packageRoot(), 'proto'), ...SYSTEM_PROTO_DIRS);
+  const root = findPackageRoot();
+  if (root !== undefined) dirs.push(join(root, 'proto'));
+  dirs.push(...SYSTEM_PROTO_DIRS);
   return dirs.filter((dir) => existsSync(dir));
 }
 
@@ -235,7 +223,7 @@ export class ContainerdGrpc {
 
   /** Opens (lazily: the first call connects) a channel to unix://<socket>. */
   static open(options: { socket?: string; namespace: string }): ContainerdGrpc {
-    return new ContainerdGrpc(new Connection(options.socket ?? DEFAULT_SOCKET), options.namespace);
+    return new ContainerdGrpc(new Connection(options.socket ?? DEFAULT_CONTAINERD_SOCKET), options.namespace);
   }
 
   get socket(): string {

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ContainerdError } from '../errors.js';
-import { STATE_DIR } from '../runtime/naming.js';
+import { stateDir as currentStateDir } from '../host/paths.js';
 
 export const LOG_WRITER_NAME = 'log-writer';
 
@@ -48,11 +48,6 @@ cat <&4 >>"$err" 3<&- 5>&- &
 exec 3<&- 4<&- 5>&-
 wait
 `;
-
-/** The state dir as of now (PAKOSTII_STATE_DIR is read at call time, so a CI run or a test can point it elsewhere). */
-function currentStateDir(): string {
-  return process.env.PAKOSTII_STATE_DIR ?? STATE_DIR;
-}
 
 export function logWriterPath(stateDir: string = currentStateDir()): string {
   return join(stateDir, LOG_WRITER_NAME);

@@ -5,7 +5,7 @@
  * masked and read-only paths, so a service behaves as under `ctr run`.
  */
 import { ContainerdError } from '../errors.js';
-import type { ContainerSpec, ImageInfo } from './index.js';
+import type { ContainerCreateRequest, ImageInfo } from './types.js';
 
 export const RUNTIME_SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
 export const PROCESS_SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Process';
@@ -121,7 +121,7 @@ export function mergeEnv(base: readonly string[], overrides: Record<string, stri
 }
 
 /** The argv of the service: its command, else the image's entrypoint + cmd. */
-export function processArgs(spec: Pick<ContainerSpec, 'id' | 'command'>, image: Pick<ImageInfo, 'name' | 'config'>): string[] {
+export function processArgs(spec: Pick<ContainerCreateRequest, 'id' | 'command'>, image: Pick<ImageInfo, 'name' | 'config'>): string[] {
   const args = spec.command && spec.command.length > 0 ? [...spec.command] : [...image.config.entrypoint, ...image.config.cmd];
   if (args.length === 0) {
     throw new ContainerdError(`create container ${spec.id} failed: image ${image.name} has no entrypoint or cmd`, {
@@ -219,7 +219,7 @@ export function resolveUser(user: string, files: UserDatabase, imageName: string
 }
 
 export interface RuntimeSpecInput {
-  spec: ContainerSpec;
+  spec: ContainerCreateRequest;
   image: Pick<ImageInfo, 'name' | 'config'>;
   /** Resolved from image.config.user (see resolveUser). */
   user: OciUser;

@@ -3,11 +3,11 @@
  * snapshot and lease carries (LABELS.run), and its removal: for the janitor,
  * leak audits and the teardown path of a crashed run.
  */
-import { LABELS } from '../runtime/naming.js';
+import { LABELS } from '../host/names.js';
 import { SNAPSHOTTER, removeContainer } from './container.js';
 import { ignoreNotFound } from './errors.js';
 import type { ContainerdGrpc } from './grpc.js';
-import type { RunObjects } from './index.js';
+import type { RunObjects } from './types.js';
 
 /** containerd filter matching objects labelled with this run id. */
 export function runLabelFilter(runId: string): string {

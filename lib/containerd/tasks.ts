@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:os';
 import { ContainerdError } from '../errors.js';
-import type { TaskStatus } from './index.js';
+import type { TaskStatus } from './types.js';
 import { fromTimestamp, type ContainerdGrpc, type ProtoAny, type ProtoTimestamp } from './grpc.js';
 import type { Mount } from './images/rpc.js';
 

@@ -52,6 +52,13 @@ export interface FaultEvent {
 }
 export type FaultObserver = (event: FaultEvent) => void;
 
+/**
+ * Another engine that follows every apply and heal (traffic shaping writes its
+ * own map). Runs before the XDP commit and may throw to refuse an apply; it
+ * must ignore faults that are not its own and must not block.
+ */
+export type FaultHook = (fault: Fault, change: 'apply' | 'heal') => void;
+
 interface DefinedFault<M> extends Fault {
   /** The fault's own policy, ready to commit as is. */
   readonly matrix: M;
@@ -67,6 +74,7 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
   readonly #since = new Map<DefinedFault<M>, FaultTime>();
   readonly #logger: Logger;
   readonly #observer: FaultObserver | undefined;
+  readonly #hooks: FaultHook[] = [];
   #closed = false;
   /** Faults defined here (so a handle from another run cannot be applied to this one). */
   readonly #defined = new WeakSet<Fault>();
@@ -96,6 +104,11 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
     return Object.freeze(fault);
   }
 
+  /** Follow applies and heals from now on (see FaultHook). */
+  addHook(hook: FaultHook): void {
+    this.#hooks.push(hook);
+  }
+
   isActive(fault: Fault): boolean {
     return this.#active.has(fault as DefinedFault<M>);
   }
@@ -119,11 +132,13 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
     if (this.#active.has(defined)) {
       throw new StateError(`${fault.kind} "${fault.name}" is already applied`, { hint: 'heal() it before applying it again' });
     }
+    this.#runHooks(defined, 'apply');
     this.#active.add(defined);
     try {
       this.#commit();
     } catch (error) {
       this.#active.delete(defined); // the engine still holds the previous policy
+      for (const hook of this.#hooks) hook(defined, 'heal');
       throw error;
     }
     const at = faultTimeNow();
@@ -146,6 +161,7 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
       this.#active.add(defined);
       throw error;
     }
+    for (const hook of this.#hooks) hook(defined, 'heal');
     this.#since.delete(defined);
     this.#logger.info({ fault: fault.name, kind: fault.kind }, 'fault healed');
     this.#observer?.({ type: 'heal', fault, at: faultTimeNow(), auto: false });
@@ -159,11 +175,25 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
       this.#active.clear();
       this.#since.clear();
       this.#commit();
+      for (const fault of healed) for (const hook of this.#hooks) hook(fault, 'heal');
       this.#logger.info({ faults: healed.map((f) => f.name) }, 'active faults healed');
       const at = faultTimeNow();
       for (const fault of healed) this.#observer?.({ type: 'heal', fault, at, auto: true });
     }
     return healed;
+  }
+
+  /** Every hook hears the apply; when one refuses, those before it hear a heal again. */
+  #runHooks(fault: Fault, change: 'apply'): void {
+    const hooks = this.#hooks;
+    for (let i = 0; i < hooks.length; i++) {
+      try {
+        hooks[i]!(fault, change);
+      } catch (error) {
+        for (let j = 0; j < i; j++) hooks[j]!(fault, 'heal');
+        throw error;
+      }
+    }
   }
 
   #own(fault: Fault): DefinedFault<M> {

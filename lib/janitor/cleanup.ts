@@ -12,11 +12,13 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONTAINERD_NAMESPACE } from '../runtime/naming.js';
-import { DEFAULT_CONTAINERD_SOCKET, isProcessAlive, isRunAlive, listRuns, runsDir, TEMP_FILE_PATTERN } from '../runtime/state.js';
-import { readClaimFiles, reclaimIfDead } from '../runtime/subnet-pool.js';
+import { CONTAINERD_NAMESPACE } from '../host/names.js';
+import { DEFAULT_CONTAINERD_SOCKET, DEFAULT_WORK_DIR, runsDir } from '../host/paths.js';
+import { isProcessAlive } from '../host/process-identity.js';
+import { isRunAlive, listRuns, TEMP_FILE_PATTERN } from '../host/run-records.js';
+import { readClaimFiles, reclaimIfDead } from '../host/subnet-claims.js';
 import { defaultOps } from './default-ops.js';
-import { DEFAULT_WORK_BASE, emptyLeftovers, takeInventory } from './inventory.js';
+import { emptyLeftovers, takeInventory } from './inventory.js';
 import { forgetOrphan, ripeOrphans } from './orphans.js';
 import { cleanRun, describe, isEmpty } from './remove-run.js';
 import type { CleanedRun, CleanupOptions, CleanupReport, ContainerdTarget, JanitorOps } from './types.js';
@@ -52,7 +54,7 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
   };
 
   // Inventory strictly before the records (see the header comment).
-  const inventory = takeInventory({ workBases: [DEFAULT_WORK_BASE] });
+  const inventory = takeInventory({ workBases: [DEFAULT_WORK_DIR] });
   // Deep mode: run id → every namespace holding its labelled objects (undefined when containerd could not be asked).
   const containerdRuns = options.deep ? await ops.containerdRunNamespaces(defaultTarget.socket).catch(() => undefined) : undefined;
   const containerdTargets = (id: string): ContainerdTarget[] =>

@@ -8,8 +8,8 @@ import { existsSync } from 'node:fs';
 import * as containerdApi from '../containerd/index.js';
 import * as native from '../native/index.js';
 import { SNAPSHOTTER } from '../containerd/container.js';
-import { LABELS } from '../runtime/naming.js';
-import { runIdOfDir } from './patterns.js';
+import { LABELS } from '../host/names.js';
+import { runIdOfDir } from '../host/patterns.js';
 import type { JanitorOps } from './types.js';
 
 export const defaultOps: JanitorOps = {

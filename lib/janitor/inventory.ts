@@ -5,21 +5,14 @@
  * the start of every test. containerd objects are listed separately, and only
  * for runs that are known to be dead (see cleanup.ts).
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { NETNS_DIR } from '../runtime/naming.js';
-import { readClaimFiles, type ClaimFile } from '../runtime/subnet-pool.js';
-import { stateDir } from '../runtime/state.js';
-import { runIdOfDir, runIdOfExecDir, runIdOfLink, runIdOfNetns } from './patterns.js';
+import { pakostiiCgroupParents } from '../host/cgroups.js';
+import { DEFAULT_WORK_DIR, execDir, NETNS_DIR } from '../host/paths.js';
+import { runIdOfDir, runIdOfExecDir, runIdOfLink, runIdOfNetns } from '../host/patterns.js';
+import { readClaimFiles, type ClaimFile } from '../host/subnet-claims.js';
 
-export const DEFAULT_WORK_BASE = '/tmp/pakostii';
-export const CGROUP_ROOT = '/sys/fs/cgroup';
 export const SYS_CLASS_NET = '/sys/class/net';
-
-/** Where the containerd layer keeps per-exec output files (lib/containerd/exec.ts). */
-export function execDir(): string {
-  return join(stateDir(), 'exec');
-}
 
 export interface RunLeftovers {
   netns: string[];
@@ -56,26 +49,6 @@ function isDir(path: string): boolean {
   }
 }
 
-/** "<root>/pakostii" on cgroup v2 and "<root>/<controller>/pakostii" on v1, each real dir once. */
-export function pakostiiCgroupParents(root = CGROUP_ROOT): string[] {
-  const candidates = [join(root, 'pakostii'), ...list(root).map((c) => join(root, c, 'pakostii'))];
-  const seen = new Set<string>();
-  const result: string[] = [];
-  for (const candidate of candidates) {
-    if (!isDir(candidate)) continue;
-    let real: string;
-    try {
-      real = realpathSync(candidate);
-    } catch {
-      continue;
-    }
-    if (seen.has(real)) continue;
-    seen.add(real);
-    result.push(candidate);
-  }
-  return result;
-}
-
 export interface InventoryOptions {
   /** Bases of run work dirs (default /tmp/pakostii); recorded runs add theirs. */
   workBases?: string[];
@@ -103,7 +76,7 @@ export function takeInventory(options: InventoryOptions = {}): Map<string, RunLe
       if (id && isDir(join(parent, name))) of(id).cgroups.push(join(parent, name));
     }
   }
-  for (const base of new Set(options.workBases ?? [DEFAULT_WORK_BASE])) {
+  for (const base of new Set(options.workBases ?? [DEFAULT_WORK_DIR])) {
     for (const name of list(base)) {
       const id = runIdOfDir(name);
       if (id && isDir(join(base, name))) of(id).workDirs.push(join(base, name));

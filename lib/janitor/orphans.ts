@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stateDir } from '../runtime/state.js';
+import { stateDir } from '../host/paths.js';
 
 function orphansDir(): string {
   return join(stateDir(), 'orphans');

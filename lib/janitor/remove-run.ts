@@ -6,12 +6,12 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
-import { removeCgroupTree } from '../runtime/cgroups.js';
-import { CONTAINERD_NAMESPACE } from '../runtime/naming.js';
-import { unregisterRun, type RunRecord } from '../runtime/state.js';
-import { reclaimIfDead } from '../runtime/subnet-pool.js';
+import { removeCgroupTree } from '../host/cgroups.js';
+import { CONTAINERD_NAMESPACE } from '../host/names.js';
+import { unregisterRun, type RunRecord } from '../host/run-records.js';
+import { reclaimIfDead } from '../host/subnet-claims.js';
 import type { RunLeftovers } from './inventory.js';
-import { linkDeletionRank } from './patterns.js';
+import { linkDeletionRank } from '../host/patterns.js';
 import type { CleanedRun, CleanupReason, ContainerdTarget, JanitorOps } from './types.js';
 
 function isMissing(error: unknown): boolean {

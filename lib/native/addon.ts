@@ -1,12 +1,13 @@
 /**
- * Loads pakostii.node (prebuild or local build) and turns its raw errors into
- * NativeError with a hint for people. Internal: only lib/native uses it.
+ * The one boundary to pakostii.node: the type of everything the addon exports
+ * (native/*.cc) and the one loader (prebuild or local build). Its raw errors
+ * become NativeError in errors.ts. Internal: only lib/native uses it.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeError, PakostiiError } from '../errors.js';
+import { PakostiiError } from '../errors.js';
+import { findPackageRoot, PACKAGE_NAME } from '../host/package-root.js';
 
 /** Spec of provisionNodeLink as the addon takes it (the engine reduced to its program fd). */
 export interface NativeNodeLinkSpec {
@@ -40,7 +41,66 @@ export interface NativeRelay {
   cancel(): void;
 }
 
-/** The parts of the addon written in native/{netns,netlink,sockets,relay}.cc. */
+/** One loaded XDP program with its maps (native/xdp.cc, class XdpEngine). */
+export interface XdpNativeEngine {
+  readonly progFd: number;
+  readonly maxNodes: number;
+  readonly loadMs: number;
+  /** mmapped pk_policy: two buffers of PK_BUFFER_WORDS(maxNodes) u64 words (page-rounded). */
+  policyBuffer(): ArrayBuffer;
+  /** mmapped pk_ctl: u32 active buffer, u32 sequence (page-rounded). */
+  controlBuffer(): ArrayBuffer;
+  /** index < 0 removes the address. */
+  setNodeAddress(ipv4: string, index: number): void;
+  setAllowed(ipv4: string, allowed: boolean): void;
+  /** [passed0, dropped0, passed1, …] for indexes 0..maxNodes (the last one is "outside"). */
+  counters(): BigUint64Array;
+  testRun(frame: Uint8Array, visible?: number): number;
+  testRunRepeat(frame: Uint8Array, repeat: number): Promise<{ action: number; durationNs: number }>;
+  /** Detaches the ArrayBuffers, unmaps, destroys the skeleton. Idempotent. */
+  close(): void;
+}
+
+/** What sch_netem is asked to do (leaf of a class, where the kernel has netem). */
+export interface NetemParams {
+  delayNs: number;
+  jitterNs?: number;
+  distribution?: 'uniform' | 'normal' | 'pareto';
+  duplicatePercent?: number;
+  reorderPercent?: number;
+  limitPackets?: number;
+}
+
+/** One HTB class 1:minor (rate = ceil) and its leaf: a byte-limited FIFO, or netem. */
+export interface TrafficClass {
+  minor: number;
+  rateBytes: number;
+  burstBytes: number;
+  limitBytes: number;
+  netem?: NetemParams;
+}
+
+/** Which traffic-control pieces this kernel has (asked in a throwaway namespace). */
+export interface TrafficControlSupport {
+  htb: boolean;
+  tbf: boolean;
+  netem: boolean;
+  /** cls_bpf, the classifier that picks a class from a BPF map. */
+  clsBpf: boolean;
+  /** AF_XDP sockets. */
+  afXdp: boolean;
+}
+
+/** The traffic-class classifier (native/shape.cc): its class map is JS-writable memory. */
+export interface ShapeNativeEngine {
+  readonly progFd: number;
+  readonly maxNodes: number;
+  classBuffer(): ArrayBuffer;
+  setNodeAddress(ipv4: string, index: number): void;
+  close(): void;
+}
+
+/** Everything the addon exports: native/{netns,netlink,sockets,relay,xdp*,qdisc,shape}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
@@ -48,37 +108,34 @@ export interface NativeAddon {
   deleteLink(name: string, netns?: string): Promise<void>;
   listLinks(netns?: string): Promise<string[]>;
   linkIndex(name: string, netns?: string): Promise<number>;
+  addAddress(ifname: string, cidr: string, netns?: string): Promise<void>;
   provisionNodeLink(spec: NativeNodeLinkSpec): Promise<void>;
   connectInNetns(netns: string, ip: string, port: number, timeoutMs: number): NativeConnect;
   /** Duplicates both fds at once; the caller still owns (and closes) its own. */
   relay(fdA: number, fdB: number): NativeRelay;
+  xdpLoadEngine(maxNodes: number): Promise<XdpNativeEngine>;
+  /** netns "" = the host namespace; runs on a thread of the addon's own. */
+  xdpAttach(progFd: number, netns: string, ifname: string): Promise<void>;
+  xdpDetach(progFd: number, netns: string, ifname: string): Promise<void>;
+
+  shapeLoadEngine(maxNodes: number): Promise<ShapeNativeEngine>;
+  tcSetupShaping(ifname: string, progFd: number): Promise<void>;
+  tcAddClasses(ifname: string, classes: TrafficClass[]): Promise<void>;
+  tcRemoveRoot(ifname: string): Promise<void>;
+  tcNetemRequest(spec: NetemParams & { ifindex?: number; parent?: number; handle?: number }): Uint8Array;
+  tcProbeKinds(): Promise<TrafficControlSupport>;
 }
 
-const PACKAGE_NAME = 'pakostii';
-
-/**
- * The directory of pakostii's own package.json, found by walking up from this
- * module: lib/native in a checkout, dist/ once bundled by tsup, node_modules/pakostii/dist when installed.
- */
-export function packageRoot(): string {
-  const start = dirname(fileURLToPath(import.meta.url));
-  for (let dir = start; ; dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && readPackageName(manifest) === PACKAGE_NAME) return dir;
-    if (dirname(dir) === dir) {
-      throw new PakostiiError(`native addon: no package.json named "${PACKAGE_NAME}" above ${start}`, {
-        hint: 'pakostii must be loaded from its package (a checkout or node_modules/pakostii)',
-      });
-    }
+/** The package root; the addon cannot be found without it. */
+function packageRoot(): string {
+  const root = findPackageRoot();
+  if (root === undefined) {
+    const start = dirname(fileURLToPath(import.meta.url));
+    throw new PakostiiError(`native addon: no package.json named "${PACKAGE_NAME}" above ${start}`, {
+      hint: 'pakostii must be loaded from its package (a checkout or node_modules/pakostii)',
+    });
   }
-}
-
-function readPackageName(manifest: string): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name;
-  } catch {
-    return undefined;
-  }
+  return root;
 }
 
 interface NodeGypBuild {
@@ -87,11 +144,6 @@ interface NodeGypBuild {
 }
 
 let loaded: { addon: NativeAddon; path: string } | undefined;
-
-/** The addon module itself (also holds the XDP exports typed in xdp-binding.ts). */
-export function addonModule(): unknown {
-  return load().addon;
-}
 
 function load(): { addon: NativeAddon; path: string } {
   if (loaded) return loaded;
@@ -107,7 +159,13 @@ function load(): { addon: NativeAddon; path: string } {
       hint: 'build it with `npm run build:native` (needs clang, bpftool, g++; see scripts/setup.sh)',
     });
   }
-  loaded = { addon: require(path) as NativeAddon, path };
+  const addon = require(path) as Partial<NativeAddon>;
+  // A stale local build (older sources): say so instead of failing later on an undefined method.
+  const missing = (['xdpLoadEngine', 'shapeLoadEngine'] as const).filter((name) => typeof addon[name] !== 'function');
+  if (missing.length > 0) {
+    throw new PakostiiError(`native addon ${path} is stale: it has no ${missing.join(', ')}`, { hint: 'rebuild it with `npm run build:native`' });
+  }
+  loaded = { addon: addon as NativeAddon, path };
   return loaded;
 }
 
@@ -120,69 +178,4 @@ export function addon(): NativeAddon {
 export function addonInfo(): { path: string; source: 'prebuild' | 'build' } {
   const { path } = load();
   return { path, source: /[\\/]prebuilds[\\/]/.test(path) ? 'prebuild' : 'build' };
-}
-
-// ---- errors ------------------------------------------------------------------
-
-interface RawNativeError {
-  message: string;
-  op: string;
-  object?: string;
-  errno: number;
-  code: string;
-}
-
-function isRawNativeError(error: unknown): error is RawNativeError {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<RawNativeError>).op === 'string' &&
-    typeof (error as Partial<RawNativeError>).errno === 'number'
-  );
-}
-
-const CAPABILITIES_HINT = 'run as root or grant CAP_NET_ADMIN, CAP_SYS_ADMIN and CAP_BPF';
-
-/** What a person should do about a failed kernel operation, when we can tell. */
-export function hintFor(op: string, code: string, object = ''): string | undefined {
-  switch (code) {
-    case 'EPERM':
-    case 'EACCES':
-      return CAPABILITIES_HINT;
-    case 'EEXIST':
-      return `the name is taken, probably by a run that did not clean up: run \`pakostii cleanup\` or choose another name`;
-    case 'ENOENT':
-      return /netns/.test(op) || /netns/.test(object)
-        ? 'namespace missing: it was never created or was already deleted (see `ip netns list`)'
-        : undefined;
-    case 'ENODEV':
-      return 'no such interface in that namespace (see `ip link`, or `ip -n <netns> link`)';
-    case 'ECONNREFUSED':
-      return 'nothing listens on that port inside the namespace yet: is the service started and ready?';
-    case 'ETIMEDOUT':
-      return 'no answer: the address is unreachable from that namespace (wrong address, or a fault is cutting it)';
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return 'no route to that address from the namespace: is it on the cluster subnet?';
-    default:
-      return undefined;
-  }
-}
-
-/** A NativeError for a raw addon error (others pass through unchanged). */
-export function toNativeError(error: unknown): unknown {
-  if (!isRawNativeError(error)) return error;
-  let hint = hintFor(error.op, error.code, error.object);
-  if (error.code === 'EINVAL' && /interface name is \d+ bytes/.test(error.message)) {
-    hint = 'interface names are limited to 15 bytes by Linux; use shorter names (lib/runtime/naming.ts)';
-  }
-  return new NativeError(error.op, error.errno, error.code, error.message, hint);
-}
-
-/** Runs an addon call, converting its errors (sync throw or rejection) into NativeError. */
-export async function callNative<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toNativeError(error);
-  }
 }

@@ -5,7 +5,8 @@
  */
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { addon, callNative } from './addon.js';
+import { addon } from './addon.js';
+import { callNative } from './errors.js';
 
 export interface ConnectOptions {
   /** Give up after this long (default 10 s): rejects with an ETIMEDOUT NativeError. */

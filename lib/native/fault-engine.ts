@@ -17,9 +17,10 @@
  * are ordered on x86 (TSO); a weakly ordered CPU would need a read barrier there.
  */
 import { isIPv4 } from 'node:net';
-import { NativeError, SpecError, StateError } from '../errors.js';
+import { SpecError, StateError } from '../errors.js';
+import { addon, type XdpNativeEngine } from './addon.js';
+import { callNative, callNativeSync } from './errors.js';
 import { POLICY_LAYOUT, PolicyMatrix } from './policy-matrix.js';
-import { loadXdpBinding, type XdpNativeEngine } from './xdp-binding.js';
 
 export interface NodeCounters {
   passed: bigint;
@@ -67,8 +68,7 @@ export class FaultEngine {
         hint: `use an integer from 1 to ${POLICY_LAYOUT.maxNodes} (nodes + 1 for the runner)`,
       });
     }
-    const binding = loadXdpBinding();
-    const native = await asNativeError(() => binding.xdpLoadEngine(maxNodes));
+    const native = await callNative(() => addon().xdpLoadEngine(maxNodes));
     return new FaultEngine(native);
   }
 
@@ -96,21 +96,21 @@ export class FaultEngine {
         hint: `node indexes go from 0 (the runner) to ${this.maxNodes - 1}`,
       });
     }
-    asNativeErrorSync(() => native.setNodeAddress(ipv4, index));
+    callNativeSync(() => native.setNodeAddress(ipv4, index));
   }
 
   /** Forget an address: its packets pass unjudged again (counted as "outside"). */
   removeNodeAddress(ipv4: string): void {
     const native = this.#open('remove node address');
     checkIpv4('removeNodeAddress', ipv4);
-    asNativeErrorSync(() => native.setNodeAddress(ipv4, -1));
+    callNativeSync(() => native.setNodeAddress(ipv4, -1));
   }
 
   /** Addresses that always pass, whatever the policy (as source or destination). */
   setAllowed(ipv4: string, allowed: boolean): void {
     const native = this.#open('set allowed');
     checkIpv4('setAllowed', ipv4);
-    asNativeErrorSync(() => native.setAllowed(ipv4, allowed));
+    callNativeSync(() => native.setAllowed(ipv4, allowed));
   }
 
   /**
@@ -139,7 +139,7 @@ export class FaultEngine {
 
   /** Per node index (0..maxNodes-1): packets passed/dropped at its ingress. */
   counters(): NodeCounters[] {
-    const raw = asNativeErrorSync(() => this.#open('counters').counters());
+    const raw = callNativeSync(() => this.#open('counters').counters());
     const out: NodeCounters[] = [];
     for (let i = 0; i < this.maxNodes; i++) out.push({ passed: raw[2 * i]!, dropped: raw[2 * i + 1]! });
     return out;
@@ -147,20 +147,20 @@ export class FaultEngine {
 
   /** Packets whose destination is no node of the run (they are never dropped). */
   outsideCounters(): NodeCounters {
-    const raw = asNativeErrorSync(() => this.#open('counters').counters());
+    const raw = callNativeSync(() => this.#open('counters').counters());
     return { passed: raw[2 * this.maxNodes]!, dropped: raw[2 * this.maxNodes + 1]! };
   }
 
   /** Attach the program to `ifname` inside `netns` ("" = the host namespace), in generic XDP mode. */
   async attach(netns: string, ifname: string): Promise<void> {
     const fd = this.progFd;
-    await asNativeError(() => loadXdpBinding().xdpAttach(fd, netns, ifname));
+    await callNative(() => addon().xdpAttach(fd, netns, ifname));
   }
 
   /** Detach the program from `ifname` inside `netns`, if it is the one attached. */
   async detach(netns: string, ifname: string): Promise<void> {
     const fd = this.progFd;
-    await asNativeError(() => loadXdpBinding().xdpDetach(fd, netns, ifname));
+    await callNative(() => addon().xdpDetach(fd, netns, ifname));
   }
 
   /**
@@ -170,13 +170,13 @@ export class FaultEngine {
    */
   testRun(frame: Uint8Array, visible = frame.length): number {
     const native = this.#open('test run');
-    return asNativeErrorSync(() => native.testRun(frame, visible));
+    return callNativeSync(() => native.testRun(frame, visible));
   }
 
   /** Test hook: `repeat` runs of one frame on a pool thread (JS stays free to commit). @internal */
   async testRunRepeat(frame: Uint8Array, repeat: number): Promise<{ action: number; durationNs: number }> {
     const native = this.#open('test run');
-    return asNativeError(() => native.testRunRepeat(frame, repeat));
+    return callNative(() => native.testRunRepeat(frame, repeat));
   }
 
   /** Close the program and maps (an attached program lives on until its interfaces go). Idempotent. */
@@ -196,46 +196,4 @@ export class FaultEngine {
 
 function checkIpv4(op: string, ipv4: string): void {
   if (!isIPv4(ipv4)) throw new SpecError(`fault engine: ${op}: "${ipv4}" is not an IPv4 address`, { hint: 'give a dotted quad like 198.18.0.5' });
-}
-
-interface RawNativeError {
-  message: string;
-  op: string;
-  errno: number;
-  code: string;
-}
-
-function isRawNativeError(error: unknown): error is RawNativeError {
-  return error instanceof Error && typeof (error as Partial<RawNativeError>).op === 'string';
-}
-
-const HINTS: Record<string, string> = {
-  EPERM: 'loading and attaching XDP programs needs privileges: run as root or grant CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN',
-  EACCES: 'the kernel verifier rejected the program: rebuild the native addon (npm run build:native)',
-  EBUSY: 'another XDP program is attached to that interface; use a fresh namespace',
-  EEXIST: 'another XDP program is attached to that interface; use a fresh namespace',
-  ENOENT: 'the namespace or interface does not exist (was the node torn down?)',
-  ENODEV: 'the interface does not exist in that namespace',
-  ENOMEM: 'raise the memlock limit (ulimit -l) or use fewer nodes',
-};
-
-function toNativeError(error: unknown): unknown {
-  if (!isRawNativeError(error)) return error;
-  return new NativeError(error.op, error.errno, error.code, error.message, HINTS[error.code]);
-}
-
-async function asNativeError<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw toNativeError(error);
-  }
-}
-
-function asNativeErrorSync<T>(call: () => T): T {
-  try {
-    return call();
-  } catch (error) {
-    throw toNativeError(error);
-  }
 }

@@ -7,13 +7,15 @@
  * errno and the object name in the message.
  */
 export { createNetns, deleteNetns, listNetns } from './netns.js';
-export { createBridge, deleteLink, listLinks, linkIndex, provisionNodeLink } from './links.js';
+export { addAddress, createBridge, deleteLink, listLinks, linkIndex, provisionNodeLink } from './links.js';
 export type { NodeLinkSpec } from './links.js';
 export { connectInNetns } from './connect.js';
 export type { ConnectOptions } from './connect.js';
 export { relaySockets } from './relay.js';
 export type { RelayResult, SocketRelay } from './relay.js';
 export { addonInfo } from './addon.js';
+export { probeTrafficControl, ShapeEngine } from './shape-engine.js';
+export type { TrafficControlSupport, TrafficClass, NetemParams } from './addon.js';
 
 /**
  * Faults are data: one XDP program per run, attached at node provisioning, whose

@@ -2,7 +2,8 @@
  * Links of a run over rtnetlink (native/netlink.cc): the bridge, node veths,
  * addresses. Every call is one hop to a thread the addon owns.
  */
-import { addon, callNative } from './addon.js';
+import { addon } from './addon.js';
+import { callNative } from './errors.js';
 import type { FaultEngine } from './fault-engine.js';
 
 /** Create a bridge in the host namespace and bring it up. The bridge gets NO address: the host's routes stay untouched. */
@@ -23,6 +24,16 @@ export async function listLinks(netns?: string): Promise<string[]> {
 /** ifindex of `name` in the host namespace (or in `netns`); ENODEV NativeError when missing. */
 export async function linkIndex(name: string, netns?: string): Promise<number> {
   return callNative(() => addon().linkIndex(name, netns ?? ''));
+}
+
+/**
+ * Add IPv4 address `cidr` ("a.b.c.d/len") to `ifname` in the host namespace (or
+ * `netns`), without a broadcast address. The kernel adds the address's local
+ * route, its prefix route and the prefix's broadcast route on that link; all go
+ * with the address or the link.
+ */
+export async function addAddress(ifname: string, cidr: string, netns?: string): Promise<void> {
+  await callNative(() => addon().addAddress(ifname, cidr, netns ?? ''));
 }
 
 export interface NodeLinkSpec {

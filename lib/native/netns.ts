@@ -3,8 +3,9 @@
  * (native/netns.cc) on threads of its own: the calling process never changes namespace.
  */
 import { readdir } from 'node:fs/promises';
-import { NETNS_DIR } from '../runtime/naming.js';
-import { addon, callNative } from './addon.js';
+import { NETNS_DIR } from '../host/paths.js';
+import { addon } from './addon.js';
+import { callNative } from './errors.js';
 
 /** Create a named network namespace bound under /run/netns/<name> (visible to `ip netns list`). */
 export async function createNetns(name: string): Promise<void> {

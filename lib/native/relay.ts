@@ -10,7 +10,8 @@
  */
 import type { Socket } from 'node:net';
 import { PakostiiError } from '../errors.js';
-import { addon, callNative, toNativeError, type NativeRelayResult } from './addon.js';
+import { addon, type NativeRelayResult } from './addon.js';
+import { callNative, toNativeError } from './errors.js';
 
 export type RelayResult = NativeRelayResult;
 

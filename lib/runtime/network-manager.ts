@@ -4,19 +4,46 @@
  * veth with the run's single XDP fault program attached to its eth0. Records
  * everything it creates so teardown — also after a half-way failure — removes
  * exactly that.
+ *
+ * Direct reach (opt-in): the host namespace itself joins the run's network
+ * through one more address of the run's subnet, put on the run's own bridge.
+ * The kernel adds with it exactly three routes, all on that bridge: the
+ * subnet's prefix route (table main), the address's local route and the
+ * subnet's broadcast route (table local); deleting the bridge at teardown (or
+ * by the janitor) removes the address, the routes and the XDP attachment.
+ * The address is the runner's for the fault program (node index 0), so faults
+ * that cut the runner cut the test process too. Packets the host sends are
+ * judged at the node's eth0 like the runner's; packets to the host enter it
+ * through the bridge device, so the run's XDP program is attached there too
+ * (frames bridged between nodes never pass the bridge device's receive path:
+ * they are judged once, at the node, as before).
  */
 import type { Logger } from 'pino';
 import * as native from '../native/index.js';
 import type { FaultEngine } from '../native/index.js';
 import type { ClusterPlan } from '../spec/plan.js';
-import { updateRun } from './state.js';
-import { allocateSubnet, releaseSubnet, type RunSubnet } from './subnet-pool.js';
-import { names, NETNS_DIR } from './naming.js';
+import { updateRun } from '../host/run-records.js';
+import { allocateSubnet, releaseSubnet, type RunSubnet } from '../host/subnet-claims.js';
+import { names } from '../host/names.js';
+import { NETNS_DIR } from '../host/paths.js';
 
 export type NativeNetwork = Pick<
   typeof native,
-  'createNetns' | 'deleteNetns' | 'createBridge' | 'deleteLink' | 'provisionNodeLink' | 'connectInNetns' | 'FaultEngine'
+  'createNetns' | 'deleteNetns' | 'createBridge' | 'deleteLink' | 'provisionNodeLink' | 'connectInNetns' | 'FaultEngine' | 'addAddress'
 >;
+
+/** How the test process reaches the nodes: port forwards only, or also their cluster addresses directly. */
+export type Reach = 'forward' | 'direct';
+
+/** What direct reach added to the host namespace (all on the run's bridge). */
+export interface DirectReach {
+  /** The bridge carrying the address. */
+  readonly bridge: string;
+  /** The host's address on the run's network, e.g. "198.18.4.5". */
+  readonly address: string;
+  /** The subnet whose prefix route the kernel added with the address, e.g. "198.18.4.0/24". */
+  readonly route: string;
+}
 
 export interface NodeNetwork {
   readonly name: string;
@@ -37,10 +64,13 @@ export class NetworkManager {
   #bridge: string | undefined;
   readonly #namespaces = new Set<string>();
   readonly #hostVeths = new Set<string>();
+  readonly #reach: Reach;
+  #direct: DirectReach | undefined;
 
-  constructor(runId: string, plan: ClusterPlan, logger: Logger, nativeApi: NativeNetwork = native) {
+  constructor(runId: string, plan: ClusterPlan, logger: Logger, nativeApi: NativeNetwork = native, reach: Reach = 'forward') {
     this.#runId = runId;
     this.#plan = plan;
+    this.#reach = reach;
     this.#logger = logger.child({ component: 'network_manager' });
     this.#native = nativeApi;
   }
@@ -56,6 +86,11 @@ export class NetworkManager {
 
   get subnet(): RunSubnet | undefined {
     return this.#subnet;
+  }
+
+  /** Set once direct reach is in place (reach: 'direct'). */
+  get directReach(): DirectReach | undefined {
+    return this.#direct;
   }
 
   node(name: string): NodeNetwork {
@@ -75,7 +110,9 @@ export class NetworkManager {
   async provision(): Promise<void> {
     this.#logger.info('preparing network');
     const count = this.#plan.nodes.length + 1; // + the runner
-    this.#subnet = allocateSubnet(this.#runId, count);
+    const direct = this.#reach === 'direct';
+    // Direct reach takes one more address, after the last node's.
+    this.#subnet = allocateSubnet(this.#runId, count + (direct ? 1 : 0));
     // Recorded for people and the janitor (the claim file is what reserves it).
     await updateRun(this.#runId, { subnet: this.#subnet.cidr });
     this.#engine = await this.#native.FaultEngine.load({ maxNodes: count });
@@ -89,6 +126,18 @@ export class NetworkManager {
     // In cluster order: each member is a couple of milliseconds in the addon, and the
     // log then tells the story node by node. A failure leaves the rest to teardown.
     for (const m of members) await this.#provisionMember(m.name, m.index, m.netns);
+    if (direct) await this.#provisionDirectReach(bridge, this.#subnet.address(count));
+  }
+
+  /** The host's address on the bridge, judged as the runner's; see the file comment. */
+  async #provisionDirectReach(bridge: string, address: string): Promise<void> {
+    const subnet = this.#subnet!;
+    // Judging first, address last: no packet to or from the host passes unjudged.
+    await this.engine.attach('', bridge);
+    this.engine.setNodeAddress(address, 0);
+    await this.#native.addAddress(bridge, `${address}/${subnet.prefix}`);
+    this.#direct = Object.freeze({ bridge, address, route: subnet.cidr });
+    this.#logger.info({ bridge, address, route: subnet.cidr }, 'direct reach ready: the test process reaches the nodes at their cluster addresses');
   }
 
   async #provisionMember(name: string, index: number, netns: string): Promise<void> {
@@ -132,9 +181,11 @@ export class NetworkManager {
     this.#hostVeths.clear();
     await Promise.all([...this.#namespaces].map((ns) => attempt(() => this.#native.deleteNetns(ns))));
     this.#namespaces.clear();
+    // The bridge takes direct reach's address, both its routes and the XDP attachment with it.
     const bridge = this.#bridge;
     if (bridge) await attempt(() => this.#native.deleteLink(bridge));
     this.#bridge = undefined;
+    this.#direct = undefined;
     await attempt(() => this.#engine?.close());
     this.#engine = undefined;
     if (this.#subnet) await attempt(() => releaseSubnet(this.#runId));

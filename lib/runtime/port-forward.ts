@@ -16,6 +16,11 @@ import { StateError } from '../errors.js';
 import { relaySockets, type SocketRelay } from '../native/index.js';
 import type { Dial } from './dial.js';
 
+export interface ForwardPortOptions {
+  /** Port to listen on at 127.0.0.1 (so a config file can name it in advance); default: a free one. */
+  localPort?: number;
+}
+
 /** Connect timeout for each forwarded connection. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -33,9 +38,11 @@ export class PortForward {
   #closed = false;
   #onAbort: (() => void) | undefined;
   #signal: AbortSignal | undefined;
+  readonly #localPort: number;
 
-  constructor(node: string, ip: string, targetPort: number, dial: Dial, logger: Logger) {
+  constructor(node: string, ip: string, targetPort: number, dial: Dial, logger: Logger, options: ForwardPortOptions = {}) {
     this.node = node;
+    this.#localPort = options.localPort ?? 0;
     this.#ip = ip;
     this.targetPort = targetPort;
     this.#dial = dial;
@@ -50,9 +57,19 @@ export class PortForward {
     const server = createServer({ pauseOnConnect: true }, (client) => this.#accept(client));
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: '127.0.0.1', port: 0 }, () => {
-        server.off('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) => {
+        this.#closed = true;
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new StateError(`port forward to ${this.node}:${this.targetPort}: 127.0.0.1:${this.#localPort} is already in use`, {
+                hint: 'pick another localPort, or omit it for a free one',
+                cause: error,
+              })
+            : error,
+        );
+      });
+      server.listen({ host: '127.0.0.1', port: this.#localPort }, () => {
+        server.removeAllListeners('error');
         resolve();
       });
     });

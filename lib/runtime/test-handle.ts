@@ -12,15 +12,24 @@ import type { NetworkFaultHandle } from '../faults/network-fault.js';
 import { Partition } from '../faults/partition.js';
 import { ContainersHandle } from '../faults/process-faults.js';
 import type { FaultRegistry } from '../faults/registry.js';
-import { rejectBandwidth, rejectDelay, type BandwidthOptions, type DelayOptions } from '../faults/shaping.js';
+import { defineBandwidth, type BandwidthOptions, type SlowLinks } from '../faults/bandwidth.js';
+import { faultCapabilities, requireEngine, type FaultCapability, type KernelTrafficSupport } from '../faults/capabilities.js';
+import { defineDelay, type DelayOptions } from '../faults/delay.js';
+import { PairClassLedger } from '../faults/traffic-classes.js';
 import type { FaultTimeline } from '../faults/timeline.js';
 import { checkArgv, checkPort, checkPositiveMs } from '../spec/rules.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { ClusterHttp } from './cluster-http.js';
 import type { ContainerManager } from './container-manager.js';
 import { resolveHost, type Dial } from './dial.js';
-import type { NetworkManager } from './network-manager.js';
-import { PortForward } from './port-forward.js';
+import type { DirectReach, NetworkManager } from './network-manager.js';
+import { PortForward, type ForwardPortOptions } from './port-forward.js';
+import type { RunInfo } from './run-info.js';
+import { RunHistory } from './run-workload.js';
+import type { HistoryRecorder } from '../history/recorder.js';
+import type { WorkloadOptions } from '../workload/options.js';
+import type { WorkloadResult } from '../workload/workload.js';
+import { RunTrafficShaper } from './traffic-shaper.js';
 
 /** Everything a run has provisioned; handles (and future fault kinds) are built on it. */
 export interface RunContext {
@@ -36,6 +45,10 @@ export interface RunContext {
   /** faults.jsonl of the run (absent in unit tests that build a context by hand). */
   readonly timeline?: FaultTimeline;
   readonly dial: Dial;
+  /** run.json: the zero of history time (absent in unit tests that build a context by hand). */
+  readonly runInfo?: RunInfo;
+  /** What the kernel offers for traffic control, probed once per run (absent: not probed). */
+  readonly trafficControl?: KernelTrafficSupport;
   /** Port forwards etc. closed at teardown, before containers go. */
   trackCloseable(closeable: { close(): Promise<void> }): void;
 }
@@ -62,6 +75,7 @@ export interface ActiveFault {
 
 export class NetworkHandle {
   readonly #ctx: RunContext;
+  #slowLinks: SlowLinks | undefined;
   /** Partition faults: isolateAZ, isolateNode, between, oneWay, halves, randomHalves, majoritiesRing, bridge. */
   readonly partition: Partition;
 
@@ -75,14 +89,46 @@ export class NetworkHandle {
     return defineLoss(this.#ctx.faults, this.#ctx.plan, name, options);
   }
 
-  /** Added latency/jitter: needs sch_netem; throws NotSupportedError on this kernel (see README). */
+  /**
+   * Added one-way latency from → to, with jitter, duplication, reordering. Engine: netem; on a
+   * kernel without sch_netem it throws NotSupportedError naming it (see capabilities()).
+   */
   delay(name: string, options: DelayOptions): NetworkFaultHandle {
-    return rejectDelay(this.#ctx.plan, name, options);
+    return defineDelay(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
-  /** Bandwidth limit: needs a shaping qdisc; throws NotSupportedError on this kernel (see README). */
+  /** Rate limit of each ordered pair from → to (HTB class per pair, picked by a BPF map). Classes are made now. */
   bandwidth(name: string, options: BandwidthOptions): NetworkFaultHandle {
-    return rejectBandwidth(this.#ctx.plan, name, options);
+    requireEngine(this.#ctx.trafficControl, 'bandwidth', `bandwidth(${JSON.stringify(name)})`);
+    assertRunning(this.#ctx, `bandwidth(${JSON.stringify(name)})`);
+    return defineBandwidth(this.#links(), this.#ctx.plan, name, options);
+  }
+
+  /** Which engine carries each fault kind on this machine (null: not supported here, with what is missing). */
+  capabilities(): FaultCapability[] {
+    return faultCapabilities(this.#ctx.trafficControl);
+  }
+
+  /** Slow-link state of the run, made on first use (runs without slow links never touch traffic control). */
+  #links(): SlowLinks {
+    if (this.#slowLinks === undefined) {
+      const ctx = this.#ctx;
+      const ledger = new PairClassLedger(ctx.faults.nodes);
+      ctx.faults.addHook(ledger.hook);
+      let shaper: RunTrafficShaper | undefined;
+      this.#slowLinks = {
+        registry: ctx.faults,
+        ledger,
+        shaper: () => {
+          if (shaper === undefined) {
+            shaper = new RunTrafficShaper(ctx.id, ctx.network, ctx.logger);
+            ctx.trackCloseable(shaper);
+          }
+          return shaper;
+        },
+      };
+    }
+    return this.#slowLinks;
   }
 
   /** The network faults applied right now, oldest first. */
@@ -96,13 +142,14 @@ export class NetworkHandle {
       .sort((a, b) => (a.sinceNs < b.sinceNs ? -1 : a.sinceNs > b.sinceNs ? 1 : 0));
   }
 
-  /** A forward from 127.0.0.1:<random> on the host to node:port; call listen() to start it. */
-  forwardPort(node: string, port: number): PortForward {
+  /** A forward from 127.0.0.1:<localPort, default a free one> on the host to node:port; call listen() to start it. */
+  forwardPort(node: string, port: number, options: ForwardPortOptions = {}): PortForward {
     const where = `forwardPort(${JSON.stringify(node)}, ${port})`;
     this.#ctx.plan.node(node, where);
     assertRunning(this.#ctx, where);
     checkPort(port, where);
-    const forward = new PortForward(node, this.#ctx.network.node(node).ip, port, this.#ctx.dial, this.#ctx.logger);
+    if (options.localPort !== undefined) checkPort(options.localPort, `${where}: localPort`);
+    const forward = new PortForward(node, this.#ctx.network.node(node).ip, port, this.#ctx.dial, this.#ctx.logger, options);
     this.#ctx.trackCloseable(forward);
     return forward;
   }
@@ -115,6 +162,11 @@ export class NetworkHandle {
 
   ipsOf(nodes: readonly string[]): string[] {
     return nodes.map((node) => this.ipOf(node));
+  }
+
+  /** What direct reach added on the host (its address and route on the run's bridge); undefined unless reach: 'direct'. */
+  directReach(): DirectReach | undefined {
+    return this.#ctx.network.directReach;
   }
 }
 
@@ -178,8 +230,12 @@ export class TestHandle {
   readonly containers: ContainersHandle;
   /** HTTP from inside the cluster network, hosts by node name: t.http.get("http://etcd1:2379/health"). */
   readonly http: ClusterHttp;
+  readonly #history: RunHistory;
+  readonly #ctx: RunContext;
 
   constructor(ctx: RunContext) {
+    this.#ctx = ctx;
+    this.#history = new RunHistory(ctx);
     this.id = ctx.id;
     this.name = ctx.name;
     this.artifactsDir = ctx.artifactsDir;
@@ -201,5 +257,29 @@ export class TestHandle {
       (host, where) => resolveHost(host, ctx.plan, (node) => ctx.network.node(node).ip, where),
       ctx.signal,
     );
+  }
+
+  /**
+   * The run's history recorder (history.jsonl): invoke/ok/fail/info for tests
+   * that drive their own loops. t.workload() records into the same history.
+   */
+  get history(): HistoryRecorder {
+    assertRunning(this.#ctx, 't.history');
+    return this.#history.recorder;
+  }
+
+  /**
+   * Run a Jepsen-style workload: `concurrency` clients driven by `generator`,
+   * an optional nemesis schedule (healed at the end), final operations, and
+   * checkers. Resolves with the history and the verdicts; a `false` verdict
+   * rejects with TestFailedError.
+   */
+  workload<C>(options: WorkloadOptions<C>): Promise<WorkloadResult> {
+    try {
+      assertRunning(this.#ctx, 't.workload');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#history.workload(options, { partition: this.network.partition, containers: this.containers });
   }
 }

@@ -8,7 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import * as native from '../native/index.js';
-import { PakostiiError, TestFailedError } from '../errors.js';
+import { PakostiiError, SpecError, TestFailedError } from '../errors.js';
 import { FaultRegistry } from '../faults/registry.js';
 import { FaultTimeline } from '../faults/timeline.js';
 import type { ClusterSpec } from '../spec/cluster.js';
@@ -19,12 +19,15 @@ import { ContainerManager, type ContainerdOptions } from './container-manager.js
 import type { Dial } from './dial.js';
 import { guardInterrupts } from './interrupts.js';
 import { createDefaultLogger } from './logger.js';
-import { newRunId } from './naming.js';
-import { registerRun, RunIdTakenError, unregisterRun } from './state.js';
+import { newRunId } from '../host/names.js';
+import { DEFAULT_WORK_DIR } from '../host/paths.js';
+import { registerRun, RunIdTakenError, unregisterRun } from '../host/run-records.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
-import { NetworkManager } from './network-manager.js';
+import { reportAtRunEnd } from '../report/run-end.js';
+import { NetworkManager, type Reach } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
 import { TestHandle, type RunContext } from './test-handle.js';
+import { RunInfo } from './run-info.js';
 
 export interface TestOptions {
   /** A pino logger; default: pretty on a TTY, JSON lines otherwise (PAKOSTII_LOG_FORMAT=json forces JSON). */
@@ -36,6 +39,14 @@ export interface TestOptions {
   containerd?: ContainerdOptions;
   /** How long each service may take to pass its readiness probe after it started (default 60 s). */
   readinessTimeoutMs?: number;
+  /**
+   * How the test process reaches the nodes. 'forward' (default): through port
+   * forwards and t.http only. 'direct': also at every node's cluster address
+   * (t.network.ipOf(node)) and port, as cluster-aware clients that follow the
+   * addresses nodes advertise need; the run adds one address (and the kernel its
+   * three routes) on the run's own bridge, all removed at teardown.
+   */
+  reach?: Reach;
 }
 
 export interface TestResult {
@@ -54,7 +65,6 @@ export interface TestResult {
 export type TestFunction = (t: TestHandle) => Promise<void | Error> | void | Error;
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 60_000;
-export const DEFAULT_WORK_DIR = '/tmp/pakostii';
 
 export class Test {
   readonly name: string;
@@ -67,6 +77,11 @@ export class Test {
     this.name = checkTestName(name);
     this.#plan = planCluster(cluster);
     if (options.readinessTimeoutMs !== undefined) checkPositiveMs(options.readinessTimeoutMs, 'readinessTimeoutMs', 'new Test()');
+    if (options.reach !== undefined && options.reach !== 'forward' && options.reach !== 'direct') {
+      throw new SpecError(`new Test(): reach must be 'forward' or 'direct', got ${JSON.stringify(options.reach)}`, {
+        hint: "use { reach: 'direct' } to let the test process connect to the nodes' cluster addresses",
+      });
+    }
     this.#options = { ...options };
   }
 
@@ -112,7 +127,7 @@ export class Test {
       controller.abort(new PakostiiError(`test "${this.name}" was interrupted by ${signal}`, { hint: 'everything the run created is being removed' })),
     );
     const closeables: Array<{ close(): Promise<void> }> = [];
-    const network = new NetworkManager(id, plan, log);
+    const network = new NetworkManager(id, plan, log, native, this.#options.reach ?? 'forward');
     const dial: Dial = (ip, port, options) => native.connectInNetns(network.runnerNetns, ip, port, options);
     const containers = new ContainerManager({
       runId: id,
@@ -128,6 +143,8 @@ export class Test {
     });
     let faults: FaultRegistry | undefined;
     const timeline = new FaultTimeline(artifacts.dir, log);
+    // The zero of every history time, on faults.jsonl's clock.
+    const runInfo = new RunInfo(artifacts.dir, this.name, id, process.hrtime.bigint(), new Date());
     // `failed`, not `failure === undefined`: `throw undefined` and `Promise.reject()` are failures too.
     let failed = false;
     let failure: unknown;
@@ -137,7 +154,13 @@ export class Test {
       log.info('preparing runtime');
       await mkdir(workDir, { recursive: true, mode: 0o755 });
       await artifacts.prepare(plan);
+      runInfo.write();
       timeline.create();
+      // What the kernel offers for slow links, asked once per run, in parallel with the network.
+      const trafficControl = native.probeTrafficControl().catch((error: unknown) => {
+        log.warn({ err: error }, 'traffic-control probe failed: slow-link faults are unavailable in this run');
+        return undefined;
+      });
       await network.provision();
       const engine = network.engine;
       faults = new FaultRegistry(engine, () => new native.PolicyMatrix(engine.maxNodes), log, timeline.onNetworkEvent);
@@ -159,6 +182,8 @@ export class Test {
         faults,
         timeline,
         dial,
+        runInfo,
+        ...(await trafficControl.then((support) => (support ? { trafficControl: support } : {}))),
         trackCloseable: (c) => closeables.push(c),
       };
       log.info(`starting test "${this.name}"`);
@@ -177,6 +202,12 @@ export class Test {
 
     const teardownErrors = await this.#teardown(log, artifacts, controller, faults, closeables, containers, network, workDir, id);
     timeline.close();
+    try {
+      runInfo.update({ endedMono: process.hrtime.bigint().toString() });
+    } catch {
+      // Provisioning failed before the artifacts directory existed: nothing to update.
+    }
+    await reportAtRunEnd(artifacts.dir, log);
     guard.dispose();
     clearInterval(keepAlive);
     const durationMs = Math.round(performance.now() - started);

@@ -15,7 +15,7 @@ export const MAX_NODE_NAME = 32;
 export const MAX_SERVICE_NAME = 32;
 export const MAX_AZ_NAME = 63;
 /**
- * Each run's subnet is sized by its node count (lib/runtime/subnet-pool.ts: a /24
+ * Each run's subnet is sized by its node count (lib/host/cidr.ts: a /24
  * up to 253 nodes, a /22 for 1,000); the bound is the fault engine's policy
  * matrix (POLICY_LAYOUT.maxNodes = 4096 indexes, the runner included).
  */

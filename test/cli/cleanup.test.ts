@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { names, newRunId } from '../../lib/runtime/naming.js';
+import { names, newRunId } from '../../lib/host/names.js';
 import { runCli } from './support.js';
 
 const runId = newRunId();

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newRunId } from '../../lib/runtime/naming.js';
+import { newRunId } from '../../lib/host/names.js';
 import {
   ctr,
   openTestNamespace,

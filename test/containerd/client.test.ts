@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerdError } from '../../lib/errors.js';
 import { ContainerdGrpc, containerdProtos, PROTO_FILES, SERVICES } from '../../lib/containerd/grpc.js';
 import type { ContainerdClient } from '../../lib/containerd/index.js';
-import { LABELS, newRunId } from '../../lib/runtime/naming.js';
+import { LABELS, newRunId } from '../../lib/host/names.js';
 import { cleanupTestNamespace, importBusybox, sh, SOCKET, TEST_NAMESPACE, testClient } from './setup.js';
 
 const run = promisify(execFile);

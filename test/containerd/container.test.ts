@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerdClient } from '../../lib/containerd/index.js';
-import { LABELS } from '../../lib/runtime/naming.js';
+import { LABELS } from '../../lib/host/names.js';
 import { cleanupTestNamespace, createTestRun, eventually, importBusybox, sh, SOCKET, TEST_NAMESPACE, testClient, type TestRun } from './setup.js';
 
 const run = promisify(execFile);

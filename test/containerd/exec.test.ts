@@ -1,11 +1,10 @@
 // Exec in a running service against the real containerd: output, exit code,
 // env/cwd/user, timeout and abort (the process is killed), errors.
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerdError } from '../../lib/errors.js';
 import type { Container, ContainerdClient } from '../../lib/containerd/index.js';
-import { STATE_DIR } from '../../lib/runtime/naming.js';
+import { execDir } from '../../lib/host/paths.js';
 import { cleanupTestNamespace, createTestRun, importBusybox, testClient, type TestRun } from './setup.js';
 
 let client: ContainerdClient;
@@ -88,7 +87,7 @@ describe('exec', () => {
   it('leaves no exec process and no temp files behind', async () => {
     const res = await client.rpc.unary<{ processes: Array<{ pid: number }> }>('tasks', 'ListPids', { container_id: svc.id });
     expect(res.processes).toHaveLength(1); // only the service's sleep
-    const leftovers = (await readdir(join(STATE_DIR, 'exec')).catch(() => [])).filter((d) => d.startsWith(svc.id));
+    const leftovers = (await readdir(execDir()).catch(() => [])).filter((d) => d.startsWith(svc.id));
     expect(leftovers).toEqual([]);
   });
 });

@@ -16,7 +16,7 @@ import { Labels, MediaType } from '../../lib/containerd/images/media-types.js';
 import { writeOciArchive } from '../../lib/containerd/images/oci-archive-writer.js';
 import { hostPlatform } from '../../lib/containerd/images/platform.js';
 import type { ImagesRpc } from '../../lib/containerd/images/rpc.js';
-import { newRunId } from '../../lib/runtime/naming.js';
+import { newRunId } from '../../lib/host/names.js';
 import { ctr, imageConfig, openTestNamespace, tinyLayers, writeDockerArchive, writeTar, type TestNamespace } from './images-fixtures.js';
 
 const runId = newRunId();

@@ -12,7 +12,7 @@ import { MediaType, type Descriptor } from '../../lib/containerd/images/media-ty
 import { hostPlatform } from '../../lib/containerd/images/platform.js';
 import { pullImage } from '../../lib/containerd/images/pull.js';
 import type { PullProgress } from '../../lib/containerd/index.js';
-import { newRunId } from '../../lib/runtime/naming.js';
+import { newRunId } from '../../lib/host/names.js';
 import {
   ctr,
   freePort,

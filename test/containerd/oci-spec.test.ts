@@ -5,7 +5,7 @@ import { ContainerdError } from '../../lib/errors.js';
 import { rootfsLayers } from '../../lib/containerd/container.js';
 import { taskExitFromEnvelope } from '../../lib/containerd/events.js';
 import { decodeAny, fromTimestamp, jsonAny, messageAny, toTimestamp } from '../../lib/containerd/grpc.js';
-import type { ContainerSpec } from '../../lib/containerd/index.js';
+import type { ContainerCreateRequest } from '../../lib/containerd/index.js';
 import { LOG_WRITER_SCRIPT, logUri } from '../../lib/containerd/log-writer.js';
 import {
   buildRuntimeSpec,
@@ -24,7 +24,7 @@ const IMAGE = {
   config: { entrypoint: ['/entry.sh'], cmd: ['redis-server', '--port', '6379'], env: ['PATH=/usr/bin', 'A=image'], workingDir: '/data', user: 'app' },
 };
 
-function spec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
+function spec(overrides: Partial<ContainerCreateRequest> = {}): ContainerCreateRequest {
   return {
     id: 'pk-abcde-n1-redis',
     image: IMAGE.name,

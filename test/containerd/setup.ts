@@ -15,11 +15,11 @@ import { mkdtemp, readdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ContainerdClient, type ContainerSpec } from '../../lib/containerd/index.js';
+import { ContainerdClient, type ContainerCreateRequest } from '../../lib/containerd/index.js';
 import { ignoreNotFound } from '../../lib/containerd/errors.js';
 import { buildLayer, type LayerEntry } from '../../lib/containerd/images/layer-builder.js';
 import { writeOciArchive } from '../../lib/containerd/images/oci-archive-writer.js';
-import { LABELS, names, newRunId } from '../../lib/runtime/naming.js';
+import { LABELS, names, newRunId } from '../../lib/host/names.js';
 
 const run = promisify(execFile);
 /** The suite's containerd: a CI run's private one (PAKOSTII_CONTAINERD_SOCKET), else the system one. */
@@ -117,8 +117,8 @@ export interface TestRun {
   runId: string;
   dir: string;
   netns: { name: string; path: string };
-  /** A ContainerSpec for a service of this run (defaults: busybox image, the run's netns, logs under dir). */
-  spec(service: string, overrides?: Partial<ContainerSpec>): ContainerSpec;
+  /** A ContainerCreateRequest for a service of this run (defaults: busybox image, the run's netns, logs under dir). */
+  spec(service: string, overrides?: Partial<ContainerCreateRequest>): ContainerCreateRequest;
   logs(service: string): Promise<{ stdout: string; stderr: string }>;
   cleanup(client: ContainerdClient): Promise<void>;
 }

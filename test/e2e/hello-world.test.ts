@@ -60,6 +60,7 @@ describe('hello world', () => {
       'tearing down runtime',
       'containers tore down',
       'network tore down',
+      'report written',
       'test passed',
     ];
     const msgs = messages();
@@ -86,6 +87,9 @@ describe('hello world', () => {
       }
     }
     expect(readFileSync(join(result.artifactsDir, 'logs/printer/cat/stdout'), 'utf8')).toBe('to stdout\n');
+    // Every run ends with its report (without a history: the fault timeline and the logs).
+    expect(lines.find((l) => l.msg === 'report written')).toMatchObject({ report: join(result.artifactsDir, 'report.html') });
+    expect(readFileSync(join(result.artifactsDir, 'report.html'), 'utf8')).toContain('logs/printer/cat/stdout');
 
     await expectNoLeaks(result.id);
   });

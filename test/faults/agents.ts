@@ -10,11 +10,12 @@
 import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { names } from '../../lib/runtime/naming.js';
+import { names } from '../../lib/host/names.js';
 import type { TestHandle } from '../../lib/index.js';
 
 const AGENT = fileURLToPath(new URL('./net-agent.mjs', import.meta.url));
 export const RUNNER = '_runner';
+export const HOST = '_host';
 
 interface Answer {
   id: number;
@@ -22,6 +23,7 @@ interface Answer {
   results?: boolean[];
   count?: number;
   overflow?: number;
+  rate?: number;
 }
 
 export class Agent {
@@ -29,12 +31,16 @@ export class Agent {
   readonly #pending = new Map<number, (answer: Answer) => void>();
   #next = 0;
 
+  /** In `netns`, or in the host namespace bound to `ip` when netns is undefined (direct reach). */
   constructor(
     readonly name: string,
     readonly ip: string,
-    netns: string,
+    netns: string | undefined,
   ) {
-    this.#child = spawn('ip', ['netns', 'exec', netns, process.execPath, AGENT]);
+    this.#child =
+      netns === undefined
+        ? spawn(process.execPath, [AGENT], { env: { ...process.env, AGENT_BIND: ip } })
+        : spawn('ip', ['netns', 'exec', netns, process.execPath, AGENT]);
     this.#child.stderr.on('data', (d: Buffer) => process.stderr.write(`[agent ${name}] ${d.toString()}`));
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
       const answer = JSON.parse(line) as Answer;
@@ -70,9 +76,15 @@ function runnerIp(runId: string): string {
 export class Agents {
   readonly byName = new Map<string, Agent>();
 
-  static async start(t: TestHandle, nodes: readonly string[]): Promise<Agents> {
+  /** With `host`: also an agent in the host namespace on direct reach's address, named HOST. */
+  static async start(t: TestHandle, nodes: readonly string[], options: { host?: boolean } = {}): Promise<Agents> {
     const agents = new Agents();
     agents.byName.set(RUNNER, new Agent(RUNNER, runnerIp(t.id), names.runnerNetns(t.id)));
+    if (options.host) {
+      const direct = t.network.directReach();
+      if (!direct) throw new Error("a host agent needs reach: 'direct'");
+      agents.byName.set(HOST, new Agent(HOST, direct.address, undefined));
+    }
     for (const node of nodes) agents.byName.set(node, new Agent(node, t.network.ipOf(node), names.nodeNetns(t.id, node)));
     await Promise.all([...agents.byName.values()].map((a) => a.request('ready')));
     // Servers listen once 'ready' answered; give a slow machine a moment more.
@@ -104,14 +116,28 @@ export class Agents {
    * plus those the receiver's kernel dropped for a full socket buffer (only
    * possible when the machine is busy; they passed the XDP program).
    */
-  async udp(from: string, to: string, count: number): Promise<number> {
+  async udp(from: string, to: string, count: number, size?: number): Promise<number> {
     const sender = this.get(from);
     const receiver = this.get(to);
     await receiver.request('udpReceived', { from: sender.ip }); // reset
-    await sender.request('udpSend', { host: receiver.ip, count });
+    await sender.request('udpSend', { host: receiver.ip, count, ...(size ? { size } : {}) });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const answer = await receiver.request('udpReceived', { from: sender.ip });
     return answer.count! + answer.overflow!;
+  }
+
+  /**
+   * TCP goodput from → to in bytes/s: one stream as fast as TCP goes, measured at the
+   * receiver over `ms` after `warmupMs` (slow start and the first queue fill excluded).
+   */
+  async tcpRate(from: string, to: string, ms = 4_000, warmupMs = 1_500): Promise<number> {
+    const sender = this.get(from);
+    const receiver = this.get(to);
+    const [, measured] = await Promise.all([
+      sender.request('tcpSend', { host: receiver.ip, ms: warmupMs + ms + 300 }),
+      receiver.request('tcpRate', { from: sender.ip, warmupMs, ms }),
+    ]);
+    return measured.rate!;
   }
 
   stop(): Promise<void[]> {

@@ -2,8 +2,8 @@
  * t.network.loss on real traffic: over ≥ 10,000 UDP datagrams the share lost
  * stays within 5 standard deviations of the binomial expectation, only in the
  * faulted direction; two losses on one pair compose as independent drops;
- * healing one keeps the other; loss composes with a cut. Latency and
- * bandwidth faults fail with NotSupportedError on this kernel.
+ * healing one keeps the other; loss composes with a cut. Delay faults
+ * fail with NotSupportedError on this kernel (no sch_netem).
  */
 import { describe, expect, it } from 'vitest';
 import { spec, Test } from '../../lib/index.js';
@@ -78,10 +78,9 @@ describe('packet loss', () => {
         expect(() => t.network.loss('bad', { from: 'n1', to: 'n2', percent: 120 })).toThrow(/at most 100/);
         expect(() => t.network.loss('bad', { from: 'n1', to: 'n1', percent: 10 })).toThrow(/both sides/);
 
-        // Latency/bandwidth: no sch_netem on this kernel.
+        // Latency: no sch_netem on this kernel.
         expect(() => t.network.delay('slow', { from: 'n1', to: 'n2', ms: 100 })).toThrow(NotSupportedError);
         expect(() => t.network.delay('slow', { from: 'n1', to: 'n2', ms: 100 })).toThrow(/sch_netem/);
-        expect(() => t.network.bandwidth('thin', { from: 'n1', to: 'n2', kbit: 100 })).toThrow(NotSupportedError);
         expect(() => t.network.delay('slow', { from: 'nX', to: 'n2', ms: 100 })).toThrow(SpecError); // names first
       } finally {
         await agents.stop();

@@ -10,10 +10,12 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { belongsToRun, CONTAINERD_NAMESPACE, LABELS, NETNS_DIR } from '../../lib/runtime/naming.js';
-import { runsDir } from '../../lib/runtime/state.js';
-import { readClaimFiles } from '../../lib/runtime/subnet-pool.js';
-import { execDir, pakostiiCgroupParents } from '../../lib/janitor/inventory.js';
+import { belongsToRun, CONTAINERD_NAMESPACE, LABELS } from '../../lib/host/names.js';
+import { NETNS_DIR } from '../../lib/host/paths.js';
+import { runsDir } from '../../lib/host/paths.js';
+import { readClaimFiles } from '../../lib/host/subnet-claims.js';
+import { execDir } from '../../lib/host/paths.js';
+import { pakostiiCgroupParents } from '../../lib/host/cgroups.js';
 
 const run = promisify(execFile);
 const CONTAINERD_SOCKET = process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock';

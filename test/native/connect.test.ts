@@ -10,7 +10,7 @@ import { readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NativeError } from '../../lib/errors.js';
 import { connectInNetns, createBridge, createNetns, deleteLink, deleteNetns, provisionNodeLink } from '../../lib/native/index.js';
-import { names, newRunId } from '../../lib/runtime/naming.js';
+import { names, newRunId } from '../../lib/host/names.js';
 
 const runId = newRunId();
 const bridge = names.bridge(runId);

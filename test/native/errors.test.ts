@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NativeError } from '../../lib/errors.js';
 import { createBridge, createNetns, deleteLink, deleteNetns, linkIndex, listNetns, provisionNodeLink } from '../../lib/native/index.js';
-import { names, newRunId } from '../../lib/runtime/naming.js';
+import { names, newRunId } from '../../lib/host/names.js';
 
 const runId = newRunId();
 const bridge = names.bridge(runId);

@@ -18,7 +18,7 @@ import {
   listNetns,
   provisionNodeLink,
 } from '../../lib/native/index.js';
-import { names, newRunId } from '../../lib/runtime/naming.js';
+import { names, newRunId } from '../../lib/host/names.js';
 
 const runId = newRunId();
 const bridge = names.bridge(runId);

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNetns, deleteNetns, listLinks, listNetns } from '../../lib/native/index.js';
-import { names, newRunId } from '../../lib/runtime/naming.js';
+import { names, newRunId } from '../../lib/host/names.js';
 
 const runId = newRunId();
 

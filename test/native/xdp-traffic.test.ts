@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NativeError } from '../../lib/errors.js';
 import { FaultEngine } from '../../lib/native/fault-engine.js';
 import type { PolicyMatrix } from '../../lib/native/policy-matrix.js';
-import { names, newRunId } from '../../lib/runtime/naming.js';
+import { names, newRunId } from '../../lib/host/names.js';
 
 const AGENT = fileURLToPath(new URL('./xdp-traffic-agent.mjs', import.meta.url));
 const runId = newRunId();

@@ -23,9 +23,9 @@ import {
   type FaultHandle,
   type TestHandle,
 } from '../../lib/index.js';
-import { runIdOfLink, runIdOfNetns } from '../../lib/janitor/patterns.js';
-import { listRuns } from '../../lib/runtime/state.js';
-import { NETNS_DIR } from '../../lib/runtime/naming.js';
+import { runIdOfLink, runIdOfNetns } from '../../lib/host/patterns.js';
+import { listRuns } from '../../lib/host/run-records.js';
+import { NETNS_DIR } from '../../lib/host/paths.js';
 import { expectNoLeaks } from '../helpers/leak-audit.js';
 
 const IMAGE = process.env.PAKOSTII_BUSYBOX_IMAGE ?? 'pakostii.local/busybox:latest';

@@ -13,11 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, cleanupDeadRuns } from '../../lib/janitor/index.js';
-import { execDir, pakostiiCgroupParents } from '../../lib/janitor/inventory.js';
-import { runIdOfDir, runIdOfExecDir, runIdOfLink, runIdOfNetns } from '../../lib/janitor/patterns.js';
-import { CONTAINERD_NAMESPACE, LABELS, names, newRunId } from '../../lib/runtime/naming.js';
-import { registerRun, runsDir, unregisterRun, type ProcessIdentity, type RunRecord } from '../../lib/runtime/state.js';
-import { allocateSubnet, readClaimFiles, releaseSubnet } from '../../lib/runtime/subnet-pool.js';
+import { execDir } from '../../lib/host/paths.js';
+import { pakostiiCgroupParents } from '../../lib/host/cgroups.js';
+import { runIdOfDir, runIdOfExecDir, runIdOfLink, runIdOfNetns } from '../../lib/host/patterns.js';
+import { CONTAINERD_NAMESPACE, LABELS, names, newRunId } from '../../lib/host/names.js';
+import { registerRun, unregisterRun, type RunRecord } from '../../lib/host/run-records.js';
+import { runsDir } from '../../lib/host/paths.js';
+import { type ProcessIdentity } from '../../lib/host/process-identity.js';
+import { allocateSubnet, readClaimFiles, releaseSubnet } from '../../lib/host/subnet-claims.js';
 import { auditRun, expectNoLeaks, leakCount, XDP_PROGRAM_NAME } from '../helpers/leak-audit.js';
 
 /**
@@ -103,7 +106,7 @@ function removeQuietly(fn: () => unknown): void {
 }
 
 describe('janitor name patterns', () => {
-  it('recognises every name naming.ts gives, and nothing else', () => {
+  it('recognises every name names.ts gives, and nothing else', () => {
     const id = 'abcde';
     expect(runIdOfNetns(names.nodeNetns(id, 'etcd-1'))).toBe(id);
     expect(runIdOfNetns(names.runnerNetns(id))).toBe(id);

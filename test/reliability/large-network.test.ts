@@ -7,7 +7,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { spec, Test } from '../../lib/index.js';
-import { readClaimFiles } from '../../lib/runtime/subnet-pool.js';
+import { readClaimFiles } from '../../lib/host/subnet-claims.js';
 import { expectNoLeaks, snapshotHostNetwork } from '../helpers/leak-audit.js';
 
 const NODES = 300;

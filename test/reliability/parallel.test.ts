@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { spec, Test, type TestHandle } from '../../lib/index.js';
-import { names } from '../../lib/runtime/naming.js';
-import { readClaimFiles } from '../../lib/runtime/subnet-pool.js';
+import { names } from '../../lib/host/names.js';
+import { readClaimFiles } from '../../lib/host/subnet-claims.js';
 import { expectNoLeaks, snapshotHostNetwork } from '../helpers/leak-audit.js';
 import { pino } from 'pino';
 

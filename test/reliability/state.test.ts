@@ -8,19 +8,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  isRunAlive,
-  listRuns,
-  readRun,
-  registerNewRun,
-  registerRun,
-  RunIdTakenError,
-  runsDir,
-  selfIdentity,
-  unregisterRun,
-  updateRun,
-} from '../../lib/runtime/state.js';
-import { overlaps, parseCidr, readClaimFiles } from '../../lib/runtime/subnet-pool.js';
+import { isRunAlive, listRuns, readRun, registerNewRun, registerRun, RunIdTakenError, unregisterRun, updateRun } from '../../lib/host/run-records.js';
+import { runsDir } from '../../lib/host/paths.js';
+import { selfIdentity } from '../../lib/host/process-identity.js';
+import { overlaps, parseCidr } from '../../lib/host/cidr.js';
+import { readClaimFiles } from '../../lib/host/subnet-claims.js';
 
 let dir: string;
 const saved = process.env.PAKOSTII_STATE_DIR;
@@ -85,7 +77,7 @@ describe('run registry', () => {
 
   it('only one of many processes registering the same id at once wins', async () => {
     const script = `
-      import { registerRun } from './lib/runtime/state.ts';
+      import { registerRun } from './lib/host/run-records.ts';
       try { await registerRun({ id: 'qqqqq', testName: 'race-' + process.pid }); console.log('won'); }
       catch (e) { console.log(e.constructor.name); }`;
     const outcomes = (await Promise.all(Array.from({ length: 6 }, () => node(script, { PAKOSTII_STATE_DIR: dir })))).map((o) => o.trim());
@@ -101,7 +93,7 @@ describe('run registry', () => {
     // Same pid and start time, other boot.
     expect(isRunAlive({ ...me, bootId: '00000000-0000-0000-0000-000000000000' })).toBe(false);
     // A process that registered and exited without unregistering (SIGKILL-like).
-    await node(`import { registerRun } from './lib/runtime/state.ts'; await registerRun({ id: 'gonee', testName: 'gone' });`, {
+    await node(`import { registerRun } from './lib/host/run-records.ts'; await registerRun({ id: 'gonee', testName: 'gone' });`, {
       PAKOSTII_STATE_DIR: dir,
     });
     const gone = await readRun('gonee');
@@ -160,7 +152,7 @@ async function allAlive(scripts: string[], env: NodeJS.ProcessEnv): Promise<stri
 describe('subnet claims under contention', () => {
   it('8 live processes allocating at once get 8 disjoint subnets of the right sizes', async () => {
     const script = (id: string, count: number) => `
-      import { allocateSubnet } from './lib/runtime/subnet-pool.ts';
+      import { allocateSubnet } from './lib/host/subnet-claims.ts';
       console.log(allocateSubnet('${id}', ${count}).cidr);
       process.stdin.resume();
       process.stdin.on('end', () => process.exit(0));`;
@@ -197,7 +189,7 @@ describe('subnet claims under contention', () => {
     }
     const ids = ['kaaaa', 'kbbbb', 'kcccc', 'kdddd', 'keeee', 'kffff'];
     const script = (id: string) => `
-      import { allocateSubnet } from './lib/runtime/subnet-pool.ts';
+      import { allocateSubnet } from './lib/host/subnet-claims.ts';
       console.log(allocateSubnet('${id}', 10, { pool: '198.18.0.0/21' }).cidr);
       process.stdin.resume();
       process.stdin.on('end', () => process.exit(0));`;

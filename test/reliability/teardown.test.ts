@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cleanup } from '../../lib/janitor/index.js';
-import { readRun } from '../../lib/runtime/state.js';
+import { readRun } from '../../lib/host/run-records.js';
 import { auditRun, expectNoLeaks, leakCount, snapshotHostNetwork, type HostNetworkSnapshot } from '../helpers/leak-audit.js';
 import { driveFixture, type FixtureRun } from './fixtures/drive-fixture.js';
 

@@ -5,7 +5,7 @@
  * throwaway objects named like a run's so the janitor would find any leftover.
  */
 import * as native from '../../native/index.js';
-import { names, newRunId } from '../../runtime/naming.js';
+import { names, newRunId } from '../../host/names.js';
 import { fail, firstLine, ok, type CheckResult } from './check.js';
 
 export function checkAddon(): CheckResult {

@@ -5,7 +5,7 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { NETNS_DIR } from '../../runtime/naming.js';
+import { NETNS_DIR } from '../../host/paths.js';
 import { fail, ok, type CheckResult } from './check.js';
 
 export const MIN_KERNEL: readonly [number, number] = [5, 9];

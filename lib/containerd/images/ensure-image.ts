@@ -3,7 +3,7 @@
  * at all), unpacked from local content when only the snapshots are missing,
  * otherwise pulled from its registry.
  */
-import type { ImageInfo } from '../index.js';
+import type { ImageInfo } from '../types.js';
 import { resolveImage } from './image-store.js';
 import { withImageLease } from './lease.js';
 import { pullImage, type PullOptions } from './pull.js';

@@ -3,7 +3,7 @@
  * platform manifest → config, giving the ImageInfo the runtime needs
  * (digest, chain id, entrypoint/cmd/env…).
  */
-import type { ImageInfo } from '../index.js';
+import type { ImageInfo } from '../types.js';
 import { chainId } from './digest.js';
 import { isIndex, isManifest, type Descriptor, type ImageConfigFile, type ImageIndex, type ImageManifest } from './media-types.js';
 import { selectPlatformManifest } from './platform.js';

@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { ContainerdError } from '../../errors.js';
-import type { ImageInfo } from '../index.js';
+import type { ImageInfo } from '../types.js';
 import { scanArchive, streamArchiveEntries } from './archive-reader.js';
 import { writeBlob } from './content-writer.js';
 import { getImage } from './image-store.js';

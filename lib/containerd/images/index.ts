@@ -8,7 +8,7 @@
  *   importArchive(grpc, path)         → images of an OCI-layout / docker-save tarball
  */
 import type { ContainerdGrpc } from '../grpc.js';
-import type { ImageInfo } from '../index.js';
+import type { ImageInfo } from '../types.js';
 import { ensureImage as ensure } from './ensure-image.js';
 import { getImage as get } from './image-store.js';
 import { importArchive as importTarball, type ImportOptions } from './import-archive.js';

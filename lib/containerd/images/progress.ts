@@ -4,7 +4,7 @@
  * Reports are throttled (a call per 1 MiB chunk would flood a terminal bar)
  * but the final bytesDone === bytesTotal report is always delivered.
  */
-import type { PullProgress } from '../index.js';
+import type { PullProgress } from '../types.js';
 
 const MIN_INTERVAL_MS = 100;
 

@@ -6,7 +6,7 @@
  * only this machine's platform fetched.
  */
 import { ContainerdError } from '../../errors.js';
-import type { ImageInfo, PullProgress } from '../index.js';
+import type { ImageInfo, PullProgress } from '../types.js';
 import { writeBlob } from './content-writer.js';
 import { getImage } from './image-store.js';
 import { withImageLease } from './lease.js';

@@ -1,6 +1,6 @@
 /**
  * Strict patterns of the names a run gives its kernel objects (see
- * lib/runtime/naming.ts), used to recover the run id from a leftover. Anything
+ * lib/host/names.ts), used to recover the run id from a leftover. Anything
  * that does not match exactly is not ours and is never touched.
  * test/reliability/janitor.test.ts checks them against `names.*`.
  */

@@ -6,8 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 
-export const STATE_DIR = process.env.PAKOSTII_STATE_DIR ?? '/run/pakostii';
-export const NETNS_DIR = '/run/netns';
+/** containerd namespace of every run's containers, snapshots and leases (default; a run may choose another). */
 export const CONTAINERD_NAMESPACE = 'pakostii';
 export const OBJECT_PREFIX = 'pk';
 export const RUN_ID_LENGTH = 5;

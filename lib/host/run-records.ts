@@ -8,81 +8,19 @@
  * every object whose run id has no live record as an orphan.
  *
  * Liveness: a pid alone is not enough (pids are reused), so the record also
- * stores the process start time (field 22 of /proc/<pid>/stat) and the boot id.
+ * stores the process's identity (process-identity.ts).
  */
-import { readFileSync } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PakostiiError, StateError } from '../errors.js';
-import { CONTAINERD_NAMESPACE, names, newRunId, STATE_DIR } from './naming.js';
+import { CONTAINERD_NAMESPACE, names, newRunId } from './names.js';
+import { DEFAULT_CONTAINERD_SOCKET, runsDir } from './paths.js';
+import { isProcessAlive, selfIdentity, type ProcessIdentity } from './process-identity.js';
 
-/** PAKOSTII_CONTAINERD_SOCKET (a CI run's private containerd), else the system one. */
-export const DEFAULT_CONTAINERD_SOCKET = process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock';
 export const RUN_ID_PATTERN = /^[a-z]{5}$/;
 
-/** The state dir, read at call time so tests and tools can point PAKOSTII_STATE_DIR elsewhere. */
-export function stateDir(): string {
-  return process.env.PAKOSTII_STATE_DIR ?? STATE_DIR;
-}
-export function runsDir(): string {
-  return join(stateDir(), 'runs');
-}
 function recordPath(id: string): string {
   return join(runsDir(), `${id}.json`);
-}
-
-// ---------------------------------------------------------------- process identity
-
-export interface ProcessIdentity {
-  readonly pid: number;
-  /** /proc/<pid>/stat field 22 (starttime, clock ticks since boot) as a decimal string. */
-  readonly pidStartTime: string;
-  /** /proc/sys/kernel/random/boot_id: a record of an earlier boot is dead whatever its pid. */
-  readonly bootId: string;
-}
-
-/** Fields of /proc/<pid>/stat from field 3 on (the command name may contain spaces and ')'). */
-function statFields(pid: number): string[] | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const end = stat.lastIndexOf(')');
-  return end < 0 ? undefined : stat.slice(end + 2).trim().split(' ');
-}
-const START_TIME_INDEX = 22 - 3;
-
-let cachedBootId: string | undefined;
-function currentBootId(): string {
-  if (cachedBootId === undefined) {
-    try {
-      cachedBootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    } catch {
-      cachedBootId = '';
-    }
-  }
-  return cachedBootId;
-}
-
-let self: ProcessIdentity | undefined;
-/** This process's identity (computed once: a process's start time never changes). */
-export function selfIdentity(): ProcessIdentity {
-  self ??= Object.freeze({
-    pid: process.pid,
-    pidStartTime: statFields(process.pid)?.[START_TIME_INDEX] ?? '',
-    bootId: currentBootId(),
-  });
-  return self;
-}
-
-/** True while the process that wrote `owner` still runs. Zombies count as gone: they will never clean up. */
-export function isProcessAlive(owner: ProcessIdentity): boolean {
-  if (owner.bootId && currentBootId() && owner.bootId !== currentBootId()) return false;
-  const fields = statFields(owner.pid);
-  if (!fields || fields[0] === 'Z' || fields[0] === 'X') return false;
-  return fields[START_TIME_INDEX] === owner.pidStartTime;
 }
 
 // ---------------------------------------------------------------- records
@@ -93,7 +31,7 @@ export interface RunRecord extends ProcessIdentity {
   readonly testName: string;
   /** Wall clock at registration (ISO 8601). */
   readonly startedAt: string;
-  /** CIDR of the run's subnet once allocated (see subnet-pool.ts; the claim files are authoritative). */
+  /** CIDR of the run's subnet once allocated (see subnet-claims.ts; the claim files are authoritative). */
   readonly subnet?: string;
   /** Host bridge name (derivable from the id; recorded for people reading the file). */
   readonly bridge: string;
@@ -148,7 +86,7 @@ export class RunIdTakenError extends StateError {
 export async function registerRun(registration: RunRegistration): Promise<RunRecord> {
   if (!RUN_ID_PATTERN.test(registration.id)) {
     throw new StateError(`cannot register run "${registration.id}": a run id is 5 lowercase letters`, {
-      hint: 'use newRunId() from lib/runtime/naming.ts',
+      hint: 'use newRunId() from lib/host/names.ts',
     });
   }
   const record: RunRecord = {

@@ -3,21 +3,9 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PakostiiError, SpecError } from '../../lib/errors.js';
-import {
-  allocateSubnet,
-  blocksOf,
-  claimsDir,
-  formatCidr,
-  overlaps,
-  parseCidr,
-  parseFibTrie,
-  parseIpv4,
-  parseProcNetRoute,
-  planSubnet,
-  prefixForAddresses,
-  releaseSubnet,
-  resolvePool,
-} from '../../lib/runtime/subnet-pool.js';
+import { allocateSubnet, parseFibTrie, parseProcNetRoute, releaseSubnet, resolvePool } from '../../lib/host/subnet-claims.js';
+import { blocksOf, formatCidr, overlaps, parseCidr, parseIpv4, planSubnet, prefixForAddresses } from '../../lib/host/cidr.js';
+import { claimsDir } from '../../lib/host/paths.js';
 
 const cidr = (text: string) => {
   const parsed = parseCidr(text);

@@ -3,13 +3,49 @@
  * controller or once on v2): runc removes each container's own cgroup, but the
  * parent directories stay unless the run removes them.
  */
-import { readdirSync, rmdirSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pakostiiCgroupParents } from '../janitor/inventory.js';
+import { CGROUP_ROOT } from './paths.js';
 
 function code(error: unknown): unknown {
   return typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** "<root>/pakostii" on cgroup v2 and "<root>/<controller>/pakostii" on v1, each real dir once. */
+export function pakostiiCgroupParents(root = CGROUP_ROOT): string[] {
+  const candidates = [join(root, 'pakostii'), ...list(root).map((c) => join(root, c, 'pakostii'))];
+  const seen = new Set<string>();
+  const result: string[] = [];
+  for (const candidate of candidates) {
+    if (!isDir(candidate)) continue;
+    let real: string;
+    try {
+      real = realpathSync(candidate);
+    } catch {
+      continue;
+    }
+    if (seen.has(real)) continue;
+    seen.add(real);
+    result.push(candidate);
+  }
+  return result;
 }
 
 /** rmdir deepest first (cgroupfs dirs hold only virtual files; rmdir is how a cgroup goes). Missing = done. */

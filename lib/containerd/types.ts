@@ -1,0 +1,97 @@
+/**
+ * Types of the containerd layer (internal, NOT part of the public API): what
+ * the client takes and returns. containerd's gRPC API over @grpc/grpc-js, no
+ * `ctr`, no child processes; errors are `ContainerdError` (lib/errors.ts) with
+ * a hint a person can act on.
+ */
+
+export interface ImageInfo {
+  /** Full normalized reference, e.g. "docker.io/library/redis:7" or "pakostii.local/etcd:3.4". */
+  name: string;
+  /** Digest of the manifest (platform-specific) used for this machine. */
+  digest: string;
+  /** Snapshot chain id of the unpacked rootfs (overlayfs snapshotter). */
+  chainId: string;
+  /** Image config: entrypoint, cmd, env, working dir, user. */
+  config: { entrypoint: string[]; cmd: string[]; env: string[]; workingDir: string; user: string };
+}
+
+export interface PullProgress {
+  ref: string;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** What createContainer needs: one service of one node, resolved to containerd's terms. */
+export interface ContainerCreateRequest {
+  /** containerd container id; also the snapshot key. */
+  id: string;
+  /** Image reference, already present (see ensureImage). */
+  image: string;
+  hostname: string;
+  /** /run/netns/<name> of the node. */
+  netnsPath: string;
+  /** Merged over the image's env. */
+  env: Record<string, string>;
+  /** Replaces the image's entrypoint+cmd when given. */
+  command?: string[];
+  /** Read-only bind mounts (e.g. /etc/hosts, user files). */
+  mounts: Array<{ source: string; destination: string }>;
+  /** Labels on container, snapshot and lease (run id, node, service). */
+  labels: Record<string, string>;
+  /** Absolute host paths the service's stdout/stderr are appended to; survive a crash of the runner. */
+  stdoutPath: string;
+  stderrPath: string;
+  /** cgroup path, e.g. /pakostii/<runId>/<node>-<service>. */
+  cgroupsPath: string;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type TaskStatus = 'created' | 'running' | 'paused' | 'stopped' | 'unknown';
+
+export interface Container {
+  readonly id: string;
+  /** Create the task (with log files) and start it. */
+  start(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** SIGTERM, wait up to timeoutMs, then SIGKILL; deletes the task. Resolves with the exit code. */
+  stop(options?: { timeoutMs?: number }): Promise<number>;
+  /** stop() then start(): a new task, same container and snapshot. */
+  restart(options?: { timeoutMs?: number }): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  status(): Promise<TaskStatus>;
+  exec(
+    argv: string[],
+    options?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<ExecResult>;
+  /** Kill and delete task, container and snapshot. Idempotent. */
+  remove(): Promise<void>;
+}
+
+export interface TaskExitEvent {
+  containerId: string;
+  exitCode: number;
+  exitedAt: Date;
+}
+
+/** One containerd plugin as Introspection.Plugins reports it. */
+export interface PluginInfo {
+  /** e.g. "io.containerd.snapshotter.v1". */
+  type: string;
+  /** e.g. "overlayfs". */
+  id: string;
+  /** Present when the plugin failed to initialize (its init error message). */
+  initError?: string;
+}
+
+export interface RunObjects {
+  containers: string[];
+  snapshots: string[];
+  leases: string[];
+}

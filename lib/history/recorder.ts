@@ -1,0 +1,185 @@
+/**
+ * The history recorder: Jepsen's history, kept in memory and streamed to
+ * `history.jsonl` as it happens. Events are stamped when they happen and
+ * written with one write(2) per event-loop turn (and synchronously at close and
+ * on process exit), so recording stays cheap and a crash of the runner loses
+ * at most the events of its last turn.
+ *
+ * The recorder enforces the model: every operation is an `invoke` followed by
+ * exactly one `ok`/`fail`/`info` on the same process; a process has at most
+ * one operation in flight; after an `info` a client process is retired (the
+ * operation may still take effect) and must not invoke again.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { StateError } from '../errors.js';
+import type { EventType, History, HistoryEvent, ProcessId } from './types.js';
+
+/** Optional fields of an event. */
+export interface EventExtras {
+  node?: string;
+  key?: string;
+  error?: string;
+  /** Nemesis: planned time, ns since the run started. */
+  planned?: number;
+}
+
+export interface RecorderOptions {
+  /** history.jsonl to append to (created 0644); none: memory only. */
+  path?: string;
+  /** process.hrtime.bigint() of the run's start: the zero of `time`. Default: now. */
+  startedMono?: bigint;
+  /** Called once if the file cannot be written (the run goes on; the history stays in memory). */
+  onWriteError?: (error: unknown) => void;
+}
+
+interface InFlight {
+  f: string;
+  value: unknown;
+  node: string | undefined;
+  key: string | undefined;
+}
+
+export class HistoryRecorder {
+  readonly path: string | undefined;
+  /** process.hrtime.bigint() at the zero of `time`. */
+  readonly startedMono: bigint;
+  readonly #events: HistoryEvent[] = [];
+  readonly #inFlight = new Map<ProcessId, InFlight>();
+  readonly #retired = new Set<number>();
+  readonly #onWriteError: ((error: unknown) => void) | undefined;
+  #fd: number | undefined;
+  #written = 0;
+  #flushScheduled = false;
+  #writeFailed = false;
+  #closed = false;
+  /** The lowest process number no one has used or reserved. */
+  #nextProcess = 0;
+  readonly #flushOnExit = (): void => this.flush();
+  readonly #flushSoon = (): void => this.flush();
+
+  constructor(options: RecorderOptions = {}) {
+    this.path = options.path;
+    this.startedMono = options.startedMono ?? process.hrtime.bigint();
+    this.#onWriteError = options.onWriteError;
+    if (this.path !== undefined) {
+      this.#fd = openSync(this.path, 'a', 0o644);
+      process.on('exit', this.#flushOnExit);
+    }
+  }
+
+  /** The events so far (a live, read-only view). */
+  get history(): History {
+    return this.#events;
+  }
+
+  /** ns since the run started, now. */
+  now(): number {
+    return Number(process.hrtime.bigint() - this.startedMono);
+  }
+
+  /** The lowest client process number not used or reserved yet (a second workload in a run starts here). */
+  nextProcess(): number {
+    return this.#nextProcess;
+  }
+
+  /** Reserve `count` process numbers from nextProcess() on. */
+  reserveProcesses(count: number): void {
+    this.#nextProcess += count;
+  }
+
+  /** Whether `process` has an operation in flight. */
+  inFlight(process: ProcessId): boolean {
+    return this.#inFlight.has(process);
+  }
+
+  /** Start an operation. Throws StateError when the process already has one in flight or was retired. */
+  invoke(process: ProcessId, f: string, value: unknown = null, extras?: EventExtras): HistoryEvent {
+    if (this.#inFlight.has(process)) {
+      throw new StateError(`history: process ${String(process)} invoked ${JSON.stringify(f)} while its ${JSON.stringify(this.#inFlight.get(process)!.f)} is in flight`, {
+        hint: 'a process has at most one operation in flight: complete it with ok/fail/info first',
+      });
+    }
+    if (typeof process === 'number' && this.#retired.has(process)) {
+      throw new StateError(`history: process ${process} was retired after an info and cannot invoke again`, {
+        hint: 'use a fresh process number (the runner uses process + concurrency)',
+      });
+    }
+    if (typeof f !== 'string' || f.length === 0) {
+      throw new StateError(`history: f must be a non-empty string, got ${JSON.stringify(f)}`, { hint: "e.g. 'read', 'write', 'cas'" });
+    }
+    if (typeof process === 'number' && process >= this.#nextProcess) this.#nextProcess = process + 1;
+    this.#inFlight.set(process, { f, value, node: extras?.node, key: extras?.key });
+    return this.#record(process, 'invoke', f, value, extras);
+  }
+
+  /** The operation happened; `value` defaults to the invoke's value (e.g. a write). */
+  ok(process: ProcessId, value?: unknown, extras?: EventExtras): HistoryEvent {
+    return this.#complete(process, 'ok', value, extras);
+  }
+
+  /** The operation definitely did not happen. */
+  fail(process: ProcessId, value?: unknown, extras?: EventExtras): HistoryEvent {
+    return this.#complete(process, 'fail', value, extras);
+  }
+
+  /** Unknown outcome: the operation may or may not have happened (or may yet). A client process is retired. */
+  info(process: ProcessId, value?: unknown, extras?: EventExtras): HistoryEvent {
+    const event = this.#complete(process, 'info', value, extras);
+    if (typeof process === 'number') this.#retired.add(process);
+    return event;
+  }
+
+  /** Write what is pending now (also runs at the end of each event-loop turn with events, and on exit). */
+  flush(): void {
+    this.#flushScheduled = false;
+    const events = this.#events;
+    if (this.#written >= events.length || this.#fd === undefined) return;
+    let text = '';
+    for (let i = this.#written; i < events.length; i++) text += `${JSON.stringify(events[i])}\n`;
+    this.#written = events.length;
+    try {
+      writeSync(this.#fd, text);
+    } catch (error) {
+      if (!this.#writeFailed) this.#onWriteError?.(error);
+      this.#writeFailed = true;
+    }
+  }
+
+  /** Flush and close the file; the in-memory history stays readable. Later events are kept in memory only. */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    process.off('exit', this.#flushOnExit);
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  #complete(process: ProcessId, type: EventType, value: unknown, extras: EventExtras | undefined): HistoryEvent {
+    const op = this.#inFlight.get(process);
+    if (op === undefined) {
+      throw new StateError(`history: ${type} for process ${String(process)}, which has no operation in flight`, {
+        hint: 'call invoke(process, f, value) first; each invoke gets exactly one ok/fail/info',
+      });
+    }
+    this.#inFlight.delete(process);
+    const merged: EventExtras = { ...(op.node === undefined ? {} : { node: op.node }), ...(op.key === undefined ? {} : { key: op.key }), ...extras };
+    return this.#record(process, type, op.f, value === undefined ? op.value : value, merged);
+  }
+
+  #record(process: ProcessId, type: EventType, f: string, value: unknown, extras: EventExtras | undefined): HistoryEvent {
+    const event: HistoryEvent = { index: this.#events.length, time: this.now(), process, type, f, value };
+    if (extras !== undefined) {
+      if (extras.node !== undefined) event.node = extras.node;
+      if (extras.key !== undefined) event.key = extras.key;
+      if (extras.error !== undefined) event.error = extras.error;
+      if (extras.planned !== undefined) event.planned = extras.planned;
+    }
+    this.#events.push(event);
+    if (!this.#flushScheduled && this.#fd !== undefined) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flushSoon);
+    }
+    return event;
+  }
+}

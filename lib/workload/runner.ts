@@ -1,0 +1,286 @@
+/**
+ * The client side of a workload: `concurrency` threads, each with one logical
+ * process at a time and that process's client. A thread asks the generator for
+ * its next operation, waits until the operation's planned time, records the
+ * invoke, calls the client, and records the completion — a thrown error or a
+ * timeout becomes `info`, which retires the process: the thread closes that
+ * client and continues as process + concurrency with a fresh client (the old
+ * operation may still be running inside the system), as in Jepsen.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Logger } from 'pino';
+import { PakostiiError } from '../errors.js';
+import type { HistoryRecorder } from '../history/recorder.js';
+import type { HistoryEvent } from '../history/types.js';
+import type { Client, Completion } from './client.js';
+import { PENDING, type GenContext, type Generator, type Op } from './generator.js';
+import type { Random } from './random.js';
+import { sleepUntil } from './timing.js';
+
+export interface ClientPoolOptions {
+  recorder: HistoryRecorder;
+  logger: Logger;
+  /** The run's signal: aborting it stops every thread (in-flight operations end as info). */
+  signal: AbortSignal;
+  random: Random;
+  client: Client<unknown>;
+  /** The node of each thread (length = concurrency). */
+  nodes: readonly string[];
+  opTimeoutMs: number;
+  /** The process number of thread 0 (later threads follow). */
+  firstProcess: number;
+}
+
+interface Thread {
+  readonly index: number;
+  process: number;
+  readonly node: string;
+  client: unknown;
+  opened: boolean;
+  readonly random: Random;
+  readonly timing: Random;
+  /** Aborts the operation in flight (timeout or run interrupted). */
+  controller: AbortController | undefined;
+}
+
+const REOPEN_BACKOFF_MS = [100, 200, 500, 1000];
+
+/** Thrown when a client cannot be opened before the workload starts. */
+export class ClientOpenError extends PakostiiError {}
+
+export class ClientPool {
+  readonly #o: ClientPoolOptions;
+  readonly #threads: Thread[];
+  #inFlight = 0;
+  #waiters: Array<() => void> = [];
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #wakeTime = Infinity;
+  #generator: Generator | undefined;
+  /** Follows the run's signal; every waiting thread listens here, not on the run's signal. */
+  readonly #stop = new AbortController();
+
+  constructor(options: ClientPoolOptions) {
+    this.#o = options;
+    setMaxListeners(0, this.#stop.signal);
+    this.#threads = options.nodes.map((node, index) => ({
+      index,
+      process: options.firstProcess + index,
+      node,
+      client: undefined,
+      opened: false,
+      random: options.random.fork(`thread ${index}`),
+      timing: options.random.fork(`timing ${index}`),
+      controller: undefined,
+    }));
+  }
+
+  get concurrency(): number {
+    return this.#threads.length;
+  }
+
+  /** Client operations in flight now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Open every thread's client; on any failure close the opened ones and throw, naming node and process. */
+  async open(): Promise<void> {
+    const results = await Promise.allSettled(this.#threads.map(async (th) => this.#openThread(th)));
+    const failed = results.findIndex((r) => r.status === 'rejected');
+    if (failed < 0) return;
+    const th = this.#threads[failed]!;
+    const reason = (results[failed] as PromiseRejectedResult).reason;
+    await this.close();
+    throw new ClientOpenError(`workload: client open failed for process ${th.process} on node "${th.node}": ${messageOf(reason)}`, {
+      cause: reason,
+      hint: 'check the client adapter\'s open(node, process) (addresses, ports, credentials); no operation was issued',
+    });
+  }
+
+  /** Run `generator` on every thread until it is exhausted (or the run is aborted). */
+  async run(generator: Generator): Promise<void> {
+    this.#generator = generator;
+    const onAbort = (): void => {
+      this.#stop.abort(this.#o.signal.reason);
+      for (const th of this.#threads) th.controller?.abort(this.#o.signal.reason);
+      this.#notify();
+    };
+    if (this.#o.signal.aborted) onAbort();
+    this.#o.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      // A thread that finds the generator exhausted wakes the ones waiting on PENDING, so they see it too.
+      await Promise.all(this.#threads.map((th) => this.#loop(th, generator).finally(() => this.#notify())));
+    } finally {
+      this.#o.signal.removeEventListener('abort', onAbort);
+      clearTimeout(this.#wakeTimer);
+      this.#wakeTime = Infinity;
+      this.#generator = undefined;
+      this.#notify();
+    }
+  }
+
+  /** Close every open client (errors logged). */
+  async close(): Promise<void> {
+    await Promise.all(this.#threads.map((th) => this.#closeClient(th)));
+  }
+
+  async #openThread(th: Thread): Promise<void> {
+    th.client = await this.#o.client.open(th.node, th.process);
+    th.opened = true;
+  }
+
+  async #closeClient(th: Thread): Promise<void> {
+    if (!th.opened) return;
+    th.opened = false;
+    const client = th.client;
+    th.client = undefined;
+    try {
+      await this.#o.client.close?.(client);
+    } catch (error) {
+      this.#o.logger.warn({ err: error, process: th.process, node: th.node }, 'workload: client close failed');
+    }
+  }
+
+  async #loop(th: Thread, generator: Generator): Promise<void> {
+    const { recorder, signal } = this.#o;
+    const pool = this;
+    const ctx: GenContext & { time: number; process: number } = {
+      time: 0,
+      process: th.process,
+      thread: th.index,
+      node: th.node,
+      random: th.random,
+      timing: th.timing,
+      get inFlight() {
+        return pool.#inFlight;
+      },
+      concurrency: this.#threads.length,
+      wakeAt: (time: number) => this.#wakeAt(time),
+    };
+    while (!signal.aborted) {
+      if (!th.opened && !(await this.#reopen(th))) return;
+      ctx.time = recorder.now();
+      ctx.process = th.process;
+      const op = generator.next(ctx);
+      if (op === undefined) return;
+      if (op === PENDING) {
+        await this.#waitForChange();
+        continue;
+      }
+      if (op.at !== undefined && op.at > ctx.time) {
+        try {
+          await sleepUntil(() => recorder.now(), op.at, this.#stop.signal);
+        } catch {
+          return; // aborted
+        }
+      }
+      await this.#perform(th, op, generator);
+    }
+  }
+
+  async #perform(th: Thread, op: Op, generator: Generator): Promise<void> {
+    const { recorder, client, opTimeoutMs, signal } = this.#o;
+    const process = th.process;
+    const extras = op.key === undefined ? { node: th.node } : { node: th.node, key: op.key };
+    recorder.invoke(process, op.f, op.value === undefined ? null : op.value, extras);
+    this.#inFlight++;
+    const controller = new AbortController();
+    th.controller = controller;
+    let timer: NodeJS.Timeout | undefined;
+    let completion: Completion;
+    try {
+      completion = await new Promise<Completion>((resolve, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          resolve({ type: 'info', error: `timed out after ${opTimeoutMs} ms` });
+        }, opTimeoutMs);
+        controller.signal.addEventListener('abort', () => resolve({ type: 'info', error: signal.aborted ? 'interrupted: the run was aborted' : `timed out after ${opTimeoutMs} ms` }), { once: true });
+        Promise.resolve(client.invoke(th.client, op, { signal: controller.signal, process, node: th.node })).then(resolve, reject);
+      });
+      completion = checkCompletion(completion);
+    } catch (error) {
+      completion = { type: 'info', error: messageOf(error) };
+    } finally {
+      clearTimeout(timer);
+      th.controller = undefined;
+    }
+    this.#inFlight--;
+    const done = { ...(completion.error === undefined ? {} : { error: completion.error }) };
+    let event: HistoryEvent;
+    if (completion.type === 'ok') event = recorder.ok(process, completion.value, done);
+    else if (completion.type === 'fail') event = recorder.fail(process, completion.value, done);
+    else {
+      event = recorder.info(process, completion.value, done);
+      await this.#retire(th);
+    }
+    generator.update?.(event);
+    this.#notify();
+  }
+
+  /** After an info: close the process's client and continue as a fresh process. */
+  async #retire(th: Thread): Promise<void> {
+    void this.#closeClient(th); // the old operation may still be running: do not wait for it
+    th.process += this.#threads.length;
+  }
+
+  /** Open a replacement process's client, retrying with backoff; false when the run was aborted or the generator ended meanwhile. */
+  async #reopen(th: Thread): Promise<boolean> {
+    for (let attempt = 0; !this.#o.signal.aborted; attempt++) {
+      try {
+        await this.#openThread(th);
+        return true;
+      } catch (error) {
+        if (attempt === 0) this.#o.logger.warn({ err: error, process: th.process, node: th.node }, 'workload: client open failed; retrying');
+        await new Promise((r) => setTimeout(r, REOPEN_BACKOFF_MS[Math.min(attempt, REOPEN_BACKOFF_MS.length - 1)]));
+      }
+    }
+    return false;
+  }
+
+  #waitForChange(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+      if (this.#o.signal.aborted) this.#notify();
+    });
+  }
+
+  #wakeAt(time: number): void {
+    if (time >= this.#wakeTime) return;
+    this.#wakeTime = time;
+    clearTimeout(this.#wakeTimer);
+    const delayMs = Math.max(0, (time - this.#o.recorder.now()) / 1e6);
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTime = Infinity;
+      this.#notify();
+    }, Math.ceil(delayMs));
+  }
+
+  #notify(): void {
+    if (this.#waiters.length === 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Wake every waiting thread (the run was aborted, or something outside changed). */
+  wakeAll(): void {
+    this.#notify();
+  }
+
+  /** Whether a generator is running. */
+  get running(): boolean {
+    return this.#generator !== undefined;
+  }
+}
+
+function checkCompletion(value: unknown): Completion {
+  const c = value as Completion;
+  if (typeof c === 'object' && c !== null && (c.type === 'ok' || c.type === 'fail' || c.type === 'info')) {
+    return c.error === undefined || typeof c.error === 'string' ? c : { ...c, error: String(c.error) };
+  }
+  return { type: 'info', error: `client.invoke returned ${JSON.stringify(value)?.slice(0, 80)}, not { type: 'ok' | 'fail' | 'info' }` };
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

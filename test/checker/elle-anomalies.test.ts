@@ -1,0 +1,141 @@
+/**
+ * One hand-built history per anomaly class, each classified exactly: the
+ * checker must report that anomaly type and no other.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkListAppend } from '../../lib/checker/elle/index.js';
+import { TxnHistory } from '../helpers/txn-history.js';
+
+function types(h: TxnHistory): string[] {
+  return checkListAppend(h.events).anomalyTypes;
+}
+
+describe('list-append checker: one history per anomaly class', () => {
+  it('G0: appends of two transactions interleave on two keys', () => {
+    const h = new TxnHistory()
+      .concurrent([0, [['append', 'x', 1], ['append', 'y', 1]]], [1, [['append', 'x', 2], ['append', 'y', 2]]])
+      .txn(2, [['r', 'x', [1, 2]], ['r', 'y', [2, 1]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['G0']);
+    expect(r.valid).toBe(false);
+    expect(r.not).toEqual(['read-uncommitted']);
+    const g0 = r.anomalies.G0![0]!;
+    expect(g0.ops.sort()).toEqual([0, 1]);
+    expect(g0.steps).toHaveLength(2);
+    expect(g0.steps!.every((s) => s.endsWith('(ww)'))).toBe(true);
+    expect(g0.explanation).toMatch(/T0 appended 1 to x, and T1 appended 2 right after it \(ww\)/);
+  });
+
+  it('G1a: a committed read sees an aborted append', () => {
+    const h = new TxnHistory().invoke(0, [['append', 'x', 1]]).fail(0, [['append', 'x', 1]]).txn(1, [['r', 'x', [1]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['G1a']);
+    expect(r.not).toEqual(['read-committed']);
+    expect(r.anomalies.G1a![0]!.explanation).toMatch(/aborted/);
+  });
+
+  it('G1b: a read ends in a value its writer overwrote within the same transaction', () => {
+    const h = new TxnHistory()
+      .concurrent([0, [['append', 'x', 1], ['append', 'x', 2]]], [1, [['r', 'x', [1]]]])
+      .txn(2, [['r', 'x', [1, 2]]]);
+    expect(types(h)).toEqual(['G1b']);
+  });
+
+  it('G1c: each of two transactions reads the other\'s append', () => {
+    const h = new TxnHistory().concurrent([0, [['append', 'x', 1], ['r', 'y', [1]]]], [1, [['append', 'y', 1], ['r', 'x', [1]]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['G1c']);
+    expect(r.not).toEqual(['read-committed']);
+    expect(r.anomalies.G1c![0]!.steps!.every((s) => s.endsWith('(wr)'))).toBe(true);
+  });
+
+  it('G-single: read skew, one anti-dependency', () => {
+    const h = new TxnHistory()
+      .concurrent([0, [['r', 'x', []], ['r', 'y', [1]]]], [1, [['append', 'x', 1], ['append', 'y', 1]]])
+      .txn(2, [['r', 'x', [1]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['G-single']);
+    expect(r.not.sort()).toEqual(['repeatable-read', 'snapshot-isolation']);
+    const steps = r.anomalies['G-single']![0]!.steps!;
+    expect(steps).toContain('T0 read x empty, without 1, which T1 appended (rw)');
+    expect(steps).toContain('T1 appended 1 to y, and T0 read y ending in 1 (wr)');
+  });
+
+  it('G2-item: write skew, two anti-dependencies', () => {
+    const h = new TxnHistory()
+      .concurrent([0, [['r', 'x', []], ['r', 'y', []], ['append', 'x', 1]]], [1, [['r', 'x', []], ['r', 'y', []], ['append', 'y', 1]]])
+      .txn(2, [['r', 'x', [1]], ['r', 'y', [1]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['G2-item']);
+    expect(r.not).toEqual(['repeatable-read']);
+    expect(r.anomalies['G2-item']![0]!.steps!.filter((s) => s.endsWith('(rw)'))).toHaveLength(2);
+  });
+
+  it('G-single-realtime: a stale read that only real-time order exposes', () => {
+    // T0 commits 1 to x; T2, invoked afterwards on another process, reads x empty; a later read shows [1].
+    const h = new TxnHistory().txn(0, [['append', 'x', 1]]).txn(1, [['r', 'x', []]]).txn(2, [['r', 'x', [1]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['G-single-realtime']);
+    expect(r.not).toEqual(['strong-snapshot-isolation']);
+    expect(r.anomalies['G-single-realtime']![0]!.steps!.some((s) => s.endsWith('(realtime)'))).toBe(true);
+    // Serializable alone allows it: ordering T2 before T0 explains every read.
+    expect(checkListAppend(h.events, { consistencyModels: ['serializable'] }).valid).toBe(true);
+  });
+
+  it('G-single-process: a stale read within one process (session)', () => {
+    // Process 0 appends then reads its own key empty; process 1 overlaps both and reads [1].
+    const h = new TxnHistory()
+      .invoke(1, [['r', 'x', null]])
+      .txn(0, [['append', 'x', 1]])
+      .txn(0, [['r', 'x', []]])
+      .ok(1, [['r', 'x', [1]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['G-single-process']);
+    expect(r.not).toEqual(['strong-session-snapshot-isolation']);
+    expect(r.anomalies['G-single-process']![0]!.steps!.some((s) => s.endsWith('(process)'))).toBe(true);
+  });
+
+  it('internal: a read disagrees with the transaction\'s own append', () => {
+    const h = new TxnHistory().txn(0, [['append', 'x', 1], ['r', 'x', []]]);
+    expect(types(h)).toEqual(['internal']);
+  });
+
+  it('non-repeatable read: a second read of a key shows a concurrent commit', () => {
+    const h = new TxnHistory()
+      .invoke(0, [['r', 'x', null], ['r', 'x', null]])
+      .txn(1, [['append', 'x', 1]])
+      .ok(0, [['r', 'x', []], ['r', 'x', [1]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['nonrepeatable-read']);
+    expect(r.not.sort()).toEqual(['repeatable-read', 'snapshot-isolation']);
+    expect(checkListAppend(h.events, { consistencyModels: ['read-committed'] }).valid).toBe(true);
+  });
+
+  it('duplicate elements: a read lists an element twice', () => {
+    const h = new TxnHistory().concurrent([0, [['append', 'x', 1]]], [1, [['r', 'x', [1, 1]]]]);
+    expect(types(h)).toEqual(['duplicate-elements']);
+  });
+
+  it('incompatible orders: two reads disagree on the order of a key', () => {
+    const h = new TxnHistory().concurrent([0, [['append', 'x', 1]]], [1, [['append', 'x', 2]]], [2, [['r', 'x', [1, 2]]]], [3, [['r', 'x', [2, 1]]]]);
+    expect(types(h)).toEqual(['incompatible-order']);
+  });
+
+  it('lost append: acknowledged, never read, though later reads of the key exist', () => {
+    const h = new TxnHistory().txn(0, [['append', 'x', 1]]).txn(1, [['append', 'x', 2]]).txn(2, [['r', 'x', [2]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['lost-append']);
+    expect(r.anomalies['lost-append']![0]!.ops).toEqual([0]);
+  });
+
+  it('a valid history has no anomalies and is strict serializable', () => {
+    const h = new TxnHistory()
+      .txn(0, [['append', 'x', 1], ['r', 'x', [1]]])
+      .concurrent([1, [['r', 'x', [1]], ['append', 'y', 1]]], [2, [['r', 'y', [1]], ['append', 'x', 2]]])
+      .txn(0, [['r', 'x', [1, 2]], ['r', 'y', [1]]]);
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual([]);
+    expect(r.valid).toBe(true);
+    expect(r.not).toEqual([]);
+  });
+});

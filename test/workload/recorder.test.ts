@@ -1,0 +1,61 @@
+/** The recorder keeps Jepsen's history rules and streams history.jsonl as it goes. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as immediate } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { HistoryRecorder } from '../../lib/history/recorder.js';
+import { StateError } from '../../lib/errors.js';
+
+describe('HistoryRecorder', () => {
+  it('records invoke then one completion, with dense indexes, times since the start and the invoke\'s f', () => {
+    const r = new HistoryRecorder({ startedMono: process.hrtime.bigint() - 1_000_000n });
+    r.invoke(0, 'write', 3, { node: 'n1' });
+    r.invoke(1, 'read', null, { node: 'n2', key: 'k' });
+    r.ok(0);
+    r.ok(1, 3);
+    expect(r.history.map((e) => [e.index, e.process, e.type, e.f, e.value, e.node, e.key])).toEqual([
+      [0, 0, 'invoke', 'write', 3, 'n1', undefined],
+      [1, 1, 'invoke', 'read', null, 'n2', 'k'],
+      [2, 0, 'ok', 'write', 3, 'n1', undefined],
+      [3, 1, 'ok', 'read', 3, 'n2', 'k'],
+    ]);
+    expect(r.history[0]!.time).toBeGreaterThanOrEqual(1_000_000);
+    expect(r.history[3]!.time).toBeGreaterThanOrEqual(r.history[0]!.time);
+  });
+
+  it('allows one operation in flight per process', () => {
+    const r = new HistoryRecorder();
+    r.invoke(0, 'read');
+    expect(() => r.invoke(0, 'write', 1)).toThrow(/process 0 invoked "write" while its "read" is in flight/);
+    expect(() => r.ok(1)).toThrow(StateError);
+  });
+
+  it('retires a client process after info, but not the nemesis', () => {
+    const r = new HistoryRecorder();
+    r.invoke(2, 'write', 1);
+    r.info(2, undefined, { error: 'timeout' });
+    expect(r.history[1]).toMatchObject({ type: 'info', error: 'timeout', value: 1 });
+    expect(() => r.invoke(2, 'read')).toThrow(/process 2 was retired after an info/);
+    r.invoke('nemesis', 'start-partition', { shape: 'halves' }, { planned: 5 });
+    r.info('nemesis', undefined, { error: 'x' });
+    r.invoke('nemesis', 'stop-partition');
+    expect(r.history[2]).toMatchObject({ process: 'nemesis', planned: 5 });
+    expect(r.nextProcess()).toBe(3);
+  });
+
+  it('streams history.jsonl at the end of the event-loop turn, one JSON event per line', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pk-rec-')), 'history.jsonl');
+    const r = new HistoryRecorder({ path });
+    r.invoke(0, 'cas', [1, 2], { node: 'n1' });
+    r.fail(0, undefined, { error: 'mismatch' });
+    expect(readFileSync(path, 'utf8')).toBe(''); // not yet: stamped now, written at the end of the turn
+    await immediate();
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual(JSON.parse(JSON.stringify(r.history)));
+    expect(lines[1]).toMatchObject({ index: 1, process: 0, type: 'fail', f: 'cas', value: [1, 2], node: 'n1', error: 'mismatch' });
+    r.invoke(1, 'read');
+    r.close();
+    expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+});
