@@ -7,8 +7,15 @@ import { join } from 'node:path';
 
 /** Default state dir: on tmpfs, so a reboot clears it together with the objects it describes. */
 export const DEFAULT_STATE_DIR = '/run/pakostii';
-/** Default base of run scratch dirs (<base>/<run id>/, removed at teardown). */
-export const DEFAULT_WORK_DIR = '/tmp/pakostii';
+/**
+ * Default base of run scratch dirs (<base>/<run id>/, removed at teardown):
+ * <state dir>/work, root-only. Never a predictable path under /tmp, where any
+ * user could create it first and redirect root's writes (and the janitor's
+ * deletions) with a symlink.
+ */
+export function defaultWorkBase(): string {
+  return join(stateDir(), 'work');
+}
 /** Named network namespaces are bind mounts here (the `ip netns` convention). */
 export const NETNS_DIR = '/run/netns';
 /**

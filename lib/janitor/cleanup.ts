@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTAINERD_NAMESPACE } from '../host/names.js';
-import { DEFAULT_CONTAINERD_SOCKET, DEFAULT_WORK_DIR, runsDir } from '../host/paths.js';
+import { DEFAULT_CONTAINERD_SOCKET, defaultWorkBase, runsDir } from '../host/paths.js';
 import { isProcessAlive } from '../host/process-identity.js';
 import { isRunAlive, listRuns, TEMP_FILE_PATTERN } from '../host/run-records.js';
 import { readClaimFiles, reclaimIfDead } from '../host/subnet-claims.js';
@@ -54,7 +54,7 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
   };
 
   // Inventory strictly before the records (see the header comment).
-  const inventory = takeInventory({ workBases: [DEFAULT_WORK_DIR] });
+  const inventory = takeInventory({ workBases: [defaultWorkBase()] });
   // Deep mode: run id → every namespace holding its labelled objects (undefined when containerd could not be asked).
   const containerdRuns = options.deep ? await ops.containerdRunNamespaces(defaultTarget.socket).catch(() => undefined) : undefined;
   const containerdTargets = (id: string): ContainerdTarget[] =>
@@ -82,7 +82,7 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
     );
   }
   const orphanIds =
-    options.orphans === false ? [] : [...new Set([...inventory.keys(), ...(containerdRuns?.keys() ?? [])])].filter((id) => !seen.has(id));
+    options.orphans !== true ? [] : [...new Set([...inventory.keys(), ...(containerdRuns?.keys() ?? [])])].filter((id) => !seen.has(id));
   const ripe = ripeOrphans(orphanIds, options.orphanGraceMs ?? 0, dryRun);
   for (const id of orphanIds) {
     if (!ripe.has(id) || !wanted(id)) continue;

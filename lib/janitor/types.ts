@@ -73,7 +73,12 @@ export interface CleanupOptions {
   deep?: boolean;
   /** Only consider these run ids (targeted cleanup, e.g. `pakostii cleanup <id>`, and tests). */
   runIds?: readonly string[];
-  /** Consider orphans (objects of a run id with no record here) at all. Default true; the automatic cleanup passes false. */
+  /**
+   * Also remove orphans: objects named like a run's that no record in this state
+   * dir names. Default false: such an object may be a live run of another state
+   * dir (a CI job, a test with a private one) or a stranger's look-alike; only a
+   * person who checked (--dry-run) should ask for this.
+   */
   orphans?: boolean;
   /**
    * Orphans (objects of a run id with no record) are removed only after being

@@ -5,7 +5,7 @@
  * an interrupt), then resolves with the result or rejects with TestFailedError.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import * as native from '../native/index.js';
 import { PakostiiError, SpecError, TestFailedError } from '../errors.js';
@@ -20,7 +20,8 @@ import type { Dial } from './dial.js';
 import { guardInterrupts } from './interrupts.js';
 import { createDefaultLogger } from './logger.js';
 import { newRunId } from '../host/names.js';
-import { DEFAULT_WORK_DIR } from '../host/paths.js';
+import { defaultWorkBase, stateDir } from '../host/paths.js';
+import { ensurePrivateDir } from '../host/private-dir.js';
 import { registerRun, RunIdTakenError, unregisterRun } from '../host/run-records.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
 import { reportAtRunEnd } from '../report/run-end.js';
@@ -34,7 +35,7 @@ export interface TestOptions {
   logger?: Logger;
   /** Base directory of artifacts (default ".pakostii" in the cwd); a run writes into <base>/<test>-<id>/. */
   artifactsDir?: string;
-  /** Base of the run's scratch files (/etc/hosts, user files): <base>/<id>/, removed at teardown. Default /tmp/pakostii. */
+  /** Base of the run's scratch files (/etc/hosts, user files): <base>/<id>/, removed at teardown. Default <state dir>/work (root-only; a base another user owns or can write to is refused). */
   workDir?: string;
   containerd?: ContainerdOptions;
   /** How long each service may take to pass its readiness probe after it started (default 60 s). */
@@ -82,7 +83,17 @@ export class Test {
         hint: "use { reach: 'direct' } to let the test process connect to the nodes' cluster addresses",
       });
     }
+    if (options.workDir !== undefined && (typeof options.workDir !== 'string' || !isAbsolute(options.workDir))) {
+      throw new SpecError(`new Test(): workDir ${JSON.stringify(options.workDir)} is not an absolute path`, {
+        hint: 'give an absolute directory for scratch files, or leave it out (default: <state dir>/work)',
+      });
+    }
     this.#options = { ...options };
+  }
+
+  /** The scratch base, made root-only and checked (never a directory another user can redirect). */
+  #workBase(): string {
+    return this.#options.workDir ?? defaultWorkBase();
   }
 
   get #rootLogger(): Logger {
@@ -95,6 +106,9 @@ export class Test {
     // Registered before anything exists: the crash janitor removes objects of runs without a live record.
     let id: string;
     try {
+      // Before anything is written: the state dir holds what the containerd shim runs as root.
+      ensurePrivateDir(stateDir(), { mode: 0o755, what: 'state dir (PAKOSTII_STATE_DIR)' });
+      ensurePrivateDir(this.#workBase(), { what: 'scratch base (workDir)' });
       // Leftovers of runs whose process is gone (SIGKILL, crash) go first; never throws.
       const swept = await cleanupDeadRuns();
       if (swept.runs.length > 0) this.#rootLogger.warn({ runs: swept.runs.map((r) => r.id), errors: swept.runs.flatMap((r) => r.errors) }, 'removed leftovers of dead runs');
@@ -112,7 +126,7 @@ export class Test {
     }
     const log = this.#rootLogger.child({ test_id: id });
     const artifacts = new Artifacts(this.name, id, this.#options.artifactsDir);
-    const workDir = join(this.#options.workDir ?? DEFAULT_WORK_DIR, id);
+    const workDir = join(this.#workBase(), id);
     const plan = this.#plan;
     log.info(
       { nodes: plan.nodes.map((n) => n.name), artifacts_dir: artifacts.displayDir, work_dir: workDir },
@@ -152,7 +166,8 @@ export class Test {
 
     try {
       log.info('preparing runtime');
-      await mkdir(workDir, { recursive: true, mode: 0o755 });
+      // Not recursive: the base was checked; a fresh, root-only directory of this run's own.
+      await mkdir(workDir, { mode: 0o700 });
       await artifacts.prepare(plan);
       runInfo.write();
       timeline.create();
@@ -236,7 +251,7 @@ export class Test {
   async #register(): Promise<string> {
     for (;;) {
       const id = newRunId();
-      const workDir = join(this.#options.workDir ?? DEFAULT_WORK_DIR, id);
+      const workDir = join(this.#workBase(), id);
       try {
         await registerRun({
           id,
