@@ -6,9 +6,14 @@ import type { AtomicityResult } from './atomicity.js';
 import type { BaselineResults } from './baselines.js';
 import type { ClusterResult } from './cluster.js';
 import type { MemoryResult } from './memory.js';
+import type { CheckerBenchResult } from './checker.js';
+import type { PacketPathResult } from './packet-path.js';
+import type { ReportBenchResult } from './report.js';
+import type { ShapingResult } from './shaping.js';
 import type { PortForwardResult } from './portforward.js';
 import type { ToggleBreakdown } from './toggle-breakdown.js';
 import type { ToggleResult } from './toggle.js';
+import type { WorkloadBenchResult } from './workload.js';
 
 export interface ProvisionResults {
   per_node_ms: Record<string, number>;
@@ -38,6 +43,8 @@ export interface BenchResults {
   toggle: { nodes3?: ToggleResult; nodes100?: ToggleResult; nodes3_info_logging?: { apply_p50_us: number; heal_p50_us: number };
     /** The 3-node toggle layer by layer (bench/toggle-breakdown.ts). */
     breakdown?: ToggleBreakdown;
+    /** What the fault program costs per packet (bench/packet-path.ts). */
+    packet_path?: PacketPathResult;
   };
   baselines?: BaselineResults;
   atomicity?: AtomicityResult;
@@ -45,6 +52,10 @@ export interface BenchResults {
   cluster?: ClusterResult;
   portforward?: PortForwardResult;
   memory?: MemoryResult;
+  workload?: WorkloadBenchResult;
+  report?: ReportBenchResult;
+  checker?: CheckerBenchResult;
+  shaping?: ShapingResult;
   /** Benches that failed, with their error (their section is then missing). */
   errors: Array<{ bench: string; error: string }>;
 }

@@ -15,21 +15,26 @@ import { Command } from 'commander';
 import { newRunId } from '../lib/host/names.js';
 import { runAtomicity } from './atomicity.js';
 import { runBaselines } from './baselines.js';
+import { runCheckerBench } from './checker.js';
 import { runCluster } from './cluster.js';
 import { BENCH_ARTIFACTS } from './clusters.js';
 import { run } from './exec.js';
 import { buildHelpers, FAULT_BPF_OBJECT, ROOT } from './helpers.js';
 import { runMemory } from './memory.js';
 import { runPortForward } from './portforward.js';
+import { runReportBench } from './report.js';
 import { provisionOnce, provisionWithIp, UP_CONCURRENCY } from './provision.js';
 import type { BenchResults, ProvisionResults } from './results.js';
 import { sweepRun } from './scratch.js';
+import { runShaping } from './shaping.js';
 import { median, round } from './stats.js';
 import { renderTable } from './table.js';
+import { runPacketPath } from './packet-path.js';
 import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
+import { runWorkloadBench } from './workload.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload', 'shaping', 'checker'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -104,6 +109,9 @@ async function main(): Promise<number> {
   await step('toggle', 'toggle, 3 nodes, layer by layer', async () => {
     results.toggle.breakdown = await runToggleBreakdown(toggleSamples, 500);
   });
+  await step('toggle', 'packet path (BPF_PROG_TEST_RUN)', async () => {
+    results.toggle.packet_path = await runPacketPath({ repeat: quick ? 100_000 : 1_000_000, rounds: quick ? 3 : 7 });
+  });
   await step('baselines', 'baselines', async () => {
     results.baselines = await runBaselines(runId, helpers, quick ? 7 : 15);
   });
@@ -151,6 +159,20 @@ async function main(): Promise<number> {
   });
   await step('memory', 'memory (100 nodes, fresh process)', async () => {
     results.memory = await runMemory(100);
+  });
+  await step('report', 'run report (100k and 1M operations in headless chromium)', async () => {
+    results.report = await runReportBench({ samples: quick ? 1 : 3, million: true }, log);
+  });
+
+  await step('workload', 'workload runner (recording, dispatch, nemesis timing, memory)', async () => {
+    results.workload = await runWorkloadBench(quick);
+  });
+  await step('shaping', 'shaping (bandwidth 1/10/100 Mbit/s over TCP, slow-link apply/heal)', async () => {
+    results.shaping = await runShaping(quick ? { windowS: 4, samples: 1_000 } : { windowS: 8, samples: 5_000 });
+  });
+
+  await step('checker', 'linearizability checker (vs porcupine)', async () => {
+    results.checker = await runCheckerBench(quick, log);
   });
 
   const leftovers = await sweepRun(runId);

@@ -34,6 +34,8 @@ export function buildRows(r: BenchResults): Row[] {
   add('toggle 100 nodes', 'heal p50 / p99', `${fmt(t100?.heal_p50_us, 'µs')} / ${fmt(t100?.heal_p99_us, 'µs')}`, 'p50 ≤ 50 µs', atMost(t100?.heal_p50_us, 50));
   const info = r.toggle.nodes3_info_logging;
   if (info) add('toggle 3 nodes', 'apply/heal p50, info log', `${fmt(info.apply_p50_us, 'µs')} / ${fmt(info.heal_p50_us, 'µs')}`);
+  const pp = r.toggle.packet_path;
+  if (pp) add('packet path', 'judged pass / drop / outside', `${fmt(pp.judged_pass_ns, '')} / ${fmt(pp.judged_drop_ns, '')} / ${fmt(pp.outside_ns, 'ns')}`);
   const bd = r.toggle.breakdown;
   if (bd) {
     const layer = (l: { p50_us: number; p99_us: number }) => `${fmt(l.p50_us, '')} / ${fmt(l.p99_us, 'µs')}`;
@@ -92,7 +94,41 @@ export function buildRows(r: BenchResults): Row[] {
   add('port forward', 'runner CPU while forwarding', fmt(f?.forwarder_cpu_pct, '% of a core'));
   add('port forward', 'round trip p50 fwd / direct', `${fmt(f?.forward_rtt_p50_us, 'µs')} / ${fmt(f?.direct_rtt_p50_us, 'µs')}  (+${fmt(f?.added_latency_us, 'µs')})`);
 
+  const rep = r.report;
+  const k100 = rep?.ops_100k;
+  const m1 = rep?.ops_1m;
+  add('report', '100k ops: load → first full paint', fmt(k100?.paint_ms, 'ms'), '≤ 2000 ms', k100 && k100.paint_ms <= 2000 && k100.console_errors === 0);
+  add('report', '100k ops: main-thread CPU to that paint', fmt(k100?.main_thread_cpu_ms, 'ms'));
+  add('report', '100k ops: report.html size', fmt(k100?.file_mb, 'MB'), '≤ 15 MB', atMost(k100?.file_mb, 15));
+  add('report', '1M ops: opens (first full paint)', m1 ? `${fmt(m1.paint_ms, 'ms')}, ${fmt(m1.file_mb, 'MB')}` : 'n/a', 'opens', m1 && Number.isFinite(m1.paint_ms) && m1.console_errors === 0);
+  const sh = r.shaping;
+  for (const point of sh?.bandwidth ?? []) {
+    const within = Math.abs(point.wire_ratio - 1) <= 0.05;
+    add('shaping', `bandwidth ${point.asked_mbit} Mbit/s over TCP: wire / goodput`, `${fmt(point.wire_ratio * 100, '%')} / ${fmt(point.goodput_ratio * 100, '%')} of asked`, '±5 % (wire)', within);
+  }
+  if (sh) {
+    add('shaping', 'bandwidth apply p50 / p99', `${fmt(sh.apply_p50_us, 'µs')} / ${fmt(sh.apply_p99_us, 'µs')}`, 'p50 ≤ 10 µs', sh.apply_p50_us <= 10);
+    add('shaping', 'bandwidth heal p50 / p99', `${fmt(sh.heal_p50_us, 'µs')} / ${fmt(sh.heal_p99_us, 'µs')}`, 'p50 ≤ 10 µs', sh.heal_p50_us <= 10);
+    add('shaping', 'define → classes exist', fmt(sh.define_ms, 'ms'));
+    add('shaping', 'delay', sh.delay.supported ? `engine ${sh.delay.detail}` : `not supported here: ${sh.delay.detail.split(';')[0]}`, 'engine available', sh.delay.supported);
+  }
   add('memory', 'peak RSS, 100 nodes', `${fmt(r.memory?.rss_mb_100_nodes, 'MB')}  (idle ${fmt(r.memory?.rss_mb_idle, 'MB')})`);
+  for (const f of r.checker?.figures ?? []) {
+    const verdict = typeof f.valid === 'string' && f.valid.includes(' ') ? f.valid : String(f.valid);
+    const ratio = f.reference_ms === undefined ? '' : `, ${fmt(f.reference_ms / f.ms, '×')} porcupine`;
+    const value = `${fmt(f.ms, 'ms')} (${verdict}${f.algorithm ? `, ${f.algorithm}` : ''}${ratio})`;
+    const ok = f.reference_ms === undefined ? undefined : f.ms <= f.reference_ms && f.valid !== 'unknown' && !String(f.valid).includes('wrong');
+    add('checker', f.name, value, f.reference ?? '', ok);
+  }
+
+  const w = r.workload;
+  add('workload', 'recording, per op (invoke+ok)', fmt(w?.record_us_per_op, 'µs'), '≤ 2 µs', atMost(w?.record_us_per_op, 2));
+  for (const c of ['1', '10', '100']) {
+    const rate = w?.dispatch_ops_per_s[c];
+    add('workload', `dispatch, no-op client, concurrency ${c}`, fmt(rate, 'ops/s'), '≥ 50,000 ops/s', rate === undefined ? undefined : rate >= 50_000);
+  }
+  add('workload', 'nemesis timing error p50 / p99 / max', `${fmt(w?.nemesis_error_p50_us, '')} / ${fmt(w?.nemesis_error_p99_us, '')} / ${fmt(w?.nemesis_error_max_us, 'µs')}`, 'p99 ≤ 1 ms', atMost(w?.nemesis_error_p99_us, 1000));
+  add('workload', 'memory per 100k ops (heap / RSS)', `${fmt(w?.memory_mb_per_100k_ops, 'MB')} / ${fmt(w?.rss_mb_per_100k_ops, 'MB')}`, '≤ 50 MB', atMost(w?.memory_mb_per_100k_ops, 50));
   return rows;
 }
 

@@ -45,13 +45,6 @@ struct {
 } pk_node_index SEC(".maps");
 
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __type(key, __u32); /* IPv4, network byte order */
-  __type(value, __u8);
-  __uint(max_entries, PK_ALLOW_SLOTS);
-} pk_allow SEC(".maps");
-
-struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
   __uint(map_flags, BPF_F_MMAPABLE);
   __type(key, __u32);
@@ -228,8 +221,7 @@ int pakostii_xdp(struct xdp_md *ctx)
   __u32 dst = node_of(dst_addr);
   int drop = 0;
 
-  if (src < max_nodes && dst < max_nodes && !bpf_map_lookup_elem(&pk_allow, &src_addr) &&
-      !bpf_map_lookup_elem(&pk_allow, &dst_addr))
+  if (src < max_nodes && dst < max_nodes)
     drop = judge(src, dst, kind);
   count(dst, drop);
   return drop ? XDP_DROP : XDP_PASS;

@@ -44,7 +44,6 @@
 
 /* Entries of the address maps, sized from maxNodes before load. */
 #define PK_NODE_ADDRESS_SLOTS(n) ((n) * 4u + 16u)
-#define PK_ALLOW_SLOTS 256u
 
 /* Offsets of the control word, in u32 units (for the JS Int32Array view). */
 #define PK_CTL_ACTIVE 0

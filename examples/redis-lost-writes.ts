@@ -3,13 +3,14 @@
  * Jepsen finding, reproduced on one host).
  *
  * Five nodes run redis-server and redis-sentinel; r1 (az1, with r2) is the
- * initial master, r3..r5 (az2) replicate it. Two writers add numbers to a set:
- * one through az1's sentinels, one through az2's. We isolate az1 (keeping the
- * runner's port forwards), az2's sentinels — a quorum of 3 — promote one of
- * their replicas, and for a while both sides have a master that acknowledges
- * writes. After the heal the old master r1 rejoins as a replica of the new one
- * and throws its own writes away. The scenario compares the acknowledged writes
- * with the final set and fails with "lost N acknowledged writes".
+ * initial master, r3..r5 (az2) replicate it. A workload of four clients adds
+ * unique numbers to a set: two through az1's sentinels, two through az2's. The
+ * nemesis isolates az1 (keeping the runner's port forwards); az2's sentinels —
+ * a quorum of 3 — promote one of their replicas, and for a while both sides
+ * have a master that acknowledges writes. After the heal the old master r1
+ * rejoins as a replica of the new one and throws its own writes away. Every
+ * thread reads the set at the end; the checker compares it with the
+ * acknowledged adds, and the run fails with "set: lost N acknowledged writes".
  *
  *   npx tsx examples/redis-lost-writes.ts        (as root)
  *
@@ -23,7 +24,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Redis, type NatMap } from 'ioredis';
-import { spec, Test, TestFailedError, type TestHandle, type TestOptions } from '../lib/index.js';
+import { gen, spec, Test, TestFailedError, type Checker, type Client, type GenContext, type Nemesis, type TestHandle, type TestOptions } from '../lib/index.js';
 
 export const REDIS_IMAGE = process.env.PAKOSTII_REDIS_IMAGE ?? 'pakostii.local/redis:7';
 const MASTER = 'mymaster';
@@ -126,60 +127,6 @@ function sentinelClient(forwards: Forwards, sentinelNodes: readonly string[]): R
   });
 }
 
-/** Adds numbers to the set until stopped; remembers the ones Redis acknowledged. */
-class Writer {
-  readonly acknowledged = new Set<number>();
-  failed = 0;
-  #stopped = false;
-  #done: Promise<void> | undefined;
-
-  constructor(
-    readonly name: string,
-    private readonly client: Redis,
-    private readonly numbers: Generator<number>,
-  ) {}
-
-  start(): void {
-    this.#done = this.#loop();
-  }
-
-  async #loop(): Promise<void> {
-    while (!this.#stopped) {
-      const n = this.numbers.next().value as number;
-      try {
-        await this.client.sadd('numbers', String(n));
-        this.acknowledged.add(n);
-        await sleep(5);
-      } catch {
-        this.failed++;
-        await sleep(100);
-      }
-    }
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#done;
-  }
-}
-
-function* numbers(first: number, step: number): Generator<number> {
-  for (let n = first; ; n += step) yield n;
-}
-
-async function masterSeenBy(sentinelPort: number): Promise<string | undefined> {
-  const sentinel = new Redis({ port: sentinelPort, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, commandTimeout: 1_000 });
-  try {
-    await sentinel.connect();
-    const reply = (await sentinel.call('SENTINEL', 'get-master-addr-by-name', MASTER)) as [string, string] | null;
-    return reply?.[0];
-  } catch {
-    return undefined;
-  } finally {
-    sentinel.disconnect();
-  }
-}
-
 async function waitFor<T>(t: TestHandle, what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -205,78 +152,97 @@ async function sentinelView(sentinelPort: number): Promise<{ sentinels: number; 
   }
 }
 
-/** r1's replication state once it follows `master` and has finished the full resync. */
-async function replicaInSync(port: number, master: string): Promise<boolean> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, commandTimeout: 1_000 });
-  try {
-    await client.connect();
-    const info = await client.info('replication');
-    return info.includes('role:slave') && info.includes(`master_host:${master}`) && info.includes('master_link_status:up');
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
+/**
+ * The client adapter: a process on r1/r2 writes through az1's sentinels, one on
+ * r3–r5 through az2's, so both sides of the split have a writer.
+ */
+function setClient(forwards: Forwards): Client<Redis> {
+  return {
+    open: async (node) => {
+      const redis = sentinelClient(forwards, AZ1.includes(node) ? AZ1 : AZ2);
+      await redis.connect();
+      return redis;
+    },
+    invoke: async (redis, op) => {
+      try {
+        if (op.f === 'add') {
+          await redis.sadd('numbers', String(op.value));
+          return { type: 'ok' };
+        }
+        return { type: 'ok', value: (await redis.smembers('numbers')).map(Number) };
+      } catch (error) {
+        const message = (error as Error).message;
+        // Not sent at all (no connection, read-only replica) → fail; no answer in time → unknown.
+        return { type: /timed out/i.test(message) ? 'info' : 'fail', error: message };
+      }
+    },
+    close: (redis) => void redis.disconnect(),
+  };
 }
+
+/** Isolate az1 (old master r1 and r2) once, from `startMs` for `holdMs`; the runner keeps reaching every node. */
+function splitAz1(t: TestHandle, startMs: number, holdMs: number): Nemesis {
+  const split = t.network.partition.isolateAZ('az1 split', 'az1').withNetworkAccess();
+  return {
+    name: 'az1 split',
+    schedule: () => {
+      let zero = -1;
+      const plan = [
+        { f: 'start-partition', value: 'az1', at: startMs },
+        { f: 'stop-partition', value: 'az1', at: startMs + holdMs },
+      ];
+      return gen.toGenerator((ctx: GenContext) => {
+        if (zero < 0) zero = ctx.time;
+        const next = plan.shift();
+        return next && { ...next, at: zero + next.at * 1e6 };
+      });
+    },
+    invoke: (op) => (op.f === 'start-partition' ? split.apply() : split.heal()),
+    heal: async () => {
+      if (split.active) await split.heal();
+    },
+  };
+}
+
+/** Every acknowledged add must be in the final read; lost ones make the history invalid. */
+export const lostWritesChecker: Checker = {
+  name: 'set',
+  check(history) {
+    const acknowledged = history.filter((e) => e.f === 'add' && e.type === 'ok').map((e) => e.value as number);
+    const final = history.filter((e) => e.f === 'read' && e.type === 'ok').at(-1);
+    if (final === undefined) return { valid: 'unknown', summary: 'no final read succeeded' };
+    const present = new Set(final.value as number[]);
+    const lost = acknowledged.filter((n) => !present.has(n));
+    return {
+      valid: lost.length === 0,
+      summary: lost.length === 0 ? `all ${acknowledged.length} acknowledged writes present` : `lost ${lost.length} acknowledged writes (of ${acknowledged.length})`,
+      acknowledged: acknowledged.length,
+      lost: lost.slice(0, 100),
+    };
+  },
+};
 
 export async function lostWritesScenario(t: TestHandle): Promise<void> {
   const forwards = await forwardAll(t);
-  const az1Client = sentinelClient(forwards, AZ1);
-  const az2Client = sentinelClient(forwards, AZ2);
-  const writers = [new Writer('az1', az1Client, numbers(1, 2)), new Writer('az2', az2Client, numbers(2, 2))];
-  try {
-    // Without this, az2's sentinels may not know each other yet and cannot reach their quorum.
-    await waitFor(t, 'every sentinel to know the 4 others and the 4 replicas', 60_000, async () => {
-      const views = await Promise.all(NODES.map((node) => sentinelView(forwards.sentinel.get(node)!)));
-      return views.every((v) => v.sentinels === NODES.length - 1 && v.replicas === NODES.length - 1) ? true : undefined;
-    });
-    await Promise.all([az1Client.connect(), az2Client.connect()]);
-    for (const writer of writers) writer.start();
-    await sleep(1_000, undefined, { signal: t.signal });
-
-    // az1 (r1, the master, and r2) drops off; our forwards keep reaching it.
-    const split = t.network.partition.isolateAZ('az1 split', 'az1').withNetworkAccess();
-    await split.apply();
-    t.logger.info('az1 isolated; waiting for az2 sentinels to elect a new master');
-    const newMaster = await waitFor(t, 'a new master in az2', 30_000, async () => {
-      const seen = await masterSeenBy(forwards.sentinel.get('r3')!);
-      return seen && seen !== 'r1' ? seen : undefined;
-    });
-    t.logger.info({ new_master: newMaster, old_master: 'r1' }, 'split brain: two masters accept writes');
-    await sleep(3_000, undefined, { signal: t.signal });
-
-    await split.heal();
-    t.logger.info('healed; waiting for r1 to rejoin as a replica');
-    await waitFor(t, `r1 to resync from ${newMaster}`, 30_000, async () =>
-      (await replicaInSync(forwards.redis.get('r1')!, newMaster)) ? true : undefined,
-    );
-    await sleep(1_000, undefined, { signal: t.signal });
-    await Promise.all(writers.map((w) => w.stop()));
-
-    const reader = new Redis({ port: forwards.redis.get(newMaster)!, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
-    let final: Set<number>;
-    try {
-      await reader.connect();
-      final = new Set((await reader.smembers('numbers')).map(Number));
-    } finally {
-      reader.disconnect();
-    }
-    const lost = writers.flatMap((w) => [...w.acknowledged].filter((n) => !final.has(n)));
-    t.logger.info(
-      {
-        acknowledged: Object.fromEntries(writers.map((w) => [w.name, w.acknowledged.size])),
-        failed: Object.fromEntries(writers.map((w) => [w.name, w.failed])),
-        final: final.size,
-        lost: lost.length,
-      },
-      'writes compared',
-    );
-    if (lost.length > 0) throw new Error(`lost ${lost.length} acknowledged writes`);
-  } finally {
-    await Promise.all(writers.map((w) => w.stop()));
-    az1Client.disconnect();
-    az2Client.disconnect();
-  }
+  // Without this, az2's sentinels may not know each other yet and cannot reach their quorum.
+  await waitFor(t, 'every sentinel to know the 4 others and the 4 replicas', 60_000, async () => {
+    const views = await Promise.all(NODES.map((node) => sentinelView(forwards.sentinel.get(node)!)));
+    return views.every((v) => v.sentinels === NODES.length - 1 && v.replicas === NODES.length - 1) ? true : undefined;
+  });
+  let next = 0;
+  await t.workload({
+    concurrency: 4,
+    nodes: ['r1', 'r3'], // two writers on each side
+    client: setClient(forwards),
+    // 13 s of unique adds; az1 is cut off from 1 s to 11 s: az2's sentinels promote a replica
+    // while r1 keeps acknowledging writes, until it rejoins as a replica and drops them.
+    generator: gen.timeLimit(13_000, gen.stagger(300, () => ({ f: 'add', value: next++ }))),
+    nemesis: splitAz1(t, 1_000, 10_000),
+    recoveryMs: 8_000, // r1 resyncs from the new master
+    final: gen.each({ f: 'read' }),
+    opTimeoutMs: 1_000,
+    checker: lostWritesChecker,
+  });
 }
 
 export function redisLostWritesTest(options: TestOptions = {}): Test {

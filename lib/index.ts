@@ -25,6 +25,8 @@ export type { FaultCapability } from './faults/capabilities.js';
 export type { ContainersHandle, StartOptions, StopOptions, RestartOptions } from './faults/process-faults.js';
 export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/index.js';
+export { buildImage, type BuildOptions, type BuiltImage } from './images/build.js';
+export { readRecipeFile, type ImageRecipe, type RecipeFile } from './images/recipe.js';
 export { writeReport, type WrittenReport } from './report/index.js';
 export type { Logger } from 'pino';
 export * as gen from './workload/gen.js';

@@ -163,7 +163,6 @@ class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
                         InstanceMethod<&XdpEngine::PolicyBuffer>("policyBuffer"),
                         InstanceMethod<&XdpEngine::ControlBuffer>("controlBuffer"),
                         InstanceMethod<&XdpEngine::SetNodeAddress>("setNodeAddress"),
-                        InstanceMethod<&XdpEngine::SetAllowed>("setAllowed"),
                         InstanceMethod<&XdpEngine::Counters>("counters"),
                         InstanceMethod<&XdpEngine::TestRunSync>("testRun"),
                         InstanceMethod<&XdpEngine::TestRunRepeat>("testRunRepeat"),
@@ -231,23 +230,6 @@ class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
     int err = index < 0 ? bpf_map_delete_elem(fd, &addr) : bpf_map_update_elem(fd, &addr, &value, BPF_ANY);
     if (err && !(index < 0 && errno == ENOENT))
       XdpError(env, "xdp set node address", text, errno).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-
-  Napi::Value SetAllowed(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (Closed(env, "xdp set allowed")) return env.Undefined();
-    std::string text = info[0].As<Napi::String>().Utf8Value();
-    bool allowed = info[1].As<Napi::Boolean>().Value();
-    uint32_t addr;
-    if (!ParseIpv4(text, &addr)) {
-      XdpError(env, "xdp set allowed", text, EINVAL, "not an IPv4 address").ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    int fd = bpf_map__fd(state_->skel->maps.pk_allow);
-    uint8_t one = 1;
-    int err = allowed ? bpf_map_update_elem(fd, &addr, &one, BPF_ANY) : bpf_map_delete_elem(fd, &addr);
-    if (err && !(!allowed && errno == ENOENT)) XdpError(env, "xdp set allowed", text, errno).ThrowAsJavaScriptException();
     return env.Undefined();
   }
 

@@ -34,8 +34,30 @@ export interface PartitionVerdict {
   linearization?: LinearizationStep[];
 }
 
-/** Time the register algorithm may spend afterwards, searching for a linearizable prefix to show. */
-const PREFIX_SEARCH_MS = 1_000;
+/** Default time the register algorithm may spend afterwards, searching for a linearizable prefix to show. */
+export const DEFAULT_EXPLAIN_MS = 1_000;
+
+/**
+ * The history up to the last completion among the conflicting operations (later
+ * completions become unknown): the same conflict, a much smaller search.
+ */
+function truncate(problem: PartitionProblem, involved: readonly number[]): PartitionProblem {
+  let cutoff = -1;
+  for (const i of involved) {
+    const op = problem.ops[i]!;
+    cutoff = Math.max(cutoff, op.call, Number.isFinite(op.ret) ? op.ret : -1);
+  }
+  const out: PartitionProblem = { name: problem.name, ops: [], source: [] };
+  problem.ops.forEach((op, i) => {
+    if (op.call > cutoff) return;
+    if (op.ret > cutoff) {
+      if (op.input.f === 'read') return;
+      out.ops.push({ ...op, output: undefined, ret: Infinity });
+    } else out.ops.push(op);
+    out.source.push(problem.source[i]!);
+  });
+  return out;
+}
 
 function zonesInput(problem: PartitionProblem): RegisterOp[] | undefined {
   const ops: RegisterOp[] = [];
@@ -123,7 +145,12 @@ function zoneSummary(problem: PartitionProblem, conflict: ZoneConflict): string 
 }
 
 /** Checks one partition against the model within the limits. */
-export function checkPartition<State>(model: Model<State>, problem: PartitionProblem, limits: SearchLimits): PartitionVerdict {
+export function checkPartition<State>(
+  model: Model<State>,
+  problem: PartitionProblem,
+  limits: SearchLimits,
+  explainMs = DEFAULT_EXPLAIN_MS,
+): PartitionVerdict {
   const started = Date.now();
   const zonesOps = (model as Model<unknown>) === registerModel ? zonesInput(problem) : undefined;
   if (zonesOps !== undefined) {
@@ -141,11 +168,11 @@ export function checkPartition<State>(model: Model<State>, problem: PartitionPro
         ops: outcome.ops.map((i) => problem.source[i]!.invoke),
       };
       // The verdict is decided; a short search only adds the longest linearizable prefix to show.
-      const prefixLimits = { ...limits, deadline: Math.min(limits.deadline, Date.now() + PREFIX_SEARCH_MS) };
-      const search = searchVerdict(model, problem, prefixLimits, started);
-      // The exact search is the reference: should it ever find a linearization, it wins.
-      if (search.valid === true) return search;
-      if (search.valid === false && search.linearization !== undefined) verdict.linearization = search.linearization;
+      if (explainMs > 0) {
+        const prefixLimits = { ...limits, deadline: Math.min(limits.deadline, Date.now() + explainMs) };
+        const search = searchVerdict(model, truncate(problem, outcome.ops), prefixLimits, started);
+        if (search.valid === false && search.linearization !== undefined) verdict.linearization = search.linearization;
+      }
       verdict.ms = Date.now() - started;
       return verdict;
     }

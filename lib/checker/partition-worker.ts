@@ -7,4 +7,4 @@ import type { WorkerTask } from './workers.js';
 const task = workerData as WorkerTask;
 const model = BUILTIN_MODELS[task.model];
 const limits = { deadline: task.deadline, memoryLimitBytes: task.memoryLimitBytes };
-parentPort!.postMessage(task.partitions.map((p) => checkPartition(model as never, p, limits)));
+parentPort!.postMessage(task.partitions.map((p) => checkPartition(model as never, p, limits, task.explainMs)));

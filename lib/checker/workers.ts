@@ -13,21 +13,21 @@ export interface WorkerTask {
   partitions: PartitionProblem[];
   deadline: number;
   memoryLimitBytes: number;
+  explainMs?: number;
 }
 
-function workerUrl(): URL {
-  // Source checkouts run the .ts file through tsx; the bundle ships partition-worker.js next to this module.
+/** The bundle ships partition-worker.js next to this module; a source checkout runs the .ts through tsx. */
+function startWorker(task: WorkerTask): Worker {
   const here = import.meta.url;
-  return new URL(here.endsWith('.ts') ? './partition-worker.ts' : './partition-worker.js', here);
+  if (!here.endsWith('.ts')) return new Worker(new URL('./partition-worker.js', here), { workerData: task });
+  const entry = new URL('./partition-worker.ts', here).href;
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: task });
 }
 
 function runWorker(task: WorkerTask, signal: AbortSignal | undefined): Promise<PartitionVerdict[]> {
   return new Promise((resolve, reject) => {
-    const url = workerUrl();
-    const worker = new Worker(url, {
-      workerData: task,
-      execArgv: url.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
-    });
+    const worker = startWorker(task);
     const onAbort = (): void => void worker.terminate();
     signal?.addEventListener('abort', onAbort, { once: true });
     let settled = false;
@@ -64,6 +64,7 @@ export async function checkInWorkers(
   partitions: PartitionProblem[],
   limits: SearchLimits,
   count: number,
+  explainMs?: number,
 ): Promise<PartitionVerdict[]> {
   const buckets: Array<{ load: number; items: number[] }> = Array.from({ length: count }, () => ({ load: 0, items: [] }));
   const order = partitions.map((_, i) => i).sort((a, b) => partitions[b]!.ops.length - partitions[a]!.ops.length);
@@ -77,7 +78,8 @@ export async function checkInWorkers(
       .filter((b) => b.items.length > 0)
       .map(async (b) => {
         const verdicts = await runWorker(
-          { model, partitions: b.items.map((i) => partitions[i]!), deadline: limits.deadline, memoryLimitBytes: Math.floor(limits.memoryLimitBytes / count) },
+          { model, partitions: b.items.map((i) => partitions[i]!), deadline: limits.deadline, memoryLimitBytes: Math.floor(limits.memoryLimitBytes / count),
+            ...(explainMs === undefined ? {} : { explainMs }) },
           limits.signal,
         );
         return b.items.map((i, k) => [i, verdicts[k]!] as const);

@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Container } from '../containerd/index.js';
+import type { RootfsView } from '../containerd/rootfs-files.js';
 import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { checkPositiveMs } from '../spec/rules.js';
@@ -89,6 +90,42 @@ export class ContainersHandle {
 
   resume(node: string, service: string): Promise<void> {
     return this.#run('resume', node, service, {}, (c) => c.resume());
+  }
+
+  /**
+   * A tar archive of `path` in the service's container (a file, or a directory
+   * with everything under it), byte for byte; works on a running and on a
+   * stopped container (then read from its snapshot). Not a fault: not in the timeline.
+   */
+  copyFrom(node: string, service: string, path: string): Promise<Buffer> {
+    return this.#files('copyFrom', node, service, path, (root, p) => root.packTar(p));
+  }
+
+  /** Unpack the tar archive `archive` into directory `dir` of the container (created if missing); running or stopped. */
+  copyTo(node: string, service: string, dir: string, archive: Uint8Array): Promise<void> {
+    return this.#files('copyTo', node, service, dir, (root, p) => root.extractTar(p, archive));
+  }
+
+  /** The bytes of one file of the container; running or stopped. */
+  readFile(node: string, service: string, path: string): Promise<Buffer> {
+    return this.#files('readFile', node, service, path, (root, p) => root.readFile(p));
+  }
+
+  /** Write one file into the container (parents created, owner root unless given); running or stopped. */
+  writeFile(node: string, service: string, path: string, data: Uint8Array, options: { mode?: number; uid?: number; gid?: number } = {}): Promise<void> {
+    return this.#files('writeFile', node, service, path, (root, p) =>
+      root.writeFile(p, data, options.mode ?? 0o644, { uid: options.uid ?? 0, gid: options.gid ?? 0 }),
+    );
+  }
+
+  async #files<T>(kind: string, node: string, service: string, path: string, action: (root: RootfsView, path: string) => Promise<T>): Promise<T> {
+    const where = `t.containers.${kind}(${JSON.stringify(node)}, ${JSON.stringify(service)}, ${JSON.stringify(path)})`;
+    this.#ctx.plan.service(node, service, where);
+    this.#ctx.assertRunning(where);
+    if (typeof path !== 'string' || !path.startsWith('/') || path.includes('\0')) {
+      throw new SpecError(`${where}: the path must be absolute inside the container`, { hint: 'e.g. "/data/dump.rdb"' });
+    }
+    return action(await this.#ctx.container(node, service).rootfs(), path);
   }
 
   #timeout(options: StopOptions, where: string): number | undefined {

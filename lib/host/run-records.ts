@@ -127,11 +127,17 @@ export async function registerRun(registration: RunRegistration): Promise<RunRec
   return record;
 }
 
-/** Draw run ids until one registers (a collision among 26^5 ids is rare; 100 attempts is plenty). */
-export async function registerNewRun(registration: Omit<RunRegistration, 'id'>): Promise<RunRecord> {
+/**
+ * Draw run ids until one registers (a collision among 26^5 ids is rare; 100 attempts is plenty).
+ * `registration` may depend on the id drawn (a work dir named after it).
+ */
+export async function registerNewRun(
+  registration: Omit<RunRegistration, 'id'> | ((id: string) => Omit<RunRegistration, 'id'>),
+): Promise<RunRecord> {
   for (let attempt = 0; attempt < 100; attempt++) {
+    const id = newRunId();
     try {
-      return await registerRun({ ...registration, id: newRunId() });
+      return await registerRun({ ...(typeof registration === 'function' ? registration(id) : registration), id });
     } catch (error) {
       if (!(error instanceof RunIdTakenError)) throw error;
     }

@@ -52,7 +52,6 @@ export interface XdpNativeEngine {
   controlBuffer(): ArrayBuffer;
   /** index < 0 removes the address. */
   setNodeAddress(ipv4: string, index: number): void;
-  setAllowed(ipv4: string, allowed: boolean): void;
   /** [passed0, dropped0, passed1, …] for indexes 0..maxNodes (the last one is "outside"). */
   counters(): BigUint64Array;
   testRun(frame: Uint8Array, visible?: number): number;

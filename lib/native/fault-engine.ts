@@ -106,13 +106,6 @@ export class FaultEngine {
     callNativeSync(() => native.setNodeAddress(ipv4, -1));
   }
 
-  /** Addresses that always pass, whatever the policy (as source or destination). */
-  setAllowed(ipv4: string, allowed: boolean): void {
-    const native = this.#open('set allowed');
-    checkIpv4('setAllowed', ipv4);
-    callNativeSync(() => native.setAllowed(ipv4, allowed));
-  }
-
   /**
    * Write `policy` into the inactive buffer, then flip the active index: atomic for
    * packets, synchronous, no syscall. Seqlock writer side; see the file comment.

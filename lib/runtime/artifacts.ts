@@ -38,6 +38,8 @@ export class Artifacts {
 
   /** Create every service's log directory and empty log files (so they exist even if a service never starts). */
   async prepare(plan: ClusterPlan): Promise<void> {
+    // The run's own directory too: a cluster without services still writes run.json and faults.jsonl.
+    await mkdir(this.dir, { recursive: true });
     for (const node of plan.nodes) {
       for (const service of node.services) {
         await mkdir(this.logDir(node.name, service.name), { recursive: true });

@@ -13,7 +13,7 @@ import { Partition } from '../faults/partition.js';
 import { ContainersHandle } from '../faults/process-faults.js';
 import type { FaultRegistry } from '../faults/registry.js';
 import { defineBandwidth, type BandwidthOptions, type SlowLinks } from '../faults/bandwidth.js';
-import { faultCapabilities, requireEngine, type FaultCapability, type KernelTrafficSupport } from '../faults/capabilities.js';
+import { faultCapabilities, type FaultCapability, type KernelTrafficSupport } from '../faults/capabilities.js';
 import { defineDelay, type DelayOptions } from '../faults/delay.js';
 import { PairClassLedger } from '../faults/traffic-classes.js';
 import type { FaultTimeline } from '../faults/timeline.js';
@@ -99,9 +99,8 @@ export class NetworkHandle {
 
   /** Rate limit of each ordered pair from → to (HTB class per pair, picked by a BPF map). Classes are made now. */
   bandwidth(name: string, options: BandwidthOptions): NetworkFaultHandle {
-    requireEngine(this.#ctx.trafficControl, 'bandwidth', `bandwidth(${JSON.stringify(name)})`);
     assertRunning(this.#ctx, `bandwidth(${JSON.stringify(name)})`);
-    return defineBandwidth(this.#links(), this.#ctx.plan, name, options);
+    return defineBandwidth(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
   /** Which engine carries each fault kind on this machine (null: not supported here, with what is missing). */

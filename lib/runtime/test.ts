@@ -19,16 +19,16 @@ import { ContainerManager, type ContainerdOptions } from './container-manager.js
 import type { Dial } from './dial.js';
 import { guardInterrupts } from './interrupts.js';
 import { createDefaultLogger } from './logger.js';
-import { newRunId } from '../host/names.js';
 import { defaultWorkBase, stateDir } from '../host/paths.js';
 import { ensurePrivateDir } from '../host/private-dir.js';
-import { registerRun, RunIdTakenError, unregisterRun } from '../host/run-records.js';
+import { registerNewRun, unregisterRun, type RunRegistration } from '../host/run-records.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
 import { reportAtRunEnd } from '../report/run-end.js';
 import { NetworkManager, type Reach } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
 import { TestHandle, type RunContext } from './test-handle.js';
 import { RunInfo } from './run-info.js';
+import { TeardownStack } from './teardown-stack.js';
 
 export interface TestOptions {
   /** A pino logger; default: pretty on a TTY, JSON lines otherwise (PAKOSTII_LOG_FORMAT=json forces JSON). */
@@ -112,7 +112,7 @@ export class Test {
       // Leftovers of runs whose process is gone (SIGKILL, crash) go first; never throws.
       const swept = await cleanupDeadRuns();
       if (swept.runs.length > 0) this.#rootLogger.warn({ runs: swept.runs.map((r) => r.id), errors: swept.runs.flatMap((r) => r.errors) }, 'removed leftovers of dead runs');
-      id = await this.#register();
+      id = (await registerNewRun((id) => this.#registration(id))).id;
     } catch (error) {
       const message = `cannot register the run: ${messageOf(error)}`;
       this.#rootLogger.error({ error: message }, 'test failed');
@@ -140,6 +140,9 @@ export class Test {
     const guard = guardInterrupts(log, id, (signal) =>
       controller.abort(new PakostiiError(`test "${this.name}" was interrupted by ${signal}`, { hint: 'everything the run created is being removed' })),
     );
+    // Undo steps, pushed by each resource right before it is created; teardown unwinds them.
+    const owned = new TeardownStack();
+    owned.push('run record', () => unregisterRun(id));
     const closeables: Array<{ close(): Promise<void> }> = [];
     const network = new NetworkManager(id, plan, log, native, this.#options.reach ?? 'forward');
     const dial: Dial = (ip, port, options) => native.connectInNetns(network.runnerNetns, ip, port, options);
@@ -155,7 +158,6 @@ export class Test {
       readinessTimeoutMs: this.#options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
       probeTransport: (node, container) => probeTransport(dial, network.node(node).ip, container),
     });
-    let faults: FaultRegistry | undefined;
     const timeline = new FaultTimeline(artifacts.dir, log);
     // The zero of every history time, on faults.jsonl's clock.
     const runInfo = new RunInfo(artifacts.dir, this.name, id, process.hrtime.bigint(), new Date());
@@ -166,6 +168,7 @@ export class Test {
 
     try {
       log.info('preparing runtime');
+      owned.push('scratch files', () => rm(workDir, { recursive: true, force: true }));
       // Not recursive: the base was checked; a fresh, root-only directory of this run's own.
       await mkdir(workDir, { mode: 0o700 });
       await artifacts.prepare(plan);
@@ -176,12 +179,35 @@ export class Test {
         log.warn({ err: error }, 'traffic-control probe failed: slow-link faults are unavailable in this run');
         return undefined;
       });
+      owned.push('network', async () => {
+        try {
+          return await network.teardown();
+        } finally {
+          log.info('network tore down');
+        }
+      });
       await network.provision();
-      const engine = network.engine;
-      faults = new FaultRegistry(engine, () => new native.PolicyMatrix(engine.maxNodes), log, timeline.onNetworkEvent);
       controller.signal.throwIfAborted();
+      owned.push('containers', async () => {
+        try {
+          return await containers.teardown();
+        } finally {
+          log.info('containers tore down');
+        }
+      });
       await containers.provision(controller.signal);
       controller.signal.throwIfAborted();
+      // What the test's handles open (port forwards, the traffic shaper, the history) is closed
+      // after every fault was healed: the shaper's close relies on it.
+      owned.push('handles', async () => {
+        const results = await Promise.allSettled(closeables.map((c) => c.close()));
+        return results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      });
+      const engine = network.engine;
+      const faults = new FaultRegistry(engine, () => new native.PolicyMatrix(engine.maxNodes), log, timeline.onNetworkEvent);
+      owned.push('faults', () => {
+        faults.close();
+      });
       readyMs = Math.round(performance.now() - started);
       log.info({ ready_ms: readyMs }, 'runtime ready');
 
@@ -215,7 +241,11 @@ export class Test {
       failure = controller.signal.aborted && guard.received ? controller.signal.reason : withReason(error);
     }
 
-    const teardownErrors = await this.#teardown(log, artifacts, controller, faults, closeables, containers, network, workDir, id);
+    log.info({ destination: artifacts.displayDir }, 'artifacts collected');
+    log.info('tearing down runtime');
+    if (!controller.signal.aborted) controller.abort(new PakostiiError(`test "${this.name}" has finished`));
+    const teardownErrors = await owned.unwind();
+    for (const error of teardownErrors) log.error({ err: error }, 'teardown step failed');
     timeline.close();
     try {
       runInfo.update({ endedMono: process.hrtime.bigint().toString() });
@@ -247,59 +277,14 @@ export class Test {
     });
   }
 
-  /** Draw a run id and register it; a (rare) taken id just means drawing another. */
-  async #register(): Promise<string> {
-    for (;;) {
-      const id = newRunId();
-      const workDir = join(this.#workBase(), id);
-      try {
-        await registerRun({
-          id,
-          testName: this.name,
-          workDir,
-          artifactsDir: new Artifacts(this.name, id, this.#options.artifactsDir).dir,
-          ...(this.#options.containerd ? { containerd: this.#options.containerd } : {}),
-        });
-        return id;
-      } catch (error) {
-        if (!(error instanceof RunIdTakenError)) throw error;
-      }
-    }
-  }
-
-  /** Handles → containers → network → scratch files; each step best-effort, errors collected. */
-  async #teardown(
-    log: Logger,
-    artifacts: Artifacts,
-    controller: AbortController,
-    faults: FaultRegistry | undefined,
-    closeables: Array<{ close(): Promise<void> }>,
-    containers: ContainerManager,
-    network: NetworkManager,
-    workDir: string,
-    id: string,
-  ): Promise<unknown[]> {
-    const errors: unknown[] = [];
-    const step = async (what: () => unknown): Promise<void> => {
-      try {
-        await what();
-      } catch (error) {
-        errors.push(error);
-      }
+  /** What the run record of run `id` says: the record is written before anything of the run exists. */
+  #registration(id: string): Omit<RunRegistration, 'id'> {
+    return {
+      testName: this.name,
+      workDir: join(this.#workBase(), id),
+      artifactsDir: new Artifacts(this.name, id, this.#options.artifactsDir).dir,
+      ...(this.#options.containerd ? { containerd: this.#options.containerd } : {}),
     };
-    log.info({ destination: artifacts.displayDir }, 'artifacts collected');
-    log.info('tearing down runtime');
-    if (!controller.signal.aborted) controller.abort(new PakostiiError(`test "${this.name}" has finished`));
-    await step(() => faults?.close());
-    await Promise.all(closeables.map((c) => step(() => c.close())));
-    await step(async () => errors.push(...(await containers.teardown())));
-    log.info('containers tore down');
-    await step(async () => errors.push(...(await network.teardown())));
-    log.info('network tore down');
-    await step(() => rm(workDir, { recursive: true, force: true }));
-    await step(() => unregisterRun(id));
-    for (const error of errors) log.error({ err: error }, 'teardown step failed');
-    return errors;
   }
 }
 

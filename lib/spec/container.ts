@@ -111,8 +111,8 @@ export class ContainerSpec {
 
   withReadiness(probe: Probe): ContainerSpec {
     if (!isMadeProbe(probe)) {
-      throw new SpecError(`${this.#where('withReadiness')}: not a probe made by spec.httpProbe(), spec.tcpProbe() or spec.execProbe()`, {
-        hint: 'build one with spec.httpProbe(), spec.tcpProbe() or spec.execProbe()',
+      throw new SpecError(`${this.#where('withReadiness')}: not a probe made by spec.httpProbe(), spec.tcpProbe(), spec.execProbe() or spec.logProbe()`, {
+        hint: 'build one with spec.httpProbe(), spec.tcpProbe(), spec.execProbe() or spec.logProbe()',
       });
     }
     return this.#with({ readiness: probe });

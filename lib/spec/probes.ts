@@ -39,7 +39,25 @@ export interface ExecProbe extends ProbeTiming {
   readonly argv: readonly string[];
 }
 
-export type Probe = HttpProbe | TcpProbe | ExecProbe;
+export interface LogProbe extends ProbeTiming {
+  readonly kind: 'log';
+  /** Matched against each line the service wrote since it (re)started. */
+  readonly pattern: RegExp;
+  /** How many matching lines make the service ready. */
+  readonly times: number;
+  readonly stream: 'stdout' | 'stderr' | 'both';
+}
+
+export type Probe = HttpProbe | TcpProbe | ExecProbe | LogProbe;
+
+export interface LogProbeOptions {
+  /** Matching lines needed (default 1): e.g. 2 for a server that logs "ready" once per listener. */
+  times?: number;
+  /** Which output to read (default both). */
+  stream?: 'stdout' | 'stderr' | 'both';
+  /** Pause between reads of the log (default 250 ms). */
+  intervalMs?: number;
+}
 
 export interface HttpProbeOptions {
   port: number;
@@ -115,6 +133,25 @@ export function execProbe(argv: string[], options: { timeoutMs?: number; interva
   return made(Object.freeze({ kind: 'exec', argv: Object.freeze(checkArgv(argv, 'argv', where)), ...timing(options, where) }));
 }
 
+/**
+ * Ready once the service's stdout/stderr (since its latest start) has `times`
+ * lines matching `pattern`, e.g. logProbe(/Ready to accept connections/).
+ * A timeout quotes the last lines the service wrote.
+ */
+export function logProbe(pattern: RegExp | string, options: LogProbeOptions = {}): LogProbe {
+  const where = 'logProbe()';
+  if (!(pattern instanceof RegExp) && (typeof pattern !== 'string' || pattern === '')) {
+    throw new SpecError(`${where}: pattern must be a RegExp or a non-empty string`, { hint: 'e.g. logProbe(/ready to accept connections/)' });
+  }
+  // No g/y flags: a stateful lastIndex would skip matches between lines.
+  const regex = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+  const times = options.times ?? 1;
+  if (!Number.isInteger(times) || times < 1) throw new SpecError(`${where}: times ${String(times)} must be a whole number ≥ 1`, { hint: 'e.g. { times: 2 }' });
+  const stream = options.stream ?? 'both';
+  if (!['stdout', 'stderr', 'both'].includes(stream)) throw new SpecError(`${where}: stream ${JSON.stringify(stream)} is not stdout, stderr or both`, { hint: "e.g. { stream: 'stderr' }" });
+  return made(Object.freeze({ kind: 'log', pattern: regex, times, stream, ...timing({ intervalMs: options.intervalMs }, where) }));
+}
+
 /** Human description used in logs and errors: "GET :2379/health → 200". */
 export function describeProbe(probe: Probe): string {
   switch (probe.kind) {
@@ -124,5 +161,7 @@ export function describeProbe(probe: Probe): string {
       return `TCP connect :${probe.port}`;
     case 'exec':
       return `exec ${JSON.stringify(probe.argv)}`;
+    case 'log':
+      return `log line ${String(probe.pattern)}${probe.times > 1 ? ` ×${probe.times}` : ''} on ${probe.stream === 'both' ? 'stdout/stderr' : probe.stream}`;
   }
 }

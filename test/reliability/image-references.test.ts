@@ -1,7 +1,7 @@
 /**
  * Every container image a test, example or benchmark names must exist on a
  * fresh machine (CI=true runs against an empty, private containerd): it is
- * built by scripts/build-images.ts (a recipe with `ref: '<image>'`), or the
+ * built by scripts/build-images.ts (a recipe named `name: '<image>'`), or the
  * file that names it creates it itself and says so in a comment
  * `creates image: <image>` next to the code that imports, tags or pushes it,
  * or it is listed in NEVER_PULLED below with the reason it need not exist.
@@ -66,15 +66,22 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-/** `ref: '<image>'` entries of the image script's recipes. */
+/**
+ * The images scripts/build-images.ts builds: each recipe's `name: '<image>'`,
+ * written inline or in a recipe file it reads (`readRecipeFile(resolve('<file>'))`).
+ */
 export function builtImages(): Set<string> {
   const script = readFileSync(join(ROOT, 'scripts', 'build-images.ts'), 'utf8');
-  return new Set([...script.matchAll(/\bref:\s*['"`]([^'"`]+)['"`]/g)].map((m) => m[1]!));
+  const refs = [...script.matchAll(/\bname:\s*['"`]([^'"`]+)['"`]/g)].map((m) => m[1]!);
+  for (const file of script.matchAll(/readRecipeFile\(\s*resolve\(\s*['"`]([^'"`]+)['"`]/g)) {
+    refs.push((JSON.parse(readFileSync(join(ROOT, file[1]!), 'utf8')) as { name: string }).name);
+  }
+  return new Set(refs.filter((ref) => ref.includes('/')));
 }
 
 describe('image references', () => {
   it('the image script builds the images the suites rely on', () => {
-    expect([...builtImages()]).toEqual(expect.arrayContaining(['pakostii.local/busybox:latest', 'pakostii.local/etcd:3.4', 'pakostii.local/redis:7']));
+    expect([...builtImages()]).toEqual(expect.arrayContaining(['pakostii.local/busybox:latest', 'pakostii.local/etcd:3.4', 'pakostii.local/redis:7', 'pakostii.local/postgres:15']));
   });
 
   it('every image named in test/, examples/, bench/ is built by scripts/build-images.ts or created by the file that names it', () => {
