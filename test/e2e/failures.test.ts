@@ -35,7 +35,7 @@ describe('failing runs', () => {
     expect(error.artifactsDir).toBe(join(process.cwd(), '.pakostii', `throws-${error.id}`));
     expect(error.durationMs).toBeGreaterThan(0);
     const msgs = messages();
-    expect(msgs.slice(-4)).toEqual(['tearing down runtime', 'containers tore down', 'network tore down', 'test failed']);
+    expect(msgs.slice(-5)).toEqual(['tearing down runtime', 'containers tore down', 'network tore down', 'report written', 'test failed']);
     expect(lines.at(-1)).toMatchObject({ level: 'error', error: "expected value 'baz', got 'bar'" });
     expect(existsSync(join(error.artifactsDir, 'logs/n1/sleep/stdout'))).toBe(true);
     await expectNoLeaks(error.id);

@@ -46,7 +46,7 @@ describe('interrupt', () => {
     const msgs = lines.map((l) => l.msg);
     expect(code, stderr).toBe(130);
     expect(msgs).toContain('interrupted: tearing down (interrupt twice more to exit at once)');
-    expect(msgs.slice(-3)).toEqual(['containers tore down', 'network tore down', 'test failed']);
+    expect(msgs.slice(-4)).toEqual(['containers tore down', 'network tore down', 'report written', 'test failed']);
     expect(msgs).toContain('active faults healed');
     const failed = lines.at(-1) as { msg: string; error?: string };
     expect(failed.msg).toBe('test failed');

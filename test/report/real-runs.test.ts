@@ -15,7 +15,6 @@ import { expectNoLeaks } from '../helpers/leak-audit.js';
 import { countPixels, launchBrowser, openReport, screenshot } from './browser.js';
 
 const HIGHLIGHT: [number, number, number] = [219, 39, 119];
-const README_SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'report.png');
 
 let browser: Browser;
 beforeAll(async () => {
@@ -68,7 +67,6 @@ describe('reports of the etcd register example', () => {
     const band = p.process ? [228, 244, 242] : [237, 231, 253];
     expect(await countPixels(page, '#latency-chart canvas', { color: band as [number, number, number], tolerance: 8, rect: { x: x - 1, y: 0, w: 2, h: 240 } })).toBeGreaterThan(20);
     await screenshot(page, 'etcd-register-serializable');
-    if (process.env.PAKOSTII_README_SCREENSHOT === '1') await screenshot(page, 'readme', README_SCREENSHOT);
 
     await page.click('button.show-violation');
     await page.waitForFunction(() => window.pakostiiReport!.highlighted().length > 0);
