@@ -22,7 +22,7 @@ import { readRecipeFile, type ImageRecipe } from '../lib/images/recipe.js';
  * made by that test itself): CI=true runs the suite against an empty, private
  * containerd, and the suites' global setup imports every recipe first.
  * test/reliability/image-references.test.ts checks each image a test names
- * is one of these `name:`s (inline or in a recipe file read below).
+ * is the name of one of these recipes (inline or in a recipe file read below).
  */
 const RECIPES: Record<string, () => ImageRecipe> = {
   busybox: () => ({ name: 'pakostii.local/busybox:latest', cmd: ['/bin/sh'] }),

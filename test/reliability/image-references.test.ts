@@ -46,6 +46,8 @@ const NEVER_PULLED: Record<string, string> = {
   '127.0.0.1:5000/a/b/c:dev': 'reference parsing only',
   '127.0.0.1:5000/x': 'reference parsing only',
   'pakostii.local/repro:1': 'written into an OCI archive to test reproducibility; never imported',
+  'pakostii.local/builder-test:1': 'built into an archive by test/images/build.test.ts itself; never run',
+  'pakostii.local/x:1': 'a recipe whose build must fail (test/images/build.test.ts)',
   'docker.io/library/redis:7.2-alpine': 'spec validation only (never provisioned)',
   'containerd.io/gc.ref.content.l.': 'a containerd label prefix, not an image',
   'pakostii.local/not-there:1': 'asserted missing',
