@@ -34,6 +34,11 @@ export interface ProcessFaultContext {
   readonly timeline: FaultTimeline | undefined;
   container(node: string, service: string): Container;
   awaitReady(node: string, service: string, signal: AbortSignal): Promise<void>;
+  /**
+   * The test itself is about to end the service's process (kill/stop/restart): its exit is
+   * then reported as caused by `reason`, not as unexpected (the exit event may come after the call returned).
+   */
+  expectExit?(node: string, service: string, reason: string): void;
   /** Throws StateError once the test function has finished. */
   assertRunning(where: string): void;
 }
@@ -54,22 +59,27 @@ export class ContainersHandle {
         new SpecError(`kill ${node}/${service}: invalid signal ${JSON.stringify(signal)}`, { hint: 'use a signal name such as "SIGKILL" or "SIGTERM"' }),
       );
     }
-    return this.#run('kill', node, service, { signal }, (c) => c.kill(signal));
+    return this.#run('kill', node, service, { signal }, (c) => {
+      this.#ctx.expectExit?.(node, service, `t.containers.kill(${signal})`);
+      return c.kill(signal);
+    });
   }
 
   /** SIGTERM, then SIGKILL after timeoutMs; the service stays down until start(). */
   stop(node: string, service: string, options: StopOptions = {}): Promise<void> {
     const timeoutMs = this.#timeout(options, `stop ${node}/${service}`);
     return this.#run('stop', node, service, timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }, async (c) => {
+      this.#ctx.expectExit?.(node, service, 't.containers.stop()');
       await c.stop(timeoutMs === undefined ? {} : { timeoutMs });
     });
   }
 
   /** Start a stopped (or killed, or exited) service: a new process, same container and files. */
   start(node: string, service: string, options: StartOptions = {}): Promise<void> {
-    return this.#run('start', node, service, { await_ready: options.awaitReady === true }, async (c) => {
+    const params = { await_ready: options.awaitReady === true };
+    return this.#run('start', node, service, params, async (c) => {
       await c.start();
-      if (options.awaitReady) await this.#ctx.awaitReady(node, service, this.#ctx.signal);
+      if (options.awaitReady) await this.#ready('start', node, service, params);
     });
   }
 
@@ -78,8 +88,9 @@ export class ContainersHandle {
     const timeoutMs = this.#timeout(options, `restart ${node}/${service}`);
     const params = { await_ready: options.awaitReady === true, ...(timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }) };
     return this.#run('restart', node, service, params, async (c) => {
+      this.#ctx.expectExit?.(node, service, 't.containers.restart()');
       await c.restart(timeoutMs === undefined ? {} : { timeoutMs });
-      if (options.awaitReady) await this.#ctx.awaitReady(node, service, this.#ctx.signal);
+      if (options.awaitReady) await this.#ready('restart', node, service, params);
     });
   }
 
@@ -90,6 +101,13 @@ export class ContainersHandle {
 
   resume(node: string, service: string): Promise<void> {
     return this.#run('resume', node, service, {}, (c) => c.resume());
+  }
+
+  /** Await readiness, then record it: faults.jsonl says when the service was back, not only when it was told to start. */
+  async #ready(kind: string, node: string, service: string, params: Record<string, unknown>): Promise<void> {
+    await this.#ctx.awaitReady(node, service, this.#ctx.signal);
+    this.#ctx.timeline?.ready(faultTimeNow(), `${node}/${service}`, kind, { node, service, ...params });
+    this.#ctx.logger.info({ fault: `${node}/${service}`, kind, node, service }, 'service ready again');
   }
 
   /**

@@ -249,6 +249,7 @@ export class TestHandle {
       timeline: ctx.timeline,
       container: (node, service) => ctx.containers.service(node, service).container,
       awaitReady: (node, service, signal) => ctx.containers.awaitReady(node, service, signal),
+      expectExit: (node, service, reason) => ctx.containers.expectExit(node, service, reason),
       assertRunning: (where) => assertRunning(ctx, where),
     });
     this.http = new ClusterHttp(
