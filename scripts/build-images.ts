@@ -17,6 +17,13 @@ import { Command } from 'commander';
 import { buildImage, type BuiltImage } from '../lib/images/build.js';
 import { readRecipeFile, type ImageRecipe } from '../lib/images/recipe.js';
 
+/**
+ * Every image a test, example or benchmark runs must be a recipe here (or be
+ * made by that test itself): CI=true runs the suite against an empty, private
+ * containerd, and the suites' global setup imports every recipe first.
+ * test/reliability/image-references.test.ts checks each image a test names
+ * is the name of one of these recipes (inline or in a recipe file read below).
+ */
 const RECIPES: Record<string, () => ImageRecipe> = {
   busybox: () => ({ name: 'pakostii.local/busybox:latest', cmd: ['/bin/sh'] }),
   etcd: () => ({

@@ -68,6 +68,23 @@ export interface HttpProbeOptions {
   intervalMs?: number;
 }
 
+/**
+ * Probes made by the factories below. A hand-made object (`{ kind: 'tcp', port }`)
+ * skipped their checks (no timeout: a NaN deadline, readiness waiting forever), so
+ * withReadiness() accepts only these.
+ */
+const MADE_PROBES = new WeakSet<object>();
+
+function made<T extends Probe>(probe: T): T {
+  MADE_PROBES.add(probe);
+  return probe;
+}
+
+/** True for a probe built by httpProbe(), tcpProbe() or execProbe(). */
+export function isMadeProbe(value: unknown): value is Probe {
+  return typeof value === 'object' && value !== null && MADE_PROBES.has(value);
+}
+
 function timing(options: { timeoutMs?: number; intervalMs?: number }, where: string): ProbeTiming {
   return {
     timeoutMs: checkPositiveMs(options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, 'timeoutMs', where),
@@ -91,14 +108,14 @@ export function httpProbe(options: HttpProbeOptions): HttpProbe {
   if (!HTTP_METHODS.includes(method)) {
     throw new SpecError(`${where}: method ${JSON.stringify(method)} is not supported`, { hint: `use one of ${HTTP_METHODS.join(', ')}` });
   }
-  return Object.freeze({
+  return made(Object.freeze({
     kind: 'http',
     port: checkPort(options.port, where),
     path,
     method,
     expectStatus: checkStatusCode(options.expectStatus ?? 200, where),
     ...timing(options, where),
-  });
+  }));
 }
 
 /** Ready when a TCP connection to the port succeeds. */
@@ -107,13 +124,13 @@ export function tcpProbe(options: { port: number; timeoutMs?: number; intervalMs
   if (options === null || typeof options !== 'object') {
     throw new SpecError(`${where}: options must be an object`, { hint: 'e.g. tcpProbe({ port: 6379 })' });
   }
-  return Object.freeze({ kind: 'tcp', port: checkPort(options.port, where), ...timing(options, where) });
+  return made(Object.freeze({ kind: 'tcp', port: checkPort(options.port, where), ...timing(options, where) }));
 }
 
 /** Ready when `argv` exits 0 inside the service's container. No shell is involved. */
 export function execProbe(argv: string[], options: { timeoutMs?: number; intervalMs?: number } = {}): ExecProbe {
   const where = 'execProbe()';
-  return Object.freeze({ kind: 'exec', argv: Object.freeze(checkArgv(argv, 'argv', where)), ...timing(options, where) });
+  return made(Object.freeze({ kind: 'exec', argv: Object.freeze(checkArgv(argv, 'argv', where)), ...timing(options, where) }));
 }
 
 /**
@@ -132,7 +149,7 @@ export function logProbe(pattern: RegExp | string, options: LogProbeOptions = {}
   if (!Number.isInteger(times) || times < 1) throw new SpecError(`${where}: times ${String(times)} must be a whole number ≥ 1`, { hint: 'e.g. { times: 2 }' });
   const stream = options.stream ?? 'both';
   if (!['stdout', 'stderr', 'both'].includes(stream)) throw new SpecError(`${where}: stream ${JSON.stringify(stream)} is not stdout, stderr or both`, { hint: "e.g. { stream: 'stderr' }" });
-  return Object.freeze({ kind: 'log', pattern: regex, times, stream, ...timing({ intervalMs: options.intervalMs }, where) });
+  return made(Object.freeze({ kind: 'log', pattern: regex, times, stream, ...timing({ intervalMs: options.intervalMs }, where) }));
 }
 
 /** Human description used in logs and errors: "GET :2379/health → 200". */

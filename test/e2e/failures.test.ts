@@ -49,6 +49,21 @@ describe('failing runs', () => {
     await expectNoLeaks(error.id);
   });
 
+  it('`throw undefined` and `Promise.reject()` (no reason) fail the run, saying no reason was given', async () => {
+    const { logger } = captureLogger();
+    const thrown = await failureOf(
+      new Test('throws-undefined', sleeper(), { logger }).run(() => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
+        throw undefined;
+      }),
+    );
+    expect(thrown.message).toMatch(/failed with undefined \(no reason given/);
+    await expectNoLeaks(thrown.id);
+    const rejected = await failureOf(new Test('rejects-empty', sleeper(), { logger }).run(() => Promise.reject()));
+    expect(rejected.message).toMatch(/failed with undefined/);
+    await expectNoLeaks(rejected.id);
+  });
+
   it('a returned Error (the Go guide\'s `return err`) fails the run with its message', async () => {
     const { logger, lines } = captureLogger();
     const error = await failureOf(
