@@ -37,6 +37,14 @@ export default defineConfig([
     clean: ['index.*'],
   },
   {
+    // Worker thread of the linearizability checker, loaded by URL next to index.js / cli.js.
+    ...shared,
+    entry: { 'partition-worker': 'lib/checker/partition-worker.ts' },
+    format: ['esm'],
+    dts: false,
+    clean: ['partition-worker.*'],
+  },
+  {
     ...shared,
     entry: { cli: 'lib/cli/main.ts' },
     format: ['esm'],

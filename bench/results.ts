@@ -5,9 +5,12 @@
 import type { AtomicityResult } from './atomicity.js';
 import type { BaselineResults } from './baselines.js';
 import type { ClusterResult } from './cluster.js';
+import type { ElleResult } from './elle.js';
 import type { MemoryResult } from './memory.js';
+import type { CheckerBenchResult } from './checker.js';
 import type { PacketPathResult } from './packet-path.js';
 import type { ReportBenchResult } from './report.js';
+import type { ShapingResult } from './shaping.js';
 import type { PortForwardResult } from './portforward.js';
 import type { ToggleBreakdown } from './toggle-breakdown.js';
 import type { ToggleResult } from './toggle.js';
@@ -52,6 +55,10 @@ export interface BenchResults {
   memory?: MemoryResult;
   workload?: WorkloadBenchResult;
   report?: ReportBenchResult;
+  checker?: CheckerBenchResult;
+  shaping?: ShapingResult;
+  /** The list-append checker end to end, by history size (transactions). */
+  elle?: ElleResult;
   /** Benches that failed, with their error (their section is then missing). */
   errors: Array<{ bench: string; error: string }>;
 }

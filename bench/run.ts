@@ -15,16 +15,19 @@ import { Command } from 'commander';
 import { newRunId } from '../lib/host/names.js';
 import { runAtomicity } from './atomicity.js';
 import { runBaselines } from './baselines.js';
+import { runCheckerBench } from './checker.js';
 import { runCluster } from './cluster.js';
 import { BENCH_ARTIFACTS } from './clusters.js';
 import { run } from './exec.js';
 import { buildHelpers, FAULT_BPF_OBJECT, ROOT } from './helpers.js';
+import { runElle } from './elle.js';
 import { runMemory } from './memory.js';
 import { runPortForward } from './portforward.js';
 import { runReportBench } from './report.js';
 import { provisionOnce, provisionWithIp, UP_CONCURRENCY } from './provision.js';
 import type { BenchResults, ProvisionResults } from './results.js';
 import { sweepRun } from './scratch.js';
+import { runShaping } from './shaping.js';
 import { median, round } from './stats.js';
 import { renderTable } from './table.js';
 import { runPacketPath } from './packet-path.js';
@@ -32,7 +35,7 @@ import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
 import { runWorkloadBench } from './workload.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload', 'shaping', 'checker', 'elle'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -164,6 +167,16 @@ async function main(): Promise<number> {
 
   await step('workload', 'workload runner (recording, dispatch, nemesis timing, memory)', async () => {
     results.workload = await runWorkloadBench(quick);
+  });
+  await step('shaping', 'shaping (bandwidth 1/10/100 Mbit/s over TCP, slow-link apply/heal)', async () => {
+    results.shaping = await runShaping(quick ? { windowS: 4, samples: 1_000 } : { windowS: 8, samples: 5_000 });
+  });
+
+  await step('checker', 'linearizability checker (vs porcupine)', async () => {
+    results.checker = await runCheckerBench(quick, log);
+  });
+  await step('elle', 'elle (list-append checker, end to end)', async () => {
+    results.elle = await runElle(quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], log);
   });
 
   const leftovers = await sweepRun(runId);

@@ -101,7 +101,26 @@ export function buildRows(r: BenchResults): Row[] {
   add('report', '100k ops: main-thread CPU to that paint', fmt(k100?.main_thread_cpu_ms, 'ms'));
   add('report', '100k ops: report.html size', fmt(k100?.file_mb, 'MB'), '≤ 15 MB', atMost(k100?.file_mb, 15));
   add('report', '1M ops: opens (first full paint)', m1 ? `${fmt(m1.paint_ms, 'ms')}, ${fmt(m1.file_mb, 'MB')}` : 'n/a', 'opens', m1 && Number.isFinite(m1.paint_ms) && m1.console_errors === 0);
+  const sh = r.shaping;
+  for (const point of sh?.bandwidth ?? []) {
+    const within = Math.abs(point.wire_ratio - 1) <= 0.05;
+    add('shaping', `bandwidth ${point.asked_mbit} Mbit/s over TCP: wire / goodput`, `${fmt(point.wire_ratio * 100, '%')} / ${fmt(point.goodput_ratio * 100, '%')} of asked`, '±5 % (wire)', within);
+  }
+  if (sh) {
+    add('shaping', 'bandwidth apply p50 / p99', `${fmt(sh.apply_p50_us, 'µs')} / ${fmt(sh.apply_p99_us, 'µs')}`, 'p50 ≤ 10 µs', sh.apply_p50_us <= 10);
+    add('shaping', 'bandwidth heal p50 / p99', `${fmt(sh.heal_p50_us, 'µs')} / ${fmt(sh.heal_p99_us, 'µs')}`, 'p50 ≤ 10 µs', sh.heal_p50_us <= 10);
+    add('shaping', 'define → classes exist', fmt(sh.define_ms, 'ms'));
+    add('shaping', 'delay', sh.delay.supported ? `engine ${sh.delay.detail}` : `not supported here: ${sh.delay.detail.split(';')[0]}`, 'engine available', sh.delay.supported);
+  }
   add('memory', 'peak RSS, 100 nodes', `${fmt(r.memory?.rss_mb_100_nodes, 'MB')}  (idle ${fmt(r.memory?.rss_mb_idle, 'MB')})`);
+  for (const f of r.checker?.figures ?? []) {
+    const verdict = typeof f.valid === 'string' && f.valid.includes(' ') ? f.valid : String(f.valid);
+    const ratio = f.reference_ms === undefined ? '' : `, ${fmt(f.reference_ms / f.ms, '×')} porcupine`;
+    const value = `${fmt(f.ms, 'ms')} (${verdict}${f.algorithm ? `, ${f.algorithm}` : ''}${ratio})`;
+    const ok = f.reference_ms === undefined ? undefined : f.ms <= f.reference_ms && f.valid !== 'unknown' && !String(f.valid).includes('wrong');
+    add('checker', f.name, value, f.reference ?? '', ok);
+  }
+
   const w = r.workload;
   add('workload', 'recording, per op (invoke+ok)', fmt(w?.record_us_per_op, 'µs'), '≤ 2 µs', atMost(w?.record_us_per_op, 2));
   for (const c of ['1', '10', '100']) {
@@ -110,6 +129,12 @@ export function buildRows(r: BenchResults): Row[] {
   }
   add('workload', 'nemesis timing error p50 / p99 / max', `${fmt(w?.nemesis_error_p50_us, '')} / ${fmt(w?.nemesis_error_p99_us, '')} / ${fmt(w?.nemesis_error_max_us, 'µs')}`, 'p99 ≤ 1 ms', atMost(w?.nemesis_error_p99_us, 1000));
   add('workload', 'memory per 100k ops (heap / RSS)', `${fmt(w?.memory_mb_per_100k_ops, 'MB')} / ${fmt(w?.rss_mb_per_100k_ops, 'MB')}`, '≤ 50 MB', atMost(w?.memory_mb_per_100k_ops, 50));
+  for (const [n, e] of Object.entries(r.elle ?? {})) {
+    const limit = n === '100000' ? 2_000 : n === '1000000' ? 20_000 : undefined;
+    const ok = limit === undefined ? undefined : e.total_ms <= limit && (n !== '1000000' || e.peak_rss_mb <= 4_096);
+    const target = limit === undefined ? '' : `≤ ${limit / 1000} s${n === '1000000' ? ', ≤ 4 GB' : ''}`;
+    add('elle', `${Number(n).toLocaleString('en-US')} txns end to end`, `${fmt(e.total_ms, 'ms')} (${fmt(e.txns_per_s, 'txn/s')}, RSS ${fmt(e.peak_rss_mb, 'MB')})`, target, ok);
+  }
   return rows;
 }
 

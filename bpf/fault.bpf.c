@@ -82,7 +82,15 @@ struct arp_ipv4 {
   __be32 tpa;
 } __attribute__((packed));
 
-enum frame_kind { FRAME_OTHER = 0, FRAME_IPV4 = 1, FRAME_ARP = 2 };
+/*
+ * FRAME_OTHER: not ours to judge (a runt, IPv4 with a bad header, ARP for
+ * another protocol): the stack discards these anyway, so they pass.
+ * FRAME_FOREIGN: another network protocol (IPv6, …). The run's network is
+ * IPv4 only and the matrix knows nodes by IPv4 address, so such a frame could
+ * not be judged and would walk through every partition (IPv6 link-local
+ * addresses exist on every eth0): it is always dropped.
+ */
+enum frame_kind { FRAME_OTHER = 0, FRAME_IPV4 = 1, FRAME_ARP = 2, FRAME_FOREIGN = 3 };
 
 #define READ_ONCE_U64(p) (*(volatile __u64 *)(p))
 #define READ_ONCE_U32(p) (*(volatile __u32 *)(p))
@@ -90,7 +98,7 @@ enum frame_kind { FRAME_OTHER = 0, FRAME_IPV4 = 1, FRAME_ARP = 2 };
  * itself). */
 #define compiler_barrier() asm volatile("" ::: "memory")
 
-/* Source and destination IPv4 of the frame and its kind; FRAME_OTHER when not ours to judge. */
+/* Source and destination IPv4 of the frame and its kind (see enum frame_kind). */
 static __always_inline int parse_addresses(struct xdp_md *ctx, __u32 *src, __u32 *dst)
 {
   void *data = (void *)(long)ctx->data;
@@ -118,7 +126,7 @@ static __always_inline int parse_addresses(struct xdp_md *ctx, __u32 *src, __u32
     *dst = arp->tpa;
     return FRAME_ARP;
   }
-  return FRAME_OTHER;
+  return FRAME_FOREIGN;
 }
 
 static __always_inline __u32 node_of(__u32 addr)
@@ -207,6 +215,8 @@ int pakostii_xdp(struct xdp_md *ctx)
 
   if (kind == FRAME_OTHER)
     return XDP_PASS;
+  if (kind == FRAME_FOREIGN)
+    return XDP_DROP;
 
   __u32 src = node_of(src_addr);
   __u32 dst = node_of(dst_addr);

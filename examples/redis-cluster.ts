@@ -15,8 +15,9 @@
  *   npx tsx examples/redis-cluster.ts        (as root)
  *
  * Image: any image with redis-server ≥ 7.0 as `redis-server`; by default
- * pakostii.local/redis:7, built from Debian's redis binaries by
- * `npx tsx scripts/build-images.ts --only redis --import` (PAKOSTII_REDIS_IMAGE picks another).
+ * pakostii.local/redis:7, built from Debian's redis packages by the public image builder:
+ * `npx pakostii images build examples/images/redis.json --import` (scripts/setup.sh does it
+ * for the repo; PAKOSTII_REDIS_IMAGE picks another image).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';

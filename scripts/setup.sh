@@ -13,7 +13,8 @@
 #   5. local test images imported into containerd (scripts/build-images.ts --import)
 #
 # Fails loudly: the first failing step stops the script with what to do.
-# Environment: PAKOSTII_SKIP_IMAGES=1 skips step 5.
+# Environment: PAKOSTII_SKIP_IMAGES=1 skips step 5; PAKOSTII_SKIP_CONTAINERD=1 skips
+# step 2 (scripts/test-all.sh with CI=true starts a private containerd instead).
 set -euo pipefail
 
 # ─── APT_PACKAGES ────────────────────────────────────────────────────────────
@@ -56,6 +57,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 started_at=$SECONDS
+# Serialises npm installs/builds of this checkout. In the checkout, not a
+# predictable /tmp path another user could create first (or point elsewhere).
+NPM_LOCK="$ROOT/.npm-install.lock"
+
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 die() {
   printf '\033[1;31m[setup] FAILED:\033[0m %s\n' "$1" >&2
@@ -111,6 +116,10 @@ install_packages() {
     chmod 755 "$POLICY_RC"
     OWN_POLICY=1
     trap 'if [ "$OWN_POLICY" = 1 ]; then rm -f "$POLICY_RC"; fi' EXIT
+    # Killed (Ctrl-C, TERM, a closed terminal) is an exit too: the EXIT trap removes our policy-rc.d.
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    trap 'exit 129' HUP
   fi
   local before
   before="$(running_daemons | sort)"
@@ -147,9 +156,13 @@ else
 fi
 
 # ─── 2. containerd ───────────────────────────────────────────────────────────
-bash scripts/start-containerd.sh || die "containerd could not be started" \
-  "see /var/log/pakostii-containerd.log; is another containerd using /run/containerd?"
-say "containerd: answering on ${PAKOSTII_CONTAINERD_SOCKET:-/run/containerd/containerd.sock}"
+if [ "${PAKOSTII_SKIP_CONTAINERD:-0}" = 1 ]; then
+  say "containerd: not started (PAKOSTII_SKIP_CONTAINERD=1: the caller brings its own)"
+else
+  bash scripts/start-containerd.sh || die "containerd could not be started" \
+    "see /var/log/pakostii-containerd.log; is another containerd using /run/containerd?"
+  say "containerd: answering on ${PAKOSTII_CONTAINERD_SOCKET:-/run/containerd/containerd.sock}"
+fi
 
 # ─── 3. npm dependencies ─────────────────────────────────────────────────────
 # node-gyp must never download headers (no internet but npm): use the running
@@ -173,11 +186,11 @@ else
   # installs corrupt node_modules. --foreground-scripts shows the native build.
   if [ -f package-lock.json ]; then
     say "npm ci (dependencies and the native addon's install step)"
-    flock /tmp/pakostii-npm.lock npm ci --no-audit --no-fund --foreground-scripts ||
+    flock "$NPM_LOCK" npm ci --no-audit --no-fund --foreground-scripts ||
       die "npm ci failed" "see the npm output above; a native build failure names the missing tool"
   else
     say "npm install (no package-lock.json)"
-    flock /tmp/pakostii-npm.lock npm install --no-audit --no-fund --foreground-scripts ||
+    flock "$NPM_LOCK" npm install --no-audit --no-fund --foreground-scripts ||
       die "npm install failed" "see the npm output above"
   fi
 fi
@@ -207,7 +220,7 @@ if [ "${#native_sources[@]}" -gt 0 ]; then
   if [ -n "$stale" ]; then
     say "native addon: building ($stale)"
     if node -e 'process.exit(require("./package.json").scripts?.["build:native"] ? 0 : 1)'; then
-      flock /tmp/pakostii-npm.lock npm run --silent build:native || die "native addon build failed" \
+      flock "$NPM_LOCK" npm run --silent build:native || die "native addon build failed" \
         "see the compiler output above; scripts/setup.sh lists the apt packages the build needs"
     else
       node_modules/.bin/node-gyp rebuild || die "native addon build failed" "see the compiler output above"

@@ -25,8 +25,8 @@ export interface LinearizableOptions<State = unknown> {
   memoryLimitBytes?: number;
   /**
    * Worker threads for partitions (built-in models only): `0` checks on the
-   * calling thread; default: one per core when the history has several
-   * partitions and enough operations to pay for starting them.
+   * calling thread; default: one per core on machines with 4 or more cores
+   * when the history has several partitions and at least 20,000 operations.
    */
   workers?: number;
   /**
@@ -54,6 +54,12 @@ export interface LinearizabilityResult extends CheckResult, CheckResultDetails {
 
 /** Below this many operations, partitions are checked on the calling thread. */
 const WORKER_THRESHOLD_OPS = 20_000;
+/**
+ * Workers by default only with this many cores: on 2 cores (one busy with the
+ * caller) starting workers and copying partitions cost more than they saved
+ * (bench/checker.ts measures both).
+ */
+const MIN_CORES_FOR_WORKERS = 4;
 
 function resolveModel<State>(model: BuiltinModelName | Model<State>): { model: Model<unknown>; builtin?: BuiltinModelName } {
   if (typeof model === 'string') {
@@ -89,9 +95,12 @@ export async function checkLinearizable<State>(
     signal: context.signal,
   };
   const totalOps = prepared.partitions.reduce((sum, p) => sum + p.ops.length, 0);
+  const cores = cpus().length;
   const workerCount =
     options.workers ??
-    (prepared.partitions.length > 1 && totalOps >= WORKER_THRESHOLD_OPS ? Math.min(cpus().length, prepared.partitions.length) : 0);
+    (cores >= MIN_CORES_FOR_WORKERS && prepared.partitions.length > 1 && totalOps >= WORKER_THRESHOLD_OPS
+      ? Math.min(cores, prepared.partitions.length)
+      : 0);
   let verdicts: PartitionVerdict[];
   if (builtin !== undefined && workerCount > 1) {
     verdicts = await checkInWorkers(builtin, prepared.partitions, limits, workerCount, options.explainMs);

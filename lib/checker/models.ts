@@ -6,9 +6,10 @@ function isPair(value: unknown): value is [unknown, unknown] {
 }
 
 /**
- * One read/write/cas register, initially absent (`null`). `read` returns the
- * value (`null` when absent), `write` sets it, `cas [old new]` sets it to new
- * when it held old (a failed cas — a `fail` completion — changed nothing).
+ * A read/write/cas register, initially absent (`null`), one independent
+ * register per event `key` (Jepsen's independent keys; no key = one register).
+ * `read` returns the value (`null` when absent), `write` sets it, `cas [old new]`
+ * sets it to new when it held old (a failed cas — a `fail` completion — changed nothing).
  */
 export const registerModel: Model<unknown> = {
   name: 'register',
@@ -27,6 +28,7 @@ export const registerModel: Model<unknown> = {
         return [false, state];
     }
   },
+  partition: (input) => input.key ?? '',
   readOnly: (input) => input.f === 'read',
   hash: (state) => (typeof state === 'number' ? state : canonicalJson(state)),
   describe: (state) => (state === null ? 'absent' : formatValue(state)),

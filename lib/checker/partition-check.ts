@@ -152,7 +152,8 @@ export function checkPartition<State>(
   explainMs = DEFAULT_EXPLAIN_MS,
 ): PartitionVerdict {
   const started = Date.now();
-  const zonesOps = (model as Model<unknown>) === registerModel ? zonesInput(problem) : undefined;
+  // The built-in register's semantics (also when spread into a model with other options): its step function.
+  const zonesOps = (model as Model<unknown>).step === registerModel.step ? zonesInput(problem) : undefined;
   if (zonesOps !== undefined) {
     const outcome = checkRegisterZones(zonesOps);
     const base = { partition: problem.name, operations: problem.ops.length, algorithm: 'register-zones' as const };

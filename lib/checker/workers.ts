@@ -16,19 +16,18 @@ export interface WorkerTask {
   explainMs?: number;
 }
 
-function workerUrl(): URL {
-  // Source checkouts run the .ts file through tsx; the bundle ships partition-worker.js next to this module.
+/** The bundle ships partition-worker.js next to this module; a source checkout runs the .ts through tsx. */
+function startWorker(task: WorkerTask): Worker {
   const here = import.meta.url;
-  return new URL(here.endsWith('.ts') ? './partition-worker.ts' : './partition-worker.js', here);
+  if (!here.endsWith('.ts')) return new Worker(new URL('./partition-worker.js', here), { workerData: task });
+  const entry = new URL('./partition-worker.ts', here).href;
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: task });
 }
 
 function runWorker(task: WorkerTask, signal: AbortSignal | undefined): Promise<PartitionVerdict[]> {
   return new Promise((resolve, reject) => {
-    const url = workerUrl();
-    const worker = new Worker(url, {
-      workerData: task,
-      execArgv: url.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
-    });
+    const worker = startWorker(task);
     const onAbort = (): void => void worker.terminate();
     signal?.addEventListener('abort', onAbort, { once: true });
     let settled = false;

@@ -7,11 +7,18 @@ export function cleanupCommand(): Command {
   const command = new Command('cleanup')
     .description('remove namespaces, links, cgroups, containers, snapshots and leases of runs whose process is gone')
     .option('--dry-run', 'list what would be removed, remove nothing')
+    .option('--run <ids...>', 'only these run ids')
+    .option(
+      '--orphans',
+      'also remove objects named like a run that no record in this state dir names (they may be live runs of another state dir: check with --dry-run first)',
+    )
     .option('--json', 'print the report as JSON');
   return addContainerdOptions(command).action(
-    async (options: ContainerdOptions & { dryRun?: boolean; json?: boolean }) => {
+    async (options: ContainerdOptions & { dryRun?: boolean; json?: boolean; orphans?: boolean; run?: string[] }) => {
       const report = await cleanup({
         dryRun: options.dryRun ?? false,
+        orphans: options.orphans ?? false,
+        ...(options.run ? { runIds: options.run } : {}),
         // Ask containerd too: runs that left only containers/snapshots/leases behind.
         deep: true,
         containerd: { socket: options.containerdSocket, namespace: options.namespace },

@@ -7,6 +7,8 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { ContainerdClient, type ImageInfo, type PullProgress } from '../containerd/index.js';
+import { buildImage } from '../images/build.js';
+import { readRecipeFile } from '../images/recipe.js';
 import { addContainerdOptions, type ContainerdOptions } from './options.js';
 
 function describeImage(image: ImageInfo): string {
@@ -69,9 +71,12 @@ export function imagesCommand(): Command {
     images
       .command('import')
       .description('import an OCI image layout or docker-archive tarball (e.g. from `docker save` or `skopeo copy`)')
-      .argument('<archive>', 'path of the .tar archive'),
-  ).action(async (archive: string, options: ContainerdOptions) => {
-    const imported = await withClient(options, (client) => client.importArchive(resolve(archive)));
+      .argument('<archive>', 'path of the .tar archive')
+      .option('--name <ref>', 'image name when the archive carries none or only a tag (e.g. pakostii.local/nats:2.10)'),
+  ).action(async (archive: string, options: ContainerdOptions & { name?: string }) => {
+    const imported = await withClient(options, (client) =>
+      client.importArchive(resolve(archive), options.name ? { baseName: options.name } : {}),
+    );
     for (const image of imported) process.stdout.write(`imported ${describeImage(image)}\n`);
     if (imported.length === 0) process.stdout.write(`no image found in ${archive}\n`);
   });
@@ -88,6 +93,24 @@ export function imagesCommand(): Command {
       client.pullImage(ref, { onProgress: (p) => bar.update(p) }).finally(() => bar.stop()),
     );
     process.stdout.write(`pulled ${describeImage(image)}\n`);
+  });
+
+  addContainerdOptions(
+    images
+      .command('build')
+      .description("build an image from this machine's Debian packages and binaries (with their shared libraries), files, env, user, entrypoint")
+      .argument('<recipe>', 'JSON recipe (see README, "Bring your own system")')
+      .option('--out <dir>', 'where the OCI archive goes', '.cache/images')
+      .option('--import', 'import the image into containerd', false),
+  ).action(async (recipe: string, options: ContainerdOptions & { out: string; import: boolean }) => {
+    const started = Date.now();
+    const built = await buildImage(readRecipeFile(recipe), { outDir: options.out });
+    const layers = built.layers.map((l) => `${l.name}${l.cached ? ' (cached)' : ''}`).join(', ');
+    process.stdout.write(`built ${built.name} → ${built.archive} (${megabytes(built.size)} MB, ${built.manifestDigest.slice(0, 19)}; layers: ${layers}) in ${Date.now() - started} ms\n`);
+    if (options.import) {
+      const imported = await withClient(options, (client) => client.importArchive(built.archive));
+      for (const image of imported) process.stdout.write(`imported ${describeImage(image)}\n`);
+    }
   });
 
   return images;

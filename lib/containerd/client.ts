@@ -114,8 +114,9 @@ export class ContainerdClient {
     return images.pullImage(this.grpc, ref, options);
   }
 
-  importArchive(path: string): Promise<ImageInfo[]> {
-    return images.importArchive(this.grpc, path);
+  /** `options.baseName` names an image whose archive carries no full name (e.g. only a tag). */
+  importArchive(path: string, options: images.ImportOptions = {}): Promise<ImageInfo[]> {
+    return images.importArchive(this.grpc, path, options);
   }
 
   async createContainer(spec: ContainerCreateRequest): Promise<Container> {

@@ -3,7 +3,7 @@
  * short-lived lease), then any number of tasks (start/stop/restart), each
  * logging through the binary:// writer into the spec's two files.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerdError, StateError } from '../errors.js';
 import { LABELS } from '../host/names.js';
@@ -13,6 +13,7 @@ import { jsonAny, type ContainerdGrpc } from './grpc.js';
 import type { Mount } from './images/rpc.js';
 import type { Container, ContainerCreateRequest, ExecResult, ImageInfo, TaskStatus } from './types.js';
 import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
+import { RootfsView } from './rootfs-files.js';
 import { buildRuntimeSpec, NOFILE_LIMIT, resolveUser, RUNC_RUNTIME, RUNTIME_SPEC_TYPE_URL, type OciSpec, type UserDatabase } from './oci-spec.js';
 import {
   createTask,
@@ -130,6 +131,7 @@ export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreat
 export class ServiceContainer implements Container {
   /** Wait call issued before the current task started (containerd wants Wait before Start). */
   private exit: Promise<ExitStatus> | undefined;
+  private logOffsets = { stdout: 0, stderr: 0 };
 
   constructor(
     private readonly grpc: ContainerdGrpc,
@@ -175,6 +177,8 @@ export class ServiceContainer implements Container {
 
     const writer = await ensureLogWriter();
     await prepareLogFiles(this.spec.stdoutPath, this.spec.stderrPath);
+    // Log files are appended to across restarts: remember where this start's output begins.
+    this.logOffsets = { stdout: (await stat(this.spec.stdoutPath)).size, stderr: (await stat(this.spec.stderrPath)).size };
     const uri = logUri(writer, this.spec.stdoutPath, this.spec.stderrPath);
     const { mounts } = await this.grpc.unary<{ mounts: Mount[] }>(
       'snapshots',
@@ -194,6 +198,37 @@ export class ServiceContainer implements Container {
       await ignoreNotFound(deleteTask(this.grpc, this.id)).catch(() => undefined);
       throw err;
     }
+  }
+
+  async rootfs(): Promise<RootfsView> {
+    const task = await getTask(this.grpc, this.id).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    if (task && task.status !== 'stopped' && task.pid > 0) return new RootfsView([`/proc/${task.pid}/root`], `container ${this.id} (running)`);
+    const { mounts } = await this.grpc.unary<{ mounts: Mount[] }>(
+      'snapshots',
+      'Mounts',
+      { snapshotter: SNAPSHOTTER, key: this.id },
+      { operation: `get rootfs mounts of ${this.id}` },
+    );
+    return new RootfsView(rootfsLayers(mounts), `container ${this.id} (stopped)`);
+  }
+
+  async logsSinceStart(): Promise<{ stdout: string; stderr: string }> {
+    const since = async (path: string, offset: number): Promise<string> => {
+      const file = await open(path, 'r').catch(() => undefined);
+      if (!file) return '';
+      try {
+        const { size } = await file.stat();
+        const buffer = Buffer.alloc(Math.max(0, size - offset));
+        await file.read(buffer, 0, buffer.length, offset);
+        return buffer.toString('utf8');
+      } finally {
+        await file.close();
+      }
+    };
+    return { stdout: await since(this.spec.stdoutPath, this.logOffsets.stdout), stderr: await since(this.spec.stderrPath, this.logOffsets.stderr) };
   }
 
   async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

@@ -13,7 +13,8 @@
  * stdout, fd 4 = stderr, fd 5 = ready pipe (closed = ready). On task/exec
  * delete it closes the pipes, sends SIGTERM and waits for the logger to exit.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ContainerdError } from '../errors.js';
 import { stateDir as currentStateDir } from '../host/paths.js';
@@ -52,27 +53,45 @@ export function logWriterPath(stateDir: string = currentStateDir()): string {
   return join(stateDir, LOG_WRITER_NAME);
 }
 
+/**
+ * One write per path at a time within this process: a run starts all its
+ * services at once, and each asks for the writer. They share the one
+ * in-flight write instead of racing each other's temporary files.
+ */
+const inFlight = new Map<string, Promise<string>>();
+
 /** Writes the logger script (mode 0755) unless it is already there with this content. Returns its path. */
-export async function ensureLogWriter(stateDir: string = currentStateDir()): Promise<string> {
+export function ensureLogWriter(stateDir: string = currentStateDir()): Promise<string> {
   const path = logWriterPath(stateDir);
+  const pending = inFlight.get(path);
+  if (pending) return pending;
+  const writing = writeLogWriter(stateDir, path).finally(() => inFlight.delete(path));
+  inFlight.set(path, writing);
+  return writing;
+}
+
+async function writeLogWriter(stateDir: string, path: string): Promise<string> {
   let current: string | undefined;
   try {
     current = await readFile(path, 'utf8');
   } catch {
     current = undefined;
   }
+  // Unique per call, not per process: other processes (parallel runs) write
+  // the same script at the same time; the last rename wins with identical bytes.
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     if (current !== LOG_WRITER_SCRIPT) {
       await mkdir(stateDir, { recursive: true, mode: 0o755 });
       // Write-then-rename: a shim exec'ing the script never sees it half written.
-      const tmp = `${path}.${process.pid}.tmp`;
-      await writeFile(tmp, LOG_WRITER_SCRIPT, { mode: 0o755 });
+      await writeFile(tmp, LOG_WRITER_SCRIPT, { mode: 0o755, flag: 'wx' });
       await chmod(tmp, 0o755);
       await rename(tmp, path);
     } else {
       await chmod(path, 0o755);
     }
   } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw new ContainerdError(`write the log writer ${path} failed: ${(err as Error).message}`, {
       cause: err,
       hint: `pakostii needs a writable state dir (${stateDir}); run as root or set PAKOSTII_STATE_DIR`,

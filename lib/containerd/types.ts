@@ -1,3 +1,4 @@
+import type { RootfsView } from './rootfs-files.js';
 /**
  * Types of the containerd layer (internal, NOT part of the public API): what
  * the client takes and returns. containerd's gRPC API over @grpc/grpc-js, no
@@ -72,6 +73,10 @@ export interface Container {
   ): Promise<ExecResult>;
   /** Kill and delete task, container and snapshot. Idempotent. */
   remove(): Promise<void>;
+  /** The container's files as the host can read and write them (running: /proc/<pid>/root; stopped: the snapshot). */
+  rootfs(): Promise<RootfsView>;
+  /** What the service wrote to stdout and stderr since its last start() (from the log files). */
+  logsSinceStart(): Promise<{ stdout: string; stderr: string }>;
 }
 
 export interface TaskExitEvent {

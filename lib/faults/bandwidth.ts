@@ -8,6 +8,7 @@
  */
 import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
+import { requireEngine, type KernelTrafficSupport } from './capabilities.js';
 import { BasicFaultHandle } from './handle.js';
 import { checkFaultName, type NetworkFaultHandle } from './network-fault.js';
 import { checkDisjoint, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
@@ -127,7 +128,14 @@ export function defineSlowLink(
   return make();
 }
 
-export function defineBandwidth(links: SlowLinks, plan: ClusterPlan, name: string, options: BandwidthOptions): NetworkFaultHandle {
+/** Arguments first (a typo is a SpecError on any kernel), then the engine (NotSupportedError without htb/cls_bpf). */
+export function defineBandwidth(
+  links: SlowLinks,
+  plan: ClusterPlan,
+  kernel: KernelTrafficSupport | undefined,
+  name: string,
+  options: BandwidthOptions,
+): NetworkFaultHandle {
   const where = `bandwidth(${JSON.stringify(name)})`;
   checkFaultName(name, where);
   if (typeof options !== 'object' || options === null) {
@@ -137,6 +145,7 @@ export function defineBandwidth(links: SlowLinks, plan: ClusterPlan, name: strin
   const from = resolveGroup(plan, options.from, 'from', where);
   const to = resolveGroup(plan, options.to, 'to', where);
   checkDisjoint(from, to, where);
+  requireEngine(kernel, 'bandwidth', where);
   return defineSlowLink(links, {
     name,
     kind: 'bandwidth',

@@ -21,7 +21,7 @@ import type { FaultEvent, FaultTime } from './registry.js';
 
 export const TIMELINE_FILE = 'faults.jsonl';
 
-export type TimelineEventType = 'apply' | 'heal' | 'process' | 'process_failed';
+export type TimelineEventType = 'apply' | 'heal' | 'process' | 'process_failed' | 'process_ready';
 
 /** One line of faults.jsonl. */
 export interface TimelineEntry {
@@ -106,6 +106,11 @@ export class FaultTimeline {
       params,
       ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
     });
+  }
+
+  /** A started/restarted service passed its readiness probe again (start/restart with awaitReady). */
+  ready(at: FaultTime, name: string, kind: string, params: Record<string, unknown>): void {
+    this.#write(at, { event: 'process_ready', name, kind, params });
   }
 
   #write(at: FaultTime, entry: Omit<TimelineEntry, 'mono' | 'wall'>): void {

@@ -7,12 +7,22 @@ import { join } from 'node:path';
 
 /** Default state dir: on tmpfs, so a reboot clears it together with the objects it describes. */
 export const DEFAULT_STATE_DIR = '/run/pakostii';
-/** Default base of run scratch dirs (<base>/<run id>/, removed at teardown). */
-export const DEFAULT_WORK_DIR = '/tmp/pakostii';
+/**
+ * Default base of run scratch dirs (<base>/<run id>/, removed at teardown):
+ * <state dir>/work, root-only. Never a predictable path under /tmp, where any
+ * user could create it first and redirect root's writes (and the janitor's
+ * deletions) with a symlink.
+ */
+export function defaultWorkBase(): string {
+  return join(stateDir(), 'work');
+}
 /** Named network namespaces are bind mounts here (the `ip netns` convention). */
 export const NETNS_DIR = '/run/netns';
-/** containerd's default gRPC socket. */
-export const DEFAULT_CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+/**
+ * containerd's gRPC socket unless a caller names one: $PAKOSTII_CONTAINERD_SOCKET
+ * (CI=true runs the suite against a private containerd), else the system one.
+ */
+export const DEFAULT_CONTAINERD_SOCKET = process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock';
 /** Root of the cgroup filesystem. */
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 

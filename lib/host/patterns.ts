@@ -10,7 +10,7 @@ const ID = '([a-z]{5})';
 const NETNS = new RegExp(`^pk-${ID}-(?:_runner|[a-z0-9]+(?:-[a-z0-9]+)*)$`);
 /** Host links: bridge "pkb-<id>", host veth "pk<id>-<n>", not-yet-moved peer "pk<id>p<n>". */
 const LINKS = [new RegExp(`^pkb-${ID}$`), new RegExp(`^pk${ID}-\\d+$`), new RegExp(`^pk${ID}p\\d+$`)];
-/** Work dirs under /tmp/pakostii and cgroups under <controller>/pakostii are named by the bare id. */
+/** Work dirs under <state dir>/work and cgroups under <controller>/pakostii are named by the bare id. */
 const BARE_ID = new RegExp(`^${ID}$`);
 
 export function runIdOfNetns(name: string): string | undefined {

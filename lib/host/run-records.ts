@@ -35,7 +35,7 @@ export interface RunRecord extends ProcessIdentity {
   readonly subnet?: string;
   /** Host bridge name (derivable from the id; recorded for people reading the file). */
   readonly bridge: string;
-  /** Scratch dir removed at teardown (/tmp/pakostii/<id>). */
+  /** Scratch dir removed at teardown (<state dir>/work/<id>). */
   readonly workDir?: string;
   /** Artifacts dir: kept after the run on purpose, never removed by the janitor. */
   readonly artifactsDir?: string;

@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTAINERD_NAMESPACE } from '../host/names.js';
-import { DEFAULT_CONTAINERD_SOCKET, DEFAULT_WORK_DIR, runsDir } from '../host/paths.js';
+import { DEFAULT_CONTAINERD_SOCKET, defaultWorkBase, runsDir } from '../host/paths.js';
 import { isProcessAlive } from '../host/process-identity.js';
 import { isRunAlive, listRuns, TEMP_FILE_PATTERN } from '../host/run-records.js';
 import { readClaimFiles, reclaimIfDead } from '../host/subnet-claims.js';
@@ -54,7 +54,7 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
   };
 
   // Inventory strictly before the records (see the header comment).
-  const inventory = takeInventory({ workBases: [DEFAULT_WORK_DIR] });
+  const inventory = takeInventory({ workBases: [defaultWorkBase()] });
   // Deep mode: run id → every namespace holding its labelled objects (undefined when containerd could not be asked).
   const containerdRuns = options.deep ? await ops.containerdRunNamespaces(defaultTarget.socket).catch(() => undefined) : undefined;
   const containerdTargets = (id: string): ContainerdTarget[] =>
@@ -81,7 +81,8 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
       }),
     );
   }
-  const orphanIds = [...new Set([...inventory.keys(), ...(containerdRuns?.keys() ?? [])])].filter((id) => !seen.has(id));
+  const orphanIds =
+    options.orphans !== true ? [] : [...new Set([...inventory.keys(), ...(containerdRuns?.keys() ?? [])])].filter((id) => !seen.has(id));
   const ripe = ripeOrphans(orphanIds, options.orphanGraceMs ?? 0, dryRun);
   for (const id of orphanIds) {
     if (!ripe.has(id) || !wanted(id)) continue;
@@ -108,17 +109,24 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
   return { dryRun, runs: cleaned, liveRuns, strayFiles, durationMs: Math.round((performance.now() - started) * 100) / 100 };
 }
 
-/** How long the automatic cleanup leaves an unregistered orphan alone (it may be a tool's object in use). */
+/** How long an explicit cleanup leaves an unregistered orphan alone when asked for a grace period. */
 export const ORPHAN_GRACE_MS = 60_000;
 
 /**
  * The automatic cleanup at the start of every run: removes leftovers of dead
- * runs, never asks containerd unless a dead run needs it. Never throws — a
- * failure here must not stop a test; problems are in the report.
+ * runs recorded in this state dir, never asks containerd unless a dead run
+ * needs it. Never throws — a failure here must not stop a test; problems are
+ * in the report.
+ *
+ * It never removes orphans (objects with no record here): a run registers
+ * before it creates anything, so an unrecorded object is a live run of another
+ * state dir (a CI job with its own, a test with a private one), a tool's, or
+ * a stranger's that merely looks like ours. Only `pakostii cleanup` may judge
+ * those, when a person asks.
  */
-export async function cleanupDeadRuns(options: Omit<CleanupOptions, 'dryRun' | 'deep'> = {}): Promise<CleanupReport> {
+export async function cleanupDeadRuns(options: Omit<CleanupOptions, 'dryRun' | 'deep' | 'orphans'> = {}): Promise<CleanupReport> {
   try {
-    return await cleanup({ orphanGraceMs: ORPHAN_GRACE_MS, ...options, dryRun: false, deep: false });
+    return await cleanup({ ...options, orphans: false, dryRun: false, deep: false });
   } catch (error) {
     return {
       dryRun: false,

@@ -5,10 +5,11 @@
  * the start of every test. containerd objects are listed separately, and only
  * for runs that are known to be dead (see cleanup.ts).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pakostiiCgroupParents } from '../host/cgroups.js';
-import { DEFAULT_WORK_DIR, execDir, NETNS_DIR } from '../host/paths.js';
+import { defaultWorkBase, execDir, NETNS_DIR } from '../host/paths.js';
+import { unsafeDirReason } from '../host/private-dir.js';
 import { runIdOfDir, runIdOfExecDir, runIdOfLink, runIdOfNetns } from '../host/patterns.js';
 import { readClaimFiles, type ClaimFile } from '../host/subnet-claims.js';
 
@@ -43,14 +44,15 @@ function list(dir: string): string[] {
 
 function isDir(path: string): boolean {
   try {
-    return statSync(path).isDirectory();
+    // lstat: a symlink named like a run is not a run's directory, whatever it points to.
+    return lstatSync(path).isDirectory();
   } catch {
     return false;
   }
 }
 
 export interface InventoryOptions {
-  /** Bases of run work dirs (default /tmp/pakostii); recorded runs add theirs. */
+  /** Bases of run work dirs (default <state dir>/work); recorded runs add theirs. */
   workBases?: string[];
 }
 
@@ -76,7 +78,9 @@ export function takeInventory(options: InventoryOptions = {}): Map<string, RunLe
       if (id && isDir(join(parent, name))) of(id).cgroups.push(join(parent, name));
     }
   }
-  for (const base of new Set(options.workBases ?? [DEFAULT_WORK_DIR])) {
+  for (const base of new Set(options.workBases ?? [defaultWorkBase()])) {
+    // Only a base we made and nobody else can write to: entries in it are provably ours.
+    if (unsafeDirReason(base) !== undefined) continue;
     for (const name of list(base)) {
       const id = runIdOfDir(name);
       if (id && isDir(join(base, name))) of(id).workDirs.push(join(base, name));

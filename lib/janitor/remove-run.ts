@@ -4,12 +4,13 @@
  * cgroups → work dir → subnet claims → the record, which is kept when any step
  * failed so the next cleanup retries.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
 import { removeCgroupTree } from '../host/cgroups.js';
 import { CONTAINERD_NAMESPACE } from '../host/names.js';
 import { unregisterRun, type RunRecord } from '../host/run-records.js';
 import { reclaimIfDead } from '../host/subnet-claims.js';
+import { unsafeDirReason } from '../host/private-dir.js';
 import type { RunLeftovers } from './inventory.js';
 import { linkDeletionRank } from '../host/patterns.js';
 import type { CleanedRun, CleanupReason, ContainerdTarget, JanitorOps } from './types.js';
@@ -27,6 +28,18 @@ export function describe(error: unknown): string {
 function ownWorkDir(record: RunRecord | undefined): string | undefined {
   const dir = record?.workDir;
   return dir && isAbsolute(dir) && basename(dir) === record.id ? dir : undefined;
+}
+
+/**
+ * Removes a run's work dir only if it provably is one: a real directory (not a
+ * symlink, none above it), owned by us, writable by nobody else. rm's
+ * recursion itself never follows symlinks inside it.
+ */
+function removeOwnDir(dir: string): void {
+  if (!existsSync(dir)) return;
+  const reason = unsafeDirReason(dir) ?? (realpathSync(dir) === dir ? undefined : `resolves to ${realpathSync(dir)}`);
+  if (reason) throw new Error(`refusing to remove ${dir}: it ${reason}`);
+  rmSync(dir, { recursive: true, force: true });
 }
 
 function uniqueTargets(targets: readonly ContainerdTarget[]): ContainerdTarget[] {
@@ -93,7 +106,7 @@ export async function cleanRun(
   // 4. cgroups, work dir, subnet claims.
   for (const cgroup of result.cgroups) await attempt(`cgroup ${cgroup}`, () => removeCgroupTree(cgroup));
   for (const dir of result.execDirs) await attempt(`exec dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
-  for (const dir of result.workDirs) await attempt(`work dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
+  for (const dir of result.workDirs) await attempt(`work dir ${dir}`, () => removeOwnDir(dir));
   // Through reclaimIfDead, never a blind unlink: the block may have been reclaimed and claimed by a live run since the inventory.
   for (const claim of leftovers.claims) await attempt(`subnet claim ${claim.path}`, () => void reclaimIfDead(claim));
   // 5. the record, only when everything else went: otherwise the next cleanup retries.

@@ -74,9 +74,15 @@ export interface CleanupOptions {
   /** Only consider these run ids (targeted cleanup, e.g. `pakostii cleanup <id>`, and tests). */
   runIds?: readonly string[];
   /**
+   * Also remove orphans: objects named like a run's that no record in this state
+   * dir names. Default false: such an object may be a live run of another state
+   * dir (a CI job, a test with a private one) or a stranger's look-alike; only a
+   * person who checked (--dry-run) should ask for this.
+   */
+  orphans?: boolean;
+  /**
    * Orphans (objects of a run id with no record) are removed only after being
-   * seen unregistered this long (see orphans.ts). Default 0 here; the automatic
-   * cleanupDeadRuns uses ORPHAN_GRACE_MS.
+   * seen unregistered this long (see orphans.ts). Default 0.
    */
   orphanGraceMs?: number;
   /** containerd to ask in deep mode and for orphans without a record. */

@@ -47,7 +47,7 @@ export function faultRows(entries: TimelineEntry[], monoZero: bigint, nemesis: N
   // Each planned nemesis invoke explains the first fault event at or after it (within the window).
   const planned = nemesis.filter((n) => n.planned !== undefined).sort((a, b) => a.time - b.time);
   let next = 0;
-  for (const row of rows.filter((r) => r.event !== 'process_failed' && !r.auto).sort((a, b) => a.t - b.t)) {
+  for (const row of rows.filter((r) => r.event !== 'process_failed' && r.event !== 'process_ready' && !r.auto).sort((a, b) => a.t - b.t)) {
     while (next < planned.length && planned[next]!.time < row.t - PLANNED_MATCH_WINDOW) next++;
     const op = planned[next];
     if (op && op.time <= row.t + 1e-3) {

@@ -7,7 +7,8 @@ export function summaryLines(model: ReportModel, reportPath: string): string[] {
   const { run, results } = model.files;
   const ops = model.ops;
   const seed = run.seed === undefined || run.seed === null ? '' : `, seed ${String(run.seed)}`;
-  lines.push(`${run.test ?? 'run'} ${run.runId ?? ''}: ${ops ? `${ops.count} operations, ` : ''}${model.faults.length} fault events in ${model.duration.toFixed(1)} s${seed}`);
+  const clientOps = ops ? Object.values(ops.counts).reduce((n, c) => n + c.ok + c.fail + c.info + c.pending, 0) : 0;
+  lines.push(`${run.test ?? 'run'} ${run.runId ?? ''}: ${ops ? `${clientOps} operations, ` : ''}${model.faults.length} fault events in ${model.duration.toFixed(1)} s${seed}`);
   if (ops) {
     for (const [f, c] of Object.entries(ops.counts)) {
       lines.push(`  ${f.padEnd(12)} ok ${c.ok}  fail ${c.fail}  info ${c.info}${c.pending ? `  no reply ${c.pending}` : ''}`);

@@ -21,6 +21,9 @@ import { delay } from './delay.js';
 import { createPullReporter } from './pull-progress.js';
 import { waitReady, type ProbeTransport } from './readiness.js';
 
+/** How long after t.containers.kill/stop/restart an exit counts as caused by it. */
+const EXPECTED_EXIT_MS = 30_000;
+
 export interface ContainerdOptions {
   socket?: string;
   namespace?: string;
@@ -55,6 +58,8 @@ export class ContainerManager {
   #unsubscribe: (() => void) | undefined;
   readonly #services = new Map<string, ServiceRuntime>();
   #stopping = false;
+  /** Container id → why the test ended its process (t.containers.kill/stop/restart). */
+  readonly #expectedExits = new Map<string, { reason: string; until: number }>();
 
   constructor(ctx: ContainerManagerContext) {
     this.#ctx = ctx;
@@ -168,10 +173,25 @@ export class ContainerManager {
     this.#logger.info({ node: node.name, name: service.name, attempts }, 'container ready');
   }
 
+  /**
+   * The service's next exit, within EXPECTED_EXIT_MS, is the test's own doing (`reason`).
+   * Bounded in time: a kill with a signal the process survives must not excuse a later crash.
+   */
+  expectExit(node: string, service: string, reason: string): void {
+    this.#expectedExits.set(this.service(node, service).container.id, { reason, until: Date.now() + EXPECTED_EXIT_MS });
+  }
+
   #onExit(event: containerd.TaskExitEvent): void {
     if (this.#stopping) return;
     const found = this.services.find((s) => s.container.id === event.containerId);
     if (!found) return;
+    const expected = this.#expectedExits.get(event.containerId);
+    this.#expectedExits.delete(event.containerId);
+    // Stop waits up to its timeout before SIGKILL, so the window starts counting after the call.
+    if (expected && Date.now() <= expected.until) {
+      this.#logger.info({ node: found.node, service: found.service, exit_code: event.exitCode, cause: expected.reason }, 'service exited');
+      return;
+    }
     this.#logger.warn({ node: found.node, service: found.service, exit_code: event.exitCode }, 'service exited unexpectedly');
   }
 

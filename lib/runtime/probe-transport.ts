@@ -34,5 +34,6 @@ export function probeTransport(dial: Dial, ip: string, container: Container): Pr
       const result = await container.exec([...argv], { timeoutMs, signal });
       return { exitCode: result.exitCode, stderr: result.stderr };
     },
+    logs: () => container.logsSinceStart(),
   };
 }

@@ -12,7 +12,12 @@ export interface ProbeTransport {
   httpStatus(port: number, method: string, path: string, timeoutMs: number, signal: AbortSignal): Promise<number>;
   tcpConnect(port: number, timeoutMs: number, signal: AbortSignal): Promise<void>;
   exec(argv: readonly string[], timeoutMs: number, signal: AbortSignal): Promise<{ exitCode: number; stderr: string }>;
+  /** The service's output since its latest start. */
+  logs(): Promise<{ stdout: string; stderr: string }>;
 }
+
+/** Lines quoted in a log probe's error. */
+const QUOTED_LINES = 5;
 
 /** One attempt: resolves when ready, rejects with the reason it is not. */
 export async function probeOnce(probe: Probe, transport: ProbeTransport, signal: AbortSignal): Promise<void> {
@@ -29,6 +34,17 @@ export async function probeOnce(probe: Probe, transport: ProbeTransport, signal:
       const result = await transport.exec(probe.argv, probe.timeoutMs, attempt);
       if (result.exitCode !== 0) throw new Error(`exited ${result.exitCode}${result.stderr ? `: ${result.stderr.trim().slice(0, 300)}` : ''}`);
       return;
+    }
+    case 'log': {
+      const { stdout, stderr } = await transport.logs();
+      const text = probe.stream === 'stdout' ? stdout : probe.stream === 'stderr' ? stderr : `${stdout}\n${stderr}`;
+      const lines = text.split('\n').filter((l) => l.trim() !== '');
+      const seen = lines.filter((l) => probe.pattern.test(l)).length;
+      if (seen >= probe.times) return;
+      // The last lines of each stream as written (interleaving across streams is unknown).
+      const last = [...stdout.split('\n'), ...stderr.split('\n')].filter((l) => l.trim() !== '').slice(-QUOTED_LINES);
+      const quoted = last.length === 0 ? 'the service wrote nothing yet' : `last lines seen:\n${last.map((l) => `  | ${l.slice(0, 300)}`).join('\n')}`;
+      throw new Error(`${seen} of ${probe.times} lines matching ${String(probe.pattern)}; ${quoted}`);
     }
   }
 }

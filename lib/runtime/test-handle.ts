@@ -12,7 +12,7 @@ import type { NetworkFaultHandle } from '../faults/network-fault.js';
 import { Partition } from '../faults/partition.js';
 import { ContainersHandle } from '../faults/process-faults.js';
 import { defineBandwidth, type BandwidthOptions, type SlowLinks } from '../faults/bandwidth.js';
-import { faultCapabilities, requireEngine, type FaultCapability } from '../faults/capabilities.js';
+import { faultCapabilities, type FaultCapability } from '../faults/capabilities.js';
 import { defineDelay, type DelayOptions } from '../faults/delay.js';
 import { PairClassLedger } from '../faults/traffic-classes.js';
 import { checkArgv, checkPort, checkPositiveMs } from '../spec/rules.js';
@@ -73,9 +73,8 @@ export class NetworkHandle {
 
   /** Rate limit of each ordered pair from → to (HTB class per pair, picked by a BPF map). Classes are made now. */
   bandwidth(name: string, options: BandwidthOptions): NetworkFaultHandle {
-    requireEngine(this.#ctx.trafficControl, 'bandwidth', `bandwidth(${JSON.stringify(name)})`);
     assertRunning(this.#ctx, `bandwidth(${JSON.stringify(name)})`);
-    return defineBandwidth(this.#links(), this.#ctx.plan, name, options);
+    return defineBandwidth(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
   /** Which engine carries each fault kind on this machine (null: not supported here, with what is missing). */
@@ -224,6 +223,7 @@ export class TestHandle {
       timeline: ctx.timeline,
       container: (node, service) => ctx.containers.service(node, service).container,
       awaitReady: (node, service, signal) => ctx.containers.awaitReady(node, service, signal),
+      expectExit: (node, service, reason) => ctx.containers.expectExit(node, service, reason),
       assertRunning: (where) => assertRunning(ctx, where),
     });
     this.http = new ClusterHttp(

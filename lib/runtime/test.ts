@@ -5,7 +5,7 @@
  * an interrupt), then resolves with the result or rejects with TestFailedError.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import * as native from '../native/index.js';
 import { PakostiiError, SpecError, TestFailedError } from '../errors.js';
@@ -19,7 +19,8 @@ import { ContainerManager, type ContainerdOptions } from './container-manager.js
 import type { Dial } from './dial.js';
 import { guardInterrupts } from './interrupts.js';
 import { createDefaultLogger } from './logger.js';
-import { DEFAULT_WORK_DIR } from '../host/paths.js';
+import { defaultWorkBase, stateDir } from '../host/paths.js';
+import { ensurePrivateDir } from '../host/private-dir.js';
 import { registerNewRun, unregisterRun, type RunRegistration } from '../host/run-records.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
 import { reportAtRunEnd } from '../report/run-end.js';
@@ -35,7 +36,7 @@ export interface TestOptions {
   logger?: Logger;
   /** Base directory of artifacts (default ".pakostii" in the cwd); a run writes into <base>/<test>-<id>/. */
   artifactsDir?: string;
-  /** Base of the run's scratch files (/etc/hosts, user files): <base>/<id>/, removed at teardown. Default /tmp/pakostii. */
+  /** Base of the run's scratch files (/etc/hosts, user files): <base>/<id>/, removed at teardown. Default <state dir>/work (root-only; a base another user owns or can write to is refused). */
   workDir?: string;
   containerd?: ContainerdOptions;
   /** How long each service may take to pass its readiness probe after it started (default 60 s). */
@@ -83,7 +84,17 @@ export class Test {
         hint: "use { reach: 'direct' } to let the test process connect to the nodes' cluster addresses",
       });
     }
+    if (options.workDir !== undefined && (typeof options.workDir !== 'string' || !isAbsolute(options.workDir))) {
+      throw new SpecError(`new Test(): workDir ${JSON.stringify(options.workDir)} is not an absolute path`, {
+        hint: 'give an absolute directory for scratch files, or leave it out (default: <state dir>/work)',
+      });
+    }
     this.#options = { ...options };
+  }
+
+  /** The scratch base, made root-only and checked (never a directory another user can redirect). */
+  #workBase(): string {
+    return this.#options.workDir ?? defaultWorkBase();
   }
 
   get #rootLogger(): Logger {
@@ -96,6 +107,9 @@ export class Test {
     // Registered before anything exists: the crash janitor removes objects of runs without a live record.
     let id: string;
     try {
+      // Before anything is written: the state dir holds what the containerd shim runs as root.
+      ensurePrivateDir(stateDir(), { mode: 0o755, what: 'state dir (PAKOSTII_STATE_DIR)' });
+      ensurePrivateDir(this.#workBase(), { what: 'scratch base (workDir)' });
       // Leftovers of runs whose process is gone (SIGKILL, crash) go first; never throws.
       const swept = await cleanupDeadRuns();
       if (swept.runs.length > 0) this.#rootLogger.warn({ runs: swept.runs.map((r) => r.id), errors: swept.runs.flatMap((r) => r.errors) }, 'removed leftovers of dead runs');
@@ -113,7 +127,7 @@ export class Test {
     }
     const log = this.#rootLogger.child({ test_id: id });
     const artifacts = new Artifacts(this.name, id, this.#options.artifactsDir);
-    const workDir = join(this.#options.workDir ?? DEFAULT_WORK_DIR, id);
+    const workDir = join(this.#workBase(), id);
     const plan = this.#plan;
     log.info(
       { nodes: plan.nodes.map((n) => n.name), artifacts_dir: artifacts.displayDir, work_dir: workDir },
@@ -124,7 +138,7 @@ export class Test {
     // empty, e.g. fn awaiting something that can never settle) before teardown ran.
     const keepAlive = setInterval(() => undefined, 2 ** 30);
     const controller = new AbortController();
-    const guard = guardInterrupts(log, (signal) =>
+    const guard = guardInterrupts(log, id, (signal) =>
       controller.abort(new PakostiiError(`test "${this.name}" was interrupted by ${signal}`, { hint: 'everything the run created is being removed' })),
     );
     // Undo steps, pushed by each resource right before it is created; teardown unwinds them.
@@ -148,13 +162,16 @@ export class Test {
     const timeline = new FaultTimeline(artifacts.dir, log);
     // The zero of every history time, on faults.jsonl's clock.
     const runInfo = new RunInfo(artifacts.dir, this.name, id, process.hrtime.bigint(), new Date());
+    // `failed`, not `failure === undefined`: `throw undefined` and `Promise.reject()` are failures too.
+    let failed = false;
     let failure: unknown;
     let readyMs = 0;
 
     try {
       log.info('preparing runtime');
       owned.push('scratch files', () => rm(workDir, { recursive: true, force: true }));
-      await mkdir(workDir, { recursive: true, mode: 0o755 });
+      // Not recursive: the base was checked; a fresh, root-only directory of this run's own.
+      await mkdir(workDir, { mode: 0o700 });
       await artifacts.prepare(plan);
       runInfo.write();
       timeline.create();
@@ -221,7 +238,8 @@ export class Test {
       body.catch(() => undefined);
       await Promise.race([body, guard.interrupted.then(() => controller.signal.throwIfAborted())]);
     } catch (error) {
-      failure = controller.signal.aborted && guard.received ? controller.signal.reason : error;
+      failed = true;
+      failure = controller.signal.aborted && guard.received ? controller.signal.reason : withReason(error);
     }
 
     log.info({ destination: artifacts.displayDir }, 'artifacts collected');
@@ -241,15 +259,15 @@ export class Test {
     const durationMs = Math.round(performance.now() - started);
     const result: TestResult = { id, name: this.name, artifactsDir: artifacts.dir, durationMs, readyMs };
 
-    if (failure === undefined && teardownErrors.length === 0) {
+    if (!failed && teardownErrors.length === 0) {
       log.info({ duration_ms: durationMs }, 'test passed');
       return result;
     }
     const cause =
       teardownErrors.length === 0
         ? failure
-        : new AggregateError(failure === undefined ? teardownErrors : [failure, ...teardownErrors], describe(failure, teardownErrors));
-    const message = failure === undefined ? `teardown failed: ${messageOf(teardownErrors[0])}` : messageOf(failure);
+        : new AggregateError(failed ? [failure, ...teardownErrors] : teardownErrors, describe(failed, failure, teardownErrors));
+    const message = failed ? messageOf(failure) : `teardown failed: ${messageOf(teardownErrors[0])}`;
     log.error({ error: message, duration_ms: durationMs }, 'test failed');
     throw new TestFailedError(`test "${this.name}" failed: ${message}`, {
       id,
@@ -264,7 +282,7 @@ export class Test {
   #registration(id: string): Omit<RunRegistration, 'id'> {
     return {
       testName: this.name,
-      workDir: join(this.#options.workDir ?? DEFAULT_WORK_DIR, id),
+      workDir: join(this.#workBase(), id),
       artifactsDir: new Artifacts(this.name, id, this.#options.artifactsDir).dir,
       ...(this.#options.containerd ? { containerd: this.#options.containerd } : {}),
     };
@@ -276,7 +294,15 @@ function messageOf(error: unknown): string {
   return String(error);
 }
 
-function describe(failure: unknown, teardownErrors: unknown[]): string {
-  const first = failure === undefined ? 'test passed' : messageOf(failure);
+/** A rejection without a reason (`throw undefined`, `Promise.reject()`) still fails the test, with words saying so. */
+function withReason(error: unknown): unknown {
+  if (error !== undefined && error !== null) return error;
+  return new PakostiiError(`the test function failed with ${String(error)} (no reason given: \`throw ${String(error)}\` or a rejection without a value)`, {
+    hint: 'throw or reject with an Error that says what went wrong',
+  });
+}
+
+function describe(failed: boolean, failure: unknown, teardownErrors: unknown[]): string {
+  const first = failed ? messageOf(failure) : 'test passed';
   return `${first}; and teardown failed: ${teardownErrors.map(messageOf).join('; ')}`;
 }

@@ -17,8 +17,8 @@ import type { NetworkManager } from './network-manager.js';
 /** Queue of a bandwidth class's leaf: 100 ms at the rate, at least 16 full frames. */
 const LEAF_QUEUE_SECONDS = 0.1;
 const MIN_LEAF_BYTES = 16 * 1_514;
-/** Token bucket: 1 ms at the rate plus two full frames (tc's default is rate/HZ + MTU). */
-const BURST_SECONDS = 0.001;
+/** Token bucket: 5 ms at the rate, at least two full frames (tc's default is rate/HZ + MTU); a shallower bucket loses rate to timer latency on a busy host. */
+const BURST_SECONDS = 0.005;
 const MIN_BURST_BYTES = 2 * 1_514;
 const MAX_MINOR = 0xffff;
 

@@ -5,7 +5,7 @@
  * given, so a mistake points at the line that made it.
  */
 import { SpecError } from '../errors.js';
-import type { Probe } from './probes.js';
+import { isMadeProbe, type Probe } from './probes.js';
 import {
   checkArgv,
   checkEnvKey,
@@ -110,9 +110,9 @@ export class ContainerSpec {
   }
 
   withReadiness(probe: Probe): ContainerSpec {
-    if (probe === null || typeof probe !== 'object' || !['http', 'tcp', 'exec'].includes((probe as Probe).kind)) {
-      throw new SpecError(`${this.#where('withReadiness')}: not a probe`, {
-        hint: 'build one with spec.httpProbe(), spec.tcpProbe() or spec.execProbe()',
+    if (!isMadeProbe(probe)) {
+      throw new SpecError(`${this.#where('withReadiness')}: not a probe made by spec.httpProbe(), spec.tcpProbe(), spec.execProbe() or spec.logProbe()`, {
+        hint: 'build one with spec.httpProbe(), spec.tcpProbe(), spec.execProbe() or spec.logProbe()',
       });
     }
     return this.#with({ readiness: probe });

@@ -41,6 +41,29 @@ function list(values: Iterable<string>): string {
   return [...values].map((v) => JSON.stringify(v)).join(', ');
 }
 
+/**
+ * containerd ids and snapshot keys are "pk-<run>-<node>-<service>", and "-" may
+ * appear inside both names: node "a-b" + service "c" and node "a" + service
+ * "b-c" would share an id, and the second container would fail (or worse, be
+ * mistaken for the first). Rejected here, before anything exists.
+ */
+function checkContainerIdsDistinct(nodes: readonly PlannedNode[]): void {
+  const owners = new Map<string, string>();
+  for (const node of nodes) {
+    for (const service of node.services) {
+      const key = `${node.name}-${service.name}`;
+      const where = `service ${JSON.stringify(service.name)} on node ${JSON.stringify(node.name)}`;
+      const other = owners.get(key);
+      if (other !== undefined) {
+        throw new SpecError(`new Test(): ${where} and ${other} would get the same container id (…-${key})`, {
+          hint: 'rename one of them so "<node>-<service>" differs, e.g. avoid "-" in one of the names',
+        });
+      }
+      owners.set(key, where);
+    }
+  }
+}
+
 export function planCluster(cluster: ClusterSpec): ClusterPlan {
   if (!(cluster instanceof ClusterSpec)) {
     throw new SpecError('new Test(): the cluster is not a cluster spec', { hint: 'build it with spec.newCluster()' });
@@ -50,6 +73,7 @@ export function planCluster(cluster: ClusterSpec): ClusterPlan {
     throw new SpecError('new Test(): the cluster has no nodes', { hint: 'add nodes with cluster.addNode(spec.newNode("n1").runs(...))' });
   }
   const nodes = specs.map((n, i) => Object.freeze({ name: n.name, az: n.az, index: i + 1, services: n.services }));
+  checkContainerIdsDistinct(nodes);
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const azs = new Map<string, PlannedNode[]>();
   for (const n of nodes) azs.set(n.az, [...(azs.get(n.az) ?? []), n]);

@@ -39,7 +39,25 @@ export interface ExecProbe extends ProbeTiming {
   readonly argv: readonly string[];
 }
 
-export type Probe = HttpProbe | TcpProbe | ExecProbe;
+export interface LogProbe extends ProbeTiming {
+  readonly kind: 'log';
+  /** Matched against each line the service wrote since it (re)started. */
+  readonly pattern: RegExp;
+  /** How many matching lines make the service ready. */
+  readonly times: number;
+  readonly stream: 'stdout' | 'stderr' | 'both';
+}
+
+export type Probe = HttpProbe | TcpProbe | ExecProbe | LogProbe;
+
+export interface LogProbeOptions {
+  /** Matching lines needed (default 1): e.g. 2 for a server that logs "ready" once per listener. */
+  times?: number;
+  /** Which output to read (default both). */
+  stream?: 'stdout' | 'stderr' | 'both';
+  /** Pause between reads of the log (default 250 ms). */
+  intervalMs?: number;
+}
 
 export interface HttpProbeOptions {
   port: number;
@@ -48,6 +66,23 @@ export interface HttpProbeOptions {
   expectStatus?: number;
   timeoutMs?: number;
   intervalMs?: number;
+}
+
+/**
+ * Probes made by the factories below. A hand-made object (`{ kind: 'tcp', port }`)
+ * skipped their checks (no timeout: a NaN deadline, readiness waiting forever), so
+ * withReadiness() accepts only these.
+ */
+const MADE_PROBES = new WeakSet<object>();
+
+function made<T extends Probe>(probe: T): T {
+  MADE_PROBES.add(probe);
+  return probe;
+}
+
+/** True for a probe built by httpProbe(), tcpProbe() or execProbe(). */
+export function isMadeProbe(value: unknown): value is Probe {
+  return typeof value === 'object' && value !== null && MADE_PROBES.has(value);
 }
 
 function timing(options: { timeoutMs?: number; intervalMs?: number }, where: string): ProbeTiming {
@@ -73,14 +108,14 @@ export function httpProbe(options: HttpProbeOptions): HttpProbe {
   if (!HTTP_METHODS.includes(method)) {
     throw new SpecError(`${where}: method ${JSON.stringify(method)} is not supported`, { hint: `use one of ${HTTP_METHODS.join(', ')}` });
   }
-  return Object.freeze({
+  return made(Object.freeze({
     kind: 'http',
     port: checkPort(options.port, where),
     path,
     method,
     expectStatus: checkStatusCode(options.expectStatus ?? 200, where),
     ...timing(options, where),
-  });
+  }));
 }
 
 /** Ready when a TCP connection to the port succeeds. */
@@ -89,13 +124,32 @@ export function tcpProbe(options: { port: number; timeoutMs?: number; intervalMs
   if (options === null || typeof options !== 'object') {
     throw new SpecError(`${where}: options must be an object`, { hint: 'e.g. tcpProbe({ port: 6379 })' });
   }
-  return Object.freeze({ kind: 'tcp', port: checkPort(options.port, where), ...timing(options, where) });
+  return made(Object.freeze({ kind: 'tcp', port: checkPort(options.port, where), ...timing(options, where) }));
 }
 
 /** Ready when `argv` exits 0 inside the service's container. No shell is involved. */
 export function execProbe(argv: string[], options: { timeoutMs?: number; intervalMs?: number } = {}): ExecProbe {
   const where = 'execProbe()';
-  return Object.freeze({ kind: 'exec', argv: Object.freeze(checkArgv(argv, 'argv', where)), ...timing(options, where) });
+  return made(Object.freeze({ kind: 'exec', argv: Object.freeze(checkArgv(argv, 'argv', where)), ...timing(options, where) }));
+}
+
+/**
+ * Ready once the service's stdout/stderr (since its latest start) has `times`
+ * lines matching `pattern`, e.g. logProbe(/Ready to accept connections/).
+ * A timeout quotes the last lines the service wrote.
+ */
+export function logProbe(pattern: RegExp | string, options: LogProbeOptions = {}): LogProbe {
+  const where = 'logProbe()';
+  if (!(pattern instanceof RegExp) && (typeof pattern !== 'string' || pattern === '')) {
+    throw new SpecError(`${where}: pattern must be a RegExp or a non-empty string`, { hint: 'e.g. logProbe(/ready to accept connections/)' });
+  }
+  // No g/y flags: a stateful lastIndex would skip matches between lines.
+  const regex = typeof pattern === 'string' ? new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
+  const times = options.times ?? 1;
+  if (!Number.isInteger(times) || times < 1) throw new SpecError(`${where}: times ${String(times)} must be a whole number ≥ 1`, { hint: 'e.g. { times: 2 }' });
+  const stream = options.stream ?? 'both';
+  if (!['stdout', 'stderr', 'both'].includes(stream)) throw new SpecError(`${where}: stream ${JSON.stringify(stream)} is not stdout, stderr or both`, { hint: "e.g. { stream: 'stderr' }" });
+  return made(Object.freeze({ kind: 'log', pattern: regex, times, stream, ...timing({ intervalMs: options.intervalMs }, where) }));
 }
 
 /** Human description used in logs and errors: "GET :2379/health → 200". */
@@ -107,5 +161,7 @@ export function describeProbe(probe: Probe): string {
       return `TCP connect :${probe.port}`;
     case 'exec':
       return `exec ${JSON.stringify(probe.argv)}`;
+    case 'log':
+      return `log line ${String(probe.pattern)}${probe.times > 1 ? ` ×${probe.times}` : ''} on ${probe.stream === 'both' ? 'stdout/stderr' : probe.stream}`;
   }
 }

@@ -36,8 +36,10 @@ function fail(message: string, hint: string): never {
   throw new SpecError(message, { hint });
 }
 
+/** A value as an error message shows it: quoted, and cut short (a 1 MB name must not be echoed whole). */
 function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 80 ? `${text.slice(0, 60)}… (${text.length} characters)` : text;
 }
 
 export function checkNodeName(name: unknown, where = 'newNode()'): string {
@@ -109,7 +111,13 @@ export function checkPort(port: unknown, where: string): number {
 }
 
 /** A positive, finite number of milliseconds (timeouts, intervals). */
+/** The longest delay setTimeout honours; a longer one fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function checkPositiveMs(value: unknown, what: string, where: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value > MAX_TIMER_MS) {
+    fail(`${where}: ${what} ${value} ms is longer than timers allow (${MAX_TIMER_MS} ms, about 24.8 days)`, `use at most ${MAX_TIMER_MS}`);
+  }
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     fail(`${where}: ${what} must be a positive number of milliseconds, got ${show(value)}`, `e.g. ${what}: 2000`);
   }
@@ -120,6 +128,7 @@ export function checkStartDelay(ms: unknown, where: string): number {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
     fail(`${where}: start delay must be a non-negative number of milliseconds, got ${show(ms)}`, 'use 0 for no delay');
   }
+  if (ms > MAX_TIMER_MS) fail(`${where}: start delay ${ms} ms is longer than timers allow (${MAX_TIMER_MS} ms)`, `use at most ${MAX_TIMER_MS}`);
   return ms;
 }
 
@@ -172,5 +181,8 @@ export function checkArgv(argv: unknown, what: string, where: string): string[] 
     fail(`${where}: ${what} must be a non-empty array of strings, got ${show(JSON.stringify(argv))}`, 'e.g. ["etcdctl", "endpoint", "health"]; no shell is involved');
   }
   if (argv[0] === '') fail(`${where}: ${what} has an empty program name`, 'the first element is the program to run');
+  // execve() ends each argument at NUL: "a\0b" would silently run as "a".
+  const withNul = (argv as string[]).findIndex((a) => a.includes('\0'));
+  if (withNul >= 0) fail(`${where}: ${what} argument ${withNul} contains a NUL character`, 'arguments are C strings; remove the "\\0"');
   return [...argv] as string[];
 }

@@ -5,7 +5,7 @@
  * so a mistake is a SpecError before the run issues anything.
  */
 import { SpecError } from '../errors.js';
-import type { HistoryEvent } from '../history/types.js';
+import type { HistoryEvent, ProcessId } from '../history/types.js';
 import { PENDING, Sequence, toGenerator, type GenContext, type Generator, type GeneratorLike, type Op, type Pending } from './generator.js';
 
 const MS = 1_000_000;
@@ -173,10 +173,13 @@ class Repeat implements Generator {
 class Each implements Generator {
   readonly #copies = new Map<number | 'nemesis', Generator>();
   readonly #done = new Set<number | 'nemesis'>();
+  /** The thread of each process seen (completions carry the process only). */
+  readonly #threadOf = new Map<ProcessId, number | 'nemesis'>();
   #concurrency = 1;
   constructor(readonly template: Generator) {}
   next(ctx: GenContext): Op | Pending | undefined {
     this.#concurrency = ctx.thread === 'nemesis' ? 1 : ctx.concurrency;
+    this.#threadOf.set(ctx.process, ctx.thread);
     if (!this.#done.has(ctx.thread)) {
       let copy = this.#copies.get(ctx.thread);
       if (copy === undefined) this.#copies.set(ctx.thread, (copy = this.template.fresh()));
@@ -187,8 +190,8 @@ class Each implements Generator {
     return this.#done.size >= this.#concurrency ? undefined : PENDING;
   }
   update(event: HistoryEvent): void {
-    const thread = event.process === 'nemesis' ? 'nemesis' : event.process % this.#concurrency;
-    this.#copies.get(thread)?.update?.(event);
+    const thread = this.#threadOf.get(event.process);
+    if (thread !== undefined) this.#copies.get(thread)?.update?.(event);
   }
   fresh(): Generator {
     return new Each(this.template);

@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import { PakostiiError } from '../errors.js';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { HistoryEvent } from '../history/types.js';
-import type { Client, Completion } from './client.js';
+import { setImmediate as immediate } from 'node:timers/promises';
+import type { Client, Completion, InvokeContext } from './client.js';
 import { PENDING, type GenContext, type Generator, type Op } from './generator.js';
 import type { Random } from './random.js';
 import { sleepUntil } from './timing.js';
@@ -39,11 +40,21 @@ interface Thread {
   opened: boolean;
   readonly random: Random;
   readonly timing: Random;
-  /** Aborts the operation in flight (timeout or run interrupted). */
+  /** The current process's abort controller (timeout or run interrupted; a timeout retires the process). */
   controller: AbortController | undefined;
+  /** What invoke() gets for the current process. */
+  context: InvokeContext | undefined;
+  /** Resolves with an info completion when the current process's controller aborts. */
+  aborted: Promise<Completion> | undefined;
+  /** Why the controller aborts, for the info's error. */
+  abortReason: string;
+  /** When the operation in flight times out (recorder clock, ns); Infinity when none is. */
+  deadline: number;
 }
 
 const REOPEN_BACKOFF_MS = [100, 200, 500, 1000];
+/** A thread yields to the event loop after this many operations in a row (a synchronous client never would). */
+const YIELD_EVERY = 256;
 
 /** Thrown when a client cannot be opened before the workload starts. */
 export class ClientOpenError extends PakostiiError {}
@@ -71,6 +82,10 @@ export class ClientPool {
       random: options.random.fork(`thread ${index}`),
       timing: options.random.fork(`timing ${index}`),
       controller: undefined,
+      context: undefined,
+      aborted: undefined,
+      abortReason: '',
+      deadline: Infinity,
     }));
   }
 
@@ -102,16 +117,20 @@ export class ClientPool {
     this.#generator = generator;
     const onAbort = (): void => {
       this.#stop.abort(this.#o.signal.reason);
-      for (const th of this.#threads) th.controller?.abort(this.#o.signal.reason);
+      for (const th of this.#threads) this.#abort(th, 'interrupted: the run was aborted');
       this.#notify();
     };
     if (this.#o.signal.aborted) onAbort();
     this.#o.signal.addEventListener('abort', onAbort, { once: true });
+    // One timer checks every thread's deadline, at a tenth of the timeout (no timer per operation).
+    const sweepMs = Math.min(100, Math.max(1, Math.floor(this.#o.opTimeoutMs / 10)));
+    const sweeper = setInterval(() => this.#sweep(), sweepMs);
     try {
       // A thread that finds the generator exhausted wakes the ones waiting on PENDING, so they see it too.
       await Promise.all(this.#threads.map((th) => this.#loop(th, generator).finally(() => this.#notify())));
     } finally {
       this.#o.signal.removeEventListener('abort', onAbort);
+      clearInterval(sweeper);
       clearTimeout(this.#wakeTimer);
       this.#wakeTime = Infinity;
       this.#generator = undefined;
@@ -157,7 +176,8 @@ export class ClientPool {
       concurrency: this.#threads.length,
       wakeAt: (time: number) => this.#wakeAt(time),
     };
-    while (!signal.aborted) {
+    for (let ops = 1; !signal.aborted; ops++) {
+      if (ops % YIELD_EVERY === 0) await immediate();
       if (!th.opened && !(await this.#reopen(th))) return;
       ctx.time = recorder.now();
       ctx.process = th.process;
@@ -179,48 +199,63 @@ export class ClientPool {
   }
 
   async #perform(th: Thread, op: Op, generator: Generator): Promise<void> {
-    const { recorder, client, opTimeoutMs, signal } = this.#o;
+    const { recorder, client, opTimeoutMs } = this.#o;
     const process = th.process;
-    const extras = op.key === undefined ? { node: th.node } : { node: th.node, key: op.key };
-    recorder.invoke(process, op.f, op.value === undefined ? null : op.value, extras);
+    recorder.invoke(process, op.f, op.value === undefined ? null : op.value, op.key === undefined ? { node: th.node } : { node: th.node, key: op.key });
     this.#inFlight++;
-    const controller = new AbortController();
-    th.controller = controller;
-    let timer: NodeJS.Timeout | undefined;
+    if (th.controller === undefined) this.#newController(th);
+    th.deadline = recorder.now() + opTimeoutMs * 1e6;
     let completion: Completion;
     try {
-      completion = await new Promise<Completion>((resolve, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          resolve({ type: 'info', error: `timed out after ${opTimeoutMs} ms` });
-        }, opTimeoutMs);
-        controller.signal.addEventListener('abort', () => resolve({ type: 'info', error: signal.aborted ? 'interrupted: the run was aborted' : `timed out after ${opTimeoutMs} ms` }), { once: true });
-        Promise.resolve(client.invoke(th.client, op, { signal: controller.signal, process, node: th.node })).then(resolve, reject);
-      });
-      completion = checkCompletion(completion);
+      const result = client.invoke(th.client, op, th.context!);
+      // A synchronous completion skips the race (and its promise).
+      completion = checkCompletion(isPromiseLike(result) ? await Promise.race([result, th.aborted!]) : result);
     } catch (error) {
       completion = { type: 'info', error: messageOf(error) };
-    } finally {
-      clearTimeout(timer);
-      th.controller = undefined;
     }
+    th.deadline = Infinity;
     this.#inFlight--;
-    const done = { ...(completion.error === undefined ? {} : { error: completion.error }) };
+    const done = completion.error === undefined ? undefined : { error: completion.error };
     let event: HistoryEvent;
     if (completion.type === 'ok') event = recorder.ok(process, completion.value, done);
     else if (completion.type === 'fail') event = recorder.fail(process, completion.value, done);
     else {
       event = recorder.info(process, completion.value, done);
-      await this.#retire(th);
+      this.#retire(th);
     }
     generator.update?.(event);
     this.#notify();
   }
 
-  /** After an info: close the process's client and continue as a fresh process. */
-  async #retire(th: Thread): Promise<void> {
+  /** A controller (and its invoke context) for the thread's current process. */
+  #newController(th: Thread): void {
+    const controller = new AbortController();
+    th.controller = controller;
+    th.context = { signal: controller.signal, process: th.process, node: th.node };
+    th.aborted = new Promise((resolve) => {
+      controller.signal.addEventListener('abort', () => resolve({ type: 'info', error: th.abortReason }), { once: true });
+    });
+  }
+
+  #abort(th: Thread, reason: string): void {
+    if (th.controller === undefined || th.controller.signal.aborted) return;
+    th.abortReason = reason;
+    th.controller.abort(new Error(reason));
+  }
+
+  /** Abort every operation past its deadline. */
+  #sweep(): void {
+    const now = this.#o.recorder.now();
+    for (const th of this.#threads) if (th.deadline <= now) this.#abort(th, `timed out after ${this.#o.opTimeoutMs} ms`);
+  }
+
+  /** After an info: close the process's client and continue as a fresh process (with a fresh controller). */
+  #retire(th: Thread): void {
     void this.#closeClient(th); // the old operation may still be running: do not wait for it
     th.process += this.#threads.length;
+    th.controller = undefined;
+    th.context = undefined;
+    th.aborted = undefined;
   }
 
   /** Open a replacement process's client, retrying with backoff; false when the run was aborted or the generator ended meanwhile. */
@@ -271,6 +306,10 @@ export class ClientPool {
   get running(): boolean {
     return this.#generator !== undefined;
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<Completion> {
+  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
 function checkCompletion(value: unknown): Completion {

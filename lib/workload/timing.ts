@@ -6,7 +6,7 @@
  */
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
 
-const SPIN_NS = 1_500_000;
+const SPIN_NS = 3_000_000;
 
 /** Resolve at `at` (ns on the `now` clock); rejects with the signal's reason when aborted. */
 export async function sleepUntil(now: () => number, at: number, signal?: AbortSignal): Promise<void> {

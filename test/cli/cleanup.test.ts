@@ -1,15 +1,23 @@
 /**
- * `pakostii cleanup` as a child process: a namespace named like a crashed
- * run's (no run record, no process) is listed by --dry-run and left in place,
- * then removed by a real cleanup. Observed with iproute2.
+ * `pakostii cleanup` as a child process, observed with iproute2: a dead run's
+ * namespace (its record names a process that is gone) is listed by --dry-run,
+ * then removed. A namespace no record names (an orphan: perhaps a live run of
+ * another state dir) is left alone unless --orphans is given. --run limits
+ * every call here to this test's own ids: other runs on the host are never
+ * touched by this suite.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { names, newRunId } from '../../lib/host/names.js';
+import { CONTAINERD_NAMESPACE, names, newRunId } from '../../lib/host/names.js';
+import { DEFAULT_CONTAINERD_SOCKET, runsDir } from '../../lib/host/paths.js';
 import { runCli } from './support.js';
 
-const runId = newRunId();
-const leftover = names.nodeNetns(runId, 'n1');
+const dead = newRunId();
+const orphan = newRunId();
+const deadNetns = names.nodeNetns(dead, 'n1');
+const orphanNetns = names.nodeNetns(orphan, 'n1');
 
 const netnsNames = () =>
   execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
@@ -21,32 +29,62 @@ interface CleanupJson {
   runs: Array<{ id: string; reason: string; netns: string[]; errors: string[] }>;
 }
 
+/** What a run killed with SIGKILL leaves: its record (owner gone) and a namespace. */
+function stageDeadRun(): void {
+  mkdirSync(runsDir(), { recursive: true });
+  const record = {
+    version: 1,
+    id: dead,
+    testName: 'killed',
+    pid: 4_000_000, // above pid_max: no such process
+    pidStartTime: '1',
+    bootId: 'gone',
+    startedAt: new Date().toISOString(),
+    bridge: names.bridge(dead),
+    containerd: { socket: DEFAULT_CONTAINERD_SOCKET, namespace: CONTAINERD_NAMESPACE },
+  };
+  writeFileSync(join(runsDir(), `${dead}.json`), JSON.stringify(record));
+  if (!netnsNames().includes(deadNetns)) execFileSync('ip', ['netns', 'add', deadNetns]);
+}
+
 afterAll(() => {
-  if (netnsNames().includes(leftover)) execFileSync('ip', ['netns', 'delete', leftover]);
+  for (const ns of [deadNetns, orphanNetns]) if (netnsNames().includes(ns)) execFileSync('ip', ['netns', 'delete', ns]);
+  rmSync(join(runsDir(), `${dead}.json`), { force: true });
 });
 
 describe('pakostii cleanup', () => {
   it('--dry-run lists a dead run’s namespace and removes nothing', async () => {
-    execFileSync('ip', ['netns', 'add', leftover]); // what a run killed with SIGKILL leaves behind
-    const result = await runCli(['cleanup', '--dry-run', '--json']);
+    stageDeadRun();
+    const result = await runCli(['cleanup', '--dry-run', '--json', '--run', dead]);
     expect(result.code, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as CleanupJson;
     expect(report.dryRun).toBe(true);
-    expect(report.runs.find((r) => r.id === runId)).toMatchObject({ reason: 'no-record', netns: [leftover] });
-    expect(netnsNames()).toContain(leftover);
+    expect(report.runs.find((r) => r.id === dead)).toMatchObject({ reason: 'process-gone', netns: [deadNetns] });
+    expect(netnsNames()).toContain(deadNetns);
 
-    const text = await runCli(['cleanup', '--dry-run']);
-    expect(text.stdout).toMatch(new RegExp(`run ${runId} \\(no record\\): would remove`));
-    expect(text.stdout).toContain(`network namespaces: ${leftover}`);
+    const text = await runCli(['cleanup', '--dry-run', '--run', dead]);
+    expect(text.stdout).toMatch(new RegExp(`run ${dead} .*would remove`));
+    expect(text.stdout).toContain(`network namespaces: ${deadNetns}`);
   });
 
   it('removes it for real and reports what it removed', async () => {
-    if (!netnsNames().includes(leftover)) execFileSync('ip', ['netns', 'add', leftover]);
-    const result = await runCli(['cleanup', '--json']);
+    stageDeadRun();
+    const result = await runCli(['cleanup', '--json', '--run', dead]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const report = JSON.parse(result.stdout) as CleanupJson;
     expect(report.dryRun).toBe(false);
-    expect(report.runs.find((r) => r.id === runId)).toMatchObject({ netns: [leftover], errors: [] });
-    expect(netnsNames()).not.toContain(leftover);
+    expect(report.runs.find((r) => r.id === dead)).toMatchObject({ netns: [deadNetns], errors: [] });
+    expect(netnsNames()).not.toContain(deadNetns);
+  });
+
+  it('leaves a namespace no record names alone unless --orphans is given', async () => {
+    execFileSync('ip', ['netns', 'add', orphanNetns]);
+    const plain = JSON.parse((await runCli(['cleanup', '--json', '--run', orphan])).stdout) as CleanupJson;
+    expect(plain.runs).toEqual([]);
+    expect(netnsNames()).toContain(orphanNetns);
+
+    const asked = JSON.parse((await runCli(['cleanup', '--json', '--orphans', '--run', orphan])).stdout) as CleanupJson;
+    expect(asked.runs.find((r) => r.id === orphan)).toMatchObject({ reason: 'no-record', netns: [orphanNetns], errors: [] });
+    expect(netnsNames()).not.toContain(orphanNetns);
   });
 });

@@ -3,7 +3,10 @@
  * in a throwaway containerd namespace (--namespace) removed afterwards:
  * a docker-archive tarball, and a pull from Debian's docker-registry on loopback.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { buildImage } from '../../lib/index.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +41,33 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+interface OciIndex {
+  manifests: Array<{ annotations?: Record<string, string> }>;
+}
+
+/** Copies an OCI archive with its index.json changed by `edit`. */
+async function rewriteIndex(from: string, to: string, edit: (index: OciIndex) => void): Promise<void> {
+  const extract = tar.extract();
+  const pack = tar.pack();
+  extract.on('entry', (header, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: unknown) => {
+      chunks.push(c as Buffer);
+    });
+    stream.on('end', () => {
+      let body = Buffer.concat(chunks);
+      if (header.name === 'index.json') {
+        const index = JSON.parse(body.toString('utf8')) as OciIndex;
+        edit(index);
+        body = Buffer.from(JSON.stringify(index));
+      }
+      pack.entry({ ...header, size: body.length }, body, () => next());
+    });
+  });
+  extract.on('finish', () => pack.finalize());
+  await Promise.all([pipeline(createReadStream(from), extract), pipeline(pack, createWriteStream(to))]);
+}
+
 const imageNames = () => ctr(namespace, 'images', 'ls', '-q').split('\n').filter(Boolean);
 
 describe('pakostii images', () => {
@@ -69,6 +99,33 @@ describe('pakostii images', () => {
     const bars = result.stderr.split('\n').filter((l) => l.startsWith(`${ref} [`));
     expect(bars.length, result.stderr).toBeGreaterThan(0);
     expect(bars.at(-1)).toMatch(/\] 100% \| \d+\.\d\/\d+\.\d MiB$/);
+  });
+
+  it('build makes an image from a JSON recipe and imports it; a rebuild takes every layer from the cache', async () => {
+    const recipe = join(dir, 'recipe.json');
+    writeFileSync(join(dir, 'hello.txt'), 'hello\n');
+    writeFileSync(recipe, JSON.stringify({ name: `pakostii.local/built-${runId}:1`, binaries: ['/usr/bin/redis-cli'], files: [{ path: '/hello.txt', source: 'hello.txt' }], cmd: ['/bin/sh'] }));
+    const out = join(dir, 'built');
+    const first = await runCli(['images', 'build', recipe, '--out', out, '--import', '--namespace', namespace]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^built pakostii\.local\/built-\w+:1 → .* layers: busybox, skeleton, binaries, files\) in \d+ ms$/m);
+    expect(imageNames().some((n) => n.endsWith(`pakostii.local/built-${runId}:1`))).toBe(true);
+    const again = await runCli(['images', 'build', recipe, '--out', out, '--namespace', namespace]);
+    expect(again.stdout).toContain('layers: busybox (cached), skeleton (cached), binaries (cached), files (cached)');
+  });
+
+  it('import --name names an archive that carries only a tag', async () => {
+    const built = await buildImage({ name: `pakostii.local/tagged-${runId}:v3`, busybox: false }, { outDir: join(dir, 'tagged') });
+    const tagOnly = join(dir, 'tag-only.tar');
+    await rewriteIndex(built.archive, tagOnly, (index) => {
+      for (const m of index.manifests) m.annotations = { 'org.opencontainers.image.ref.name': 'v3' };
+    });
+    const refused = await runCli(['images', 'import', tagOnly, '--namespace', namespace]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/no name/);
+    const named = await runCli(['images', 'import', tagOnly, '--name', `pakostii.local/named-${runId}`, '--namespace', namespace]);
+    expect(named.code, named.stderr).toBe(0);
+    expect(imageNames().some((n) => n.endsWith(`pakostii.local/named-${runId}:v3`))).toBe(true);
   });
 
   it('fails with a message naming the archive when it does not exist', async () => {

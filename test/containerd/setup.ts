@@ -22,7 +22,8 @@ import { writeOciArchive } from '../../lib/containerd/images/oci-archive-writer.
 import { LABELS, names, newRunId } from '../../lib/host/names.js';
 
 const run = promisify(execFile);
-export const SOCKET = '/run/containerd/containerd.sock';
+/** The suite's containerd: a CI run's private one (PAKOSTII_CONTAINERD_SOCKET), else the system one. */
+export const SOCKET = process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock';
 /** Test-only containerd namespace: removed at the end when empty. */
 export const TEST_NAMESPACE = 'pakostii-test';
 const REPO = new URL('../..', import.meta.url).pathname;

@@ -35,7 +35,7 @@ describe('failing runs', () => {
     expect(error.artifactsDir).toBe(join(process.cwd(), '.pakostii', `throws-${error.id}`));
     expect(error.durationMs).toBeGreaterThan(0);
     const msgs = messages();
-    expect(msgs.slice(-4)).toEqual(['tearing down runtime', 'containers tore down', 'network tore down', 'test failed']);
+    expect(msgs.slice(-5)).toEqual(['tearing down runtime', 'containers tore down', 'network tore down', 'report written', 'test failed']);
     expect(lines.at(-1)).toMatchObject({ level: 'error', error: "expected value 'baz', got 'bar'" });
     expect(existsSync(join(error.artifactsDir, 'logs/n1/sleep/stdout'))).toBe(true);
     await expectNoLeaks(error.id);
@@ -47,6 +47,21 @@ describe('failing runs', () => {
     expect(error.message).toMatch(/test "rejects" failed: nope/);
     expect(error.cause).toBeInstanceOf(RangeError);
     await expectNoLeaks(error.id);
+  });
+
+  it('`throw undefined` and `Promise.reject()` (no reason) fail the run, saying no reason was given', async () => {
+    const { logger } = captureLogger();
+    const thrown = await failureOf(
+      new Test('throws-undefined', sleeper(), { logger }).run(() => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error
+        throw undefined;
+      }),
+    );
+    expect(thrown.message).toMatch(/failed with undefined \(no reason given/);
+    await expectNoLeaks(thrown.id);
+    const rejected = await failureOf(new Test('rejects-empty', sleeper(), { logger }).run(() => Promise.reject()));
+    expect(rejected.message).toMatch(/failed with undefined/);
+    await expectNoLeaks(rejected.id);
   });
 
   it('a returned Error (the Go guide\'s `return err`) fails the run with its message', async () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { spec, Test } from '../../lib/index.js';
 import { BUSYBOX, captureLogger } from './support.js';
 import { expectNoLeaks } from '../helpers/leak-audit.js';
+import { defaultWorkBase } from '../../lib/host/paths.js';
 
 describe('hello world', () => {
   it('runs, tells the story, collects logs and leaves nothing behind', async () => {
@@ -69,7 +70,7 @@ describe('hello world', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(lines.every((l) => l.test_id === result.id)).toBe(true);
     const start = lines.find((l) => l.msg.startsWith('runtime for test'))!;
-    expect(start).toMatchObject({ nodes: ['web1', 'printer'], work_dir: `/tmp/pakostii/${result.id}` });
+    expect(start).toMatchObject({ nodes: ['web1', 'printer'], work_dir: join(defaultWorkBase(), result.id) });
     expect(lines.find((l) => l.msg === 'network ready for node web1')).toMatchObject({
       component: 'network_manager',
       namespace: `pk-${result.id}-web1`,

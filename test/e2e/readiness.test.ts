@@ -58,7 +58,7 @@ describe('readiness', () => {
     expect(failure.message).toMatch(/last error: .*(refused|ECONNREFUSED)/i);
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(messages()).not.toContain('runtime ready');
-    expect(messages().slice(-3)).toEqual(['containers tore down', 'network tore down', 'test failed']);
+    expect(messages().slice(-4)).toEqual(['containers tore down', 'network tore down', 'report written', 'test failed']);
     await expectNoLeaks(failure.id);
   });
 });

@@ -45,7 +45,10 @@ describe('process faults', () => {
       await expect.poll(() => serves(t, 'w1'), { timeout: 10_000 }).toBe(false);
       await expect.poll(async () => (await t.exec.inContainer('w1', 'web', 'true').catch((e: Error) => e)) instanceof Error, { timeout: 10_000 }).toBe(true);
       expect(await serves(t, 'w2')).toBe(true);
-      await expect.poll(() => lines.some((l) => l.msg === 'service exited unexpectedly' && l.node === 'w1' && l.exit_code === 137), { timeout: 10_000 }).toBe(true);
+      // The test's own kill is reported as such, not as an unexpected exit.
+      await expect
+        .poll(() => lines.some((l) => l.msg === 'service exited' && l.node === 'w1' && l.exit_code === 137 && l.cause === 't.containers.kill(SIGKILL)'), { timeout: 10_000 })
+        .toBe(true);
 
       // start after kill, waiting for readiness: serves at once, new process.
       await t.containers.start('w1', 'web', { awaitReady: true });
@@ -84,22 +87,34 @@ describe('process faults', () => {
       await expect(t.containers.resume('w1', 'web')).rejects.toThrow();
     });
 
+    expect(lines.filter((l) => l.msg === 'service exited unexpectedly')).toEqual([]);
+    expect(lines.filter((l) => l.msg === 'service exited').map((l) => `${String(l.node)} ${String(l.cause)}`)).toEqual([
+      'w1 t.containers.kill(SIGKILL)',
+      'w1 t.containers.restart()',
+      'w2 t.containers.stop()',
+      'w2 t.containers.kill(SIGKILL)',
+    ]);
     const timeline = parseTimeline(readFileSync(join(result.artifactsDir, 'faults.jsonl'), 'utf8'));
     expect(timeline.map((e) => `${e.event} ${e.kind} ${e.name}`)).toEqual([
       'process kill w1/web',
       'process start w1/web',
+      'process_ready start w1/web',
       'process pause w1/web',
       'process resume w1/web',
       'process restart w1/web',
+      'process_ready restart w1/web',
       'process stop w2/web',
       'process start w2/web',
+      'process_ready start w2/web',
       'process kill w2/web',
       'process resume w1/web',
       'process_failed resume w1/web',
     ]);
     expect(timeline[0]!.params).toEqual({ node: 'w1', service: 'web', signal: 'SIGKILL' });
-    expect(timeline[4]!.params).toEqual({ node: 'w1', service: 'web', await_ready: true, timeout_ms: 2_000 });
-    expect(timeline[9]!.error).toBeTruthy();
+    expect(timeline[5]!.params).toEqual({ node: 'w1', service: 'web', await_ready: true, timeout_ms: 2_000 });
+    expect(timeline[6]!.params).toEqual({ node: 'w1', service: 'web', await_ready: true, timeout_ms: 2_000 });
+    expect(BigInt(timeline[6]!.mono)).toBeGreaterThan(BigInt(timeline[5]!.mono));
+    expect(timeline[12]!.error).toBeTruthy();
     await expectNoLeaks(result.id);
   }, 240_000);
 });

@@ -14,11 +14,11 @@ import { belongsToRun, CONTAINERD_NAMESPACE, LABELS } from '../../lib/host/names
 import { NETNS_DIR } from '../../lib/host/paths.js';
 import { runsDir } from '../../lib/host/paths.js';
 import { readClaimFiles } from '../../lib/host/subnet-claims.js';
-import { execDir } from '../../lib/host/paths.js';
+import { defaultWorkBase, execDir } from '../../lib/host/paths.js';
 import { pakostiiCgroupParents } from '../../lib/host/cgroups.js';
 
 const run = promisify(execFile);
-const CONTAINERD_SOCKET = '/run/containerd/containerd.sock';
+const CONTAINERD_SOCKET = process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock';
 export const XDP_PROGRAM_NAME = 'pakostii_xdp';
 
 async function tool(file: string, args: string[]): Promise<string> {
@@ -61,7 +61,7 @@ export interface RunLeaks {
 export interface AuditOptions {
   /** containerd namespaces to look in (default: pakostii). */
   namespaces?: string[];
-  /** Work dir bases (default /tmp/pakostii). */
+  /** Work dir bases (default <state dir>/work). */
   workBases?: string[];
   /** Skip the "held by this process" XDP check (another run of this process is still live). */
   otherRunsLiveHere?: boolean;
@@ -198,7 +198,7 @@ export async function auditRun(runId: string, options: AuditOptions = {}): Promi
     cgroups: pakostiiCgroupParents()
       .map((parent) => join(parent, runId))
       .filter((path) => existsSync(path)),
-    workDirs: (options.workBases ?? ['/tmp/pakostii']).map((base) => join(base, runId)).filter((dir) => existsSync(dir)),
+    workDirs: (options.workBases ?? [defaultWorkBase()]).map((base) => join(base, runId)).filter((dir) => existsSync(dir)),
     stateFiles,
   };
 }

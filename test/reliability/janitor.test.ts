@@ -26,16 +26,20 @@ import { auditRun, expectNoLeaks, leakCount, XDP_PROGRAM_NAME } from '../helpers
 /**
  * A private state dir: runs of other processes on this host (their automatic
  * cleanup at every start) must not race these tests for the dead runs they
- * stage. To those processes the staged kernel objects are orphans seen for the
- * first time, which the automatic cleanup leaves alone for ORPHAN_GRACE_MS.
+ * stage. To those processes the staged kernel objects are orphans, which the
+ * automatic cleanup never removes.
  */
 const privateStateDir = mkdtempSync(join(tmpdir(), 'pk-janitor-state-'));
 process.env.PAKOSTII_STATE_DIR = privateStateDir;
+/** Where runs keep scratch files: <state dir>/work, root-only. */
+const WORK_BASE = join(privateStateDir, 'work');
+mkdirSync(WORK_BASE, { mode: 0o700 });
 afterAll(() => rmSync(privateStateDir, { recursive: true, force: true }));
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 const ctr = (...args: string[]) => execFileSync('ctr', ['-n', CONTAINERD_NAMESPACE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-const IMAGE = 'pakostii.local/standin-busybox:latest';
+/** Built by scripts/build-images.ts (imported by the suite's global setup). */
+const IMAGE = 'pakostii.local/busybox:latest';
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
 
 /** Identity of a process that existed and is now gone: what a SIGKILLed runner leaves in its record. */
@@ -60,8 +64,8 @@ function writeRecord(id: string, owner: ProcessIdentity, extra: Partial<RunRecor
     ...owner,
     startedAt: new Date().toISOString(),
     bridge: names.bridge(id),
-    workDir: `/tmp/pakostii/${id}`,
-    containerd: { socket: '/run/containerd/containerd.sock', namespace: CONTAINERD_NAMESPACE },
+    workDir: `${WORK_BASE}/${id}`,
+    containerd: { socket: process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock', namespace: CONTAINERD_NAMESPACE },
     ...extra,
   };
   writeFileSync(join(runsDir(), `${id}.json`), JSON.stringify(record));
@@ -88,8 +92,8 @@ function makeRunLeftovers(id: string, xdpObject: string): void {
   ip('link', 'add', names.hostVeth(id, 2), 'type', 'veth', 'peer', 'name', names.peerVeth(id, 2));
   const cgroupBase = existsSync('/sys/fs/cgroup/pids') ? '/sys/fs/cgroup/pids' : '/sys/fs/cgroup';
   mkdirSync(join(cgroupBase, 'pakostii', id, 'n1-svc'), { recursive: true });
-  mkdirSync(`/tmp/pakostii/${id}`, { recursive: true });
-  writeFileSync(`/tmp/pakostii/${id}/hosts`, '198.18.0.2 n1\n');
+  mkdirSync(`${WORK_BASE}/${id}`, { recursive: true });
+  writeFileSync(`${WORK_BASE}/${id}/hosts`, '198.18.0.2 n1\n');
   // An exec that was running when the runner died.
   const execScratch = join(execDir(), `${names.container(id, 'n1', 'svc')}-Ab12Cd`);
   mkdirSync(execScratch, { recursive: true });
@@ -147,7 +151,7 @@ describe('janitor on real leftovers', () => {
     await registerRun({ id: live, testName: 'live-test' });
     ip('netns', 'add', names.nodeNetns(live, 'n1'));
     ip('link', 'add', names.bridge(live), 'type', 'bridge');
-    mkdirSync(`/tmp/pakostii/${live}`, { recursive: true });
+    mkdirSync(`${WORK_BASE}/${live}`, { recursive: true });
     allocateSubnet(live, 3);
 
     const xdpBaseline = xdpProgramIds();
@@ -178,7 +182,7 @@ describe('janitor on real leftovers', () => {
       removeQuietly(() => ip('link', 'del', names.bridge(id)));
       for (const node of ['_runner', 'n1']) removeQuietly(() => ip('netns', 'del', names.nodeNetns(id, node)));
       removeQuietly(() => ip('link', 'del', names.hostVeth(id, 2)));
-      rmSync(`/tmp/pakostii/${id}`, { recursive: true, force: true });
+      rmSync(`${WORK_BASE}/${id}`, { recursive: true, force: true });
       rmSync(join(execDir(), `${names.container(id, 'n1', 'svc')}-Ab12Cd`), { recursive: true, force: true });
       releaseSubnet(id);
       await unregisterRun(id);
@@ -194,7 +198,7 @@ describe('janitor on real leftovers', () => {
 
   it('a dry run reports the dead runs’ objects and removes nothing', async () => {
     const before = await auditRun(crashed);
-    const report = await cleanup({ dryRun: true, runIds: ours });
+    const report = await cleanup({ dryRun: true, runIds: ours, orphans: true });
     const byId = new Map(report.runs.map((r) => [r.id, r]));
     expect(report.liveRuns).toEqual([live]);
     expect(byId.get(crashed)).toMatchObject({
@@ -202,7 +206,7 @@ describe('janitor on real leftovers', () => {
       testName: 'crashed-test',
       netns: expect.arrayContaining([names.runnerNetns(crashed), names.nodeNetns(crashed, 'n1')]),
       links: [names.hostVeth(crashed, 0), names.hostVeth(crashed, 1), names.hostVeth(crashed, 2), names.peerVeth(crashed, 2), names.bridge(crashed)],
-      workDirs: [`/tmp/pakostii/${crashed}`],
+      workDirs: [`${WORK_BASE}/${crashed}`],
       execDirs: [join(execDir(), `${names.container(crashed, 'n1', 'svc')}-Ab12Cd`)],
       subnetClaims: [expect.stringMatching(/^198\.1[89]\./)],
       record: true,
@@ -214,7 +218,10 @@ describe('janitor on real leftovers', () => {
     expect(await auditRun(crashed)).toEqual(before);
   });
 
-  it('the automatic cleanup leaves a fresh orphan alone for a grace period', async () => {
+  it('the automatic cleanup never removes an orphan, however long it has been seen (a live run of another state dir)', async () => {
+    // Seen unregistered an hour ago: the old automatic cleanup removed such an orphan after 60 s.
+    mkdirSync(join(privateStateDir, 'orphans'), { recursive: true });
+    writeFileSync(join(privateStateDir, 'orphans', orphan), String(Date.now() - 3_600_000));
     const report = await cleanupDeadRuns({ runIds: [orphan] });
     expect(report.runs).toEqual([]);
     expect(ip('netns', 'list')).toContain(names.nodeNetns(orphan, 'n1'));
@@ -223,7 +230,7 @@ describe('janitor on real leftovers', () => {
   it('removes everything of dead runs and orphans, and nothing of live runs or foreign names', async () => {
     expect(leftoverXdp.length).toBeGreaterThanOrEqual(4); // 2 namespaces × 2 dead runs
 
-    const report = await cleanup({ runIds: ours });
+    const report = await cleanup({ runIds: ours, orphans: true });
     for (const run of report.runs) expect(run.errors, run.id).toEqual([]);
     expect(report.runs.map((r) => r.id).sort()).toEqual([crashed, orphan, corrupt].sort());
 
@@ -238,13 +245,13 @@ describe('janitor on real leftovers', () => {
     const liveLeft = await auditRun(live);
     expect(liveLeft.netns).toEqual([names.nodeNetns(live, 'n1')]);
     expect(liveLeft.links).toEqual([names.bridge(live)]);
-    expect(liveLeft.workDirs).toEqual([`/tmp/pakostii/${live}`]);
+    expect(liveLeft.workDirs).toEqual([`${WORK_BASE}/${live}`]);
     expect(liveLeft.stateFiles).toHaveLength(2); // record + subnet claim
     expect(ip('netns', 'list')).toContain(foreignNetns);
     expect(ip('link', 'show', foreignLink)).toContain(foreignLink);
 
     // A second pass finds nothing to do.
-    const again = await cleanup({ runIds: ours });
+    const again = await cleanup({ runIds: ours, orphans: true });
     expect(again.runs).toEqual([]);
   });
 
@@ -307,11 +314,11 @@ describe('janitor across containerd namespaces', () => {
     expect(shallow.runs).toEqual([]);
     expect(inNs('containers', 'ls', '-q')).toContain(labelled);
 
-    const dry = await cleanup({ runIds: [id], deep: true, dryRun: true });
+    const dry = await cleanup({ runIds: [id], deep: true, dryRun: true, orphans: true });
     expect(dry.runs[0]?.containerd?.containers).toEqual([`${namespace}/${labelled}`]);
     expect(inNs('containers', 'ls', '-q')).toContain(labelled);
 
-    const report = await cleanup({ runIds: [id], deep: true });
+    const report = await cleanup({ runIds: [id], deep: true, orphans: true });
     expect(report.runs).toHaveLength(1);
     expect(report.runs[0]).toMatchObject({ id, reason: 'no-record', errors: [] });
     expect(report.runs[0]!.containerd?.containers).toEqual([`${namespace}/${labelled}`]);

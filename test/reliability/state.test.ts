@@ -52,7 +52,7 @@ describe('run registry', () => {
       pidStartTime: expect.stringMatching(/^\d+$/),
       bridge: 'pkb-abcde',
       workDir: '/tmp/pakostii/abcde',
-      containerd: { socket: '/run/containerd/containerd.sock', namespace: 'pakostii' },
+      containerd: { socket: process.env.PAKOSTII_CONTAINERD_SOCKET ?? '/run/containerd/containerd.sock', namespace: 'pakostii' },
     });
     // Field 22 of /proc/self/stat, as the record says.
     const stat = readFileSync('/proc/self/stat', 'utf8');

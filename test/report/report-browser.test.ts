@@ -14,8 +14,6 @@ import { writeReport } from '../../lib/report/index.js';
 import { countPixels, launchBrowser, openReport, screenshot } from './browser.js';
 import { writeSyntheticRun, type SyntheticRun } from './fixtures/synthetic-run.js';
 
-/** Committed, shown in README.md; rewritten by `PAKOSTII_README_SCREENSHOT=1 npx vitest run test/report/report-browser.test.ts`. */
-const README_SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'report.png');
 const VIOLET_BAND: [number, number, number] = [237, 231, 253]; // rgba(124, 58, 237, 0.13) over white
 const HIGHLIGHT: [number, number, number] = [219, 39, 119]; // #db2777
 
@@ -74,9 +72,6 @@ describe('report.html of a run with a violation', () => {
     expect(await page.evaluate(() => window.pakostiiReport!.periods().map((p) => `${p.name} ${p.kind}`))).toEqual(['n1 isolated isolateNode', 'n2/etcd kill']);
 
     expect(await page.textContent('#replay-command')).toBe(run.replay);
-    // The README's picture: the overview with the logs of a moment in the partition.
-    await page.evaluate((t) => window.pakostiiReport!.selectMoment(t), run.partition.from + 0.3);
-    if (process.env.PAKOSTII_README_SCREENSHOT === '1') await screenshot(page, 'readme', README_SCREENSHOT);
     expect(await page.textContent('#overall-verdict')).toContain('INVALID');
     expect(await page.textContent('.verdict[data-checker="timeline"]')).toContain('VALID');
     await screenshot(page, 'violation-overview');

@@ -141,6 +141,7 @@ describe('waitReady', () => {
       throw new Error(message);
     },
     exec: async () => ({ exitCode: 1, stderr: 'not yet' }),
+    logs: async () => ({ stdout: '', stderr: '' }),
   });
 
   it('retries until the probe passes', async () => {

@@ -54,6 +54,10 @@ describe('builder arguments', () => {
     ['negative start delay', () => c().withStartDelay(-1), /withStartDelay\(\): start delay must be a non-negative number.*-1/],
     ['NaN start delay', () => c().withStartDelay(Number.NaN), /start delay must be a non-negative number/],
     ['readiness not a probe', () => c().withReadiness({} as never), /withReadiness\(\): not a probe/],
+    ['readiness a hand-made probe object', () => c().withReadiness({ kind: 'tcp', port: 80 } as never), /withReadiness\(\): not a probe made by spec/],
+    ['NUL in command', () => c().withCommand(['sh', '-c', 'a\0b']), /command/],
+    ['start delay beyond setTimeout range', () => c().withStartDelay(2 ** 31 + 1), /start delay/],
+    ['a 1 MB node name is not echoed whole', () => spec.newNode('x'.repeat(1_000_000)), /node name "x{50,60}… \(1000002 characters\) is 1000000 characters long/],
     ['http probe port 0', () => spec.httpProbe({ port: 0 }), /httpProbe\(\): port 0 is out of range/],
     ['http probe port 70000', () => spec.httpProbe({ port: 70000 }), /port 70000 is out of range/],
     ['http probe port fractional', () => spec.httpProbe({ port: 80.5 }), /port 80.5 is out of range/],
@@ -88,6 +92,18 @@ describe('cluster structure', () => {
     expectSpecError(() => spec.newNode('n1').runs(c()).runs(c()), /node "n1": service "app" is defined twice/));
   it('duplicate service in one runs() call', () =>
     expectSpecError(() => spec.newNode('n1').runs(c(), c().withEnv('A', '1')), /service "app" is defined twice/));
+  it('two services that would share a container id (node "a-b" + "c", node "a" + "b-c")', () =>
+    expectSpecError(
+      () =>
+        new Test(
+          't',
+          spec
+            .newCluster()
+            .addNode(spec.newNode('a-b').runs(spec.newContainer('c', IMAGE)))
+            .addNode(spec.newNode('a').runs(spec.newContainer('b-c', IMAGE))),
+        ),
+      /service "b-c" on node "a" and service "c" on node "a-b" would get the same container id/,
+    ));
   it('empty cluster', () => expectSpecError(() => new Test('t', spec.newCluster()), /the cluster has no nodes/));
   it('invalid test name', () =>
     expectSpecError(() => new Test('my test', spec.newCluster().addNode(spec.newNode('n1'))), /test name "my test" is invalid/));

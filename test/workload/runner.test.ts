@@ -73,6 +73,24 @@ describe('history semantics', () => {
   });
 });
 
+describe('several workloads in one run', () => {
+  it('the second one continues the history with fresh process numbers, and each() still routes completions per thread', async () => {
+    const env = fakeEnv();
+    const client: Client<null> = { open: () => null, invoke: () => ({ type: 'ok' }) };
+    await runWorkload({ concurrency: 3, client, generator: gen.each({ f: 'a' }) }, env);
+    let n = 0;
+    const failing: Client<null> = { open: () => null, invoke: () => (++n % 2 === 0 ? { type: 'ok' } : { type: 'fail' }) };
+    await runWorkload({ concurrency: 2, client: failing, generator: gen.each(gen.until((e) => e.type === 'ok', gen.repeat({ f: 'b' }))) }, env);
+    const h = env.recorder.history;
+    expectJepsenSemantics(h);
+    expect(new Set(h.filter((e) => e.f === 'a').map((e) => e.process))).toEqual(new Set([0, 1, 2]));
+    const second = h.filter((e) => e.f === 'b');
+    expect(new Set(second.map((e) => e.process))).toEqual(new Set([3, 4]));
+    // each thread stopped after its own first ok
+    for (const p of [3, 4]) expect(second.filter((e) => e.process === p && e.type === 'ok')).toHaveLength(1);
+  });
+});
+
 describe('bad input is a clear error before anything runs', () => {
   const client: Client<null> = { open: () => { throw new Error('must not open'); }, invoke: () => ({ type: 'ok' }) };
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
