@@ -5,7 +5,7 @@
  *   errors.ts, host/          ground: names, paths, defaults, run records, claims
  *   history/                  the shared history contract
  *   native/, containerd/      the two boundaries (kernel, containerd)
- *   spec/, janitor/           cluster specs; crash cleanup over the boundaries
+ *   spec/, janitor/, images/  cluster specs; crash cleanup; image recipes and builds
  *   faults/                   fault definitions over spec and the boundaries
  *   workload/, checker/, report/   clients and nemesis, checkers, the HTML report
  *   runtime/                  Test, TestHandle: provisions and runs
@@ -17,7 +17,7 @@ const LAYERS = [
   ['ground', '^lib/(errors\\.ts|host/)'],
   ['history', '^lib/history/'],
   ['boundaries', '^lib/(native|containerd)/'],
-  ['spec-janitor', '^lib/(spec|janitor)/'],
+  ['spec-janitor-images', '^lib/(spec|janitor|images)/'],
   ['faults', '^lib/faults/'],
   ['verdict', '^lib/(workload|checker|report)/'],
   ['runtime', '^lib/runtime/'],
