@@ -5,6 +5,7 @@
 import type { AtomicityResult } from './atomicity.js';
 import type { BaselineResults } from './baselines.js';
 import type { ClusterResult } from './cluster.js';
+import type { ElleResult } from './elle.js';
 import type { MemoryResult } from './memory.js';
 import type { CheckerBenchResult } from './checker.js';
 import type { PacketPathResult } from './packet-path.js';
@@ -56,6 +57,8 @@ export interface BenchResults {
   report?: ReportBenchResult;
   checker?: CheckerBenchResult;
   shaping?: ShapingResult;
+  /** The list-append checker end to end, by history size (transactions). */
+  elle?: ElleResult;
   /** Benches that failed, with their error (their section is then missing). */
   errors: Array<{ bench: string; error: string }>;
 }

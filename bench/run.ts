@@ -20,6 +20,7 @@ import { runCluster } from './cluster.js';
 import { BENCH_ARTIFACTS } from './clusters.js';
 import { run } from './exec.js';
 import { buildHelpers, FAULT_BPF_OBJECT, ROOT } from './helpers.js';
+import { runElle } from './elle.js';
 import { runMemory } from './memory.js';
 import { runPortForward } from './portforward.js';
 import { runReportBench } from './report.js';
@@ -34,7 +35,7 @@ import { runToggleBreakdown } from './toggle-breakdown.js';
 import { runToggle, runToggleWithInfoLogging } from './toggle.js';
 import { runWorkloadBench } from './workload.js';
 
-const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload', 'shaping', 'checker'] as const;
+const ALL = ['baselines', 'toggle', 'atomicity', 'provision', 'cluster', 'portforward', 'memory', 'report', 'workload', 'shaping', 'checker', 'elle'] as const;
 type BenchName = (typeof ALL)[number];
 
 const program = new Command()
@@ -173,6 +174,9 @@ async function main(): Promise<number> {
 
   await step('checker', 'linearizability checker (vs porcupine)', async () => {
     results.checker = await runCheckerBench(quick, log);
+  });
+  await step('elle', 'elle (list-append checker, end to end)', async () => {
+    results.elle = await runElle(quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000], log);
   });
 
   const leftovers = await sweepRun(runId);

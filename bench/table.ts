@@ -129,6 +129,12 @@ export function buildRows(r: BenchResults): Row[] {
   }
   add('workload', 'nemesis timing error p50 / p99 / max', `${fmt(w?.nemesis_error_p50_us, '')} / ${fmt(w?.nemesis_error_p99_us, '')} / ${fmt(w?.nemesis_error_max_us, 'µs')}`, 'p99 ≤ 1 ms', atMost(w?.nemesis_error_p99_us, 1000));
   add('workload', 'memory per 100k ops (heap / RSS)', `${fmt(w?.memory_mb_per_100k_ops, 'MB')} / ${fmt(w?.rss_mb_per_100k_ops, 'MB')}`, '≤ 50 MB', atMost(w?.memory_mb_per_100k_ops, 50));
+  for (const [n, e] of Object.entries(r.elle ?? {})) {
+    const limit = n === '100000' ? 2_000 : n === '1000000' ? 20_000 : undefined;
+    const ok = limit === undefined ? undefined : e.total_ms <= limit && (n !== '1000000' || e.peak_rss_mb <= 4_096);
+    const target = limit === undefined ? '' : `≤ ${limit / 1000} s${n === '1000000' ? ', ≤ 4 GB' : ''}`;
+    add('elle', `${Number(n).toLocaleString('en-US')} txns end to end`, `${fmt(e.total_ms, 'ms')} (${fmt(e.txns_per_s, 'txn/s')}, RSS ${fmt(e.peak_rss_mb, 'MB')})`, target, ok);
+  }
   return rows;
 }
 

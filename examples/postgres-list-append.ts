@@ -16,11 +16,24 @@
  *
  * Image: pakostii.local/postgres:15 from `npx tsx scripts/build-images.ts --only postgres --import`.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { checkListAppend, ListAppendGenerator, spec, Test, type HistoryEvent, type ListAppendMicroOp, type ListAppendResult, type TestHandle, type TestOptions, type TestResult } from '../lib/index.js';
+import {
+  gen,
+  listAppendChecker,
+  listAppendTxns,
+  spec,
+  Test,
+  type Client,
+  type History,
+  type ListAppendMicroOp,
+  type ListAppendResult,
+  type TestHandle,
+  type TestOptions,
+  type TestResult,
+  type WorkloadResult,
+} from '../lib/index.js';
 
 export const POSTGRES_IMAGE = process.env.PAKOSTII_POSTGRES_IMAGE ?? 'pakostii.local/postgres:15';
 export const ISOLATION_LEVELS = ['read-committed', 'repeatable-read', 'serializable'] as const;
@@ -30,7 +43,10 @@ export function postgresCluster(image = POSTGRES_IMAGE): spec.ClusterSpec {
   const postgres = spec
     .newContainer('postgres', image)
     // Durability is not under test here: skip fsync so a small VM keeps up.
-    .withCommand(['/usr/local/bin/pakostii-postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50', '-c', 'deadlock_timeout=20ms'])
+    .withCommand(['/usr/local/bin/pakostii-postgres', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=50', '-c', 'deadlock_timeout=20ms',
+      // A transaction waits at most 1 s for a row lock (then fails, cleanly), and a connection its
+      // client abandoned (timed out) cannot hold locks for long.
+      '-c', 'lock_timeout=1000', '-c', 'idle_in_transaction_session_timeout=5000'])
     .withReadiness(spec.execProbe(['/usr/lib/postgresql/15/bin/pg_isready', '-q', '-h', '127.0.0.1', '-U', 'postgres'], { intervalMs: 250 }));
   return spec.newCluster().addNode(spec.newNode('pg1').runs(postgres));
 }
@@ -43,17 +59,6 @@ export interface ListAppendRunOptions {
   durationMs?: number;
   /** Seed of the transaction generator. */
   seed?: number;
-}
-
-/** Seeded uniform numbers in [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SQL_LEVEL: Record<IsolationLevel, string> = {
@@ -89,81 +94,76 @@ async function runTxn(client: pg.Client, level: IsolationLevel, txn: ListAppendM
   }
 }
 
-/** Clients run list-append transactions until the deadline; returns the history (Jepsen's :txn ops). */
-export async function listAppendWorkload(t: TestHandle, options: ListAppendRunOptions): Promise<HistoryEvent[]> {
-  const clients = options.clients ?? 10;
+/** The workload's client: one PostgreSQL connection per process, one transaction per operation. */
+function postgresClient(port: () => number, level: IsolationLevel): Client<pg.Client> {
+  return {
+    async open() {
+      const c = new pg.Client({ host: '127.0.0.1', port: port(), user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5_000 });
+      c.on('error', () => undefined); // a broken connection surfaces on the next query
+      await c.connect();
+      return c;
+    },
+    async invoke(c, op, { signal }) {
+      // Timed out or interrupted: drop the connection, so the server rolls the transaction back now.
+      const drop = (): void => void c.end().catch(() => undefined);
+      signal.addEventListener('abort', drop, { once: true });
+      try {
+        return { type: 'ok', value: await runTxn(c, level, op.value as ListAppendMicroOp[]) };
+      } catch (error) {
+        const e = error as { code?: string; message?: string; committing?: boolean };
+        // PostgreSQL answered with an error (serialization failure, deadlock …): rolled back, did not happen.
+        if (e.code !== undefined && !(e.committing && e.code.startsWith('08'))) return { type: 'fail', error: `${e.code} ${e.message ?? ''}`.trim() };
+        throw error; // no answer, or the connection broke while committing: unknown (info), the process retires
+      } finally {
+        signal.removeEventListener('abort', drop);
+      }
+    },
+    async close(c) {
+      // end() of a connection already dropped by a timeout may never settle: do not wait long for it.
+      await Promise.race([c.end(), sleep(1_000)]);
+    },
+  };
+}
+
+/**
+ * Clients run list-append transactions at `options.isolation` for `durationMs`;
+ * the list-append checker then judges the history against that level.
+ */
+export async function listAppendWorkload(t: TestHandle, options: ListAppendRunOptions): Promise<WorkloadResult> {
   const fw = t.network.forwardPort('pg1', 5432);
   await fw.listen(t.signal);
-  const connect = async (): Promise<pg.Client> => {
-    const c = new pg.Client({ host: '127.0.0.1', port: fw.port(), user: 'postgres', database: 'postgres', connectionTimeoutMillis: 5_000 });
-    c.on('error', () => undefined); // a broken connection surfaces on the next query
-    await c.connect();
-    return c;
-  };
-  const setup = await connect();
+  const setup = new pg.Client({ host: '127.0.0.1', port: fw.port(), user: 'postgres', database: 'postgres' });
+  await setup.connect();
   await setup.query('CREATE TABLE IF NOT EXISTS lists (k int PRIMARY KEY, v int[] NOT NULL)');
   await setup.end();
-
-  const gen = new ListAppendGenerator({ activeKeys: 5, maxWritesPerKey: 32, maxTxnLength: 4, random: seeded(options.seed ?? 1) });
-  const history: HistoryEvent[] = [];
-  const started = process.hrtime.bigint();
-  const record = (proc: number, type: HistoryEvent['type'], value: unknown, error?: string): void => {
-    const time = Number(process.hrtime.bigint() - started);
-    history.push({ index: history.length, time, process: proc, type, f: 'txn', value, node: 'pg1', ...(error ? { error } : {}) });
-  };
-  const deadline = Date.now() + (options.durationMs ?? 10_000);
-
-  const worker = async (slot: number): Promise<void> => {
-    let proc = slot;
-    let client = await connect();
-    try {
-      while (Date.now() < deadline && !t.signal.aborted) {
-        const txn = gen.next();
-        record(proc, 'invoke', txn);
-        try {
-          record(proc, 'ok', await runTxn(client, options.isolation, txn));
-        } catch (error) {
-          const e = error as { code?: string; message?: string; committing?: boolean };
-          if (e.code !== undefined && !(e.committing && e.code.startsWith('08'))) {
-            // PostgreSQL answered with an error (serialization failure, deadlock …): rolled back.
-            record(proc, 'fail', txn, `${e.code} ${e.message ?? ''}`.trim());
-          } else {
-            // No answer, or the connection broke while committing: the outcome is unknown. Retire the process.
-            record(proc, 'info', txn, e.message ?? String(error));
-            proc += clients;
-            await client.end().catch(() => undefined);
-            client = await connect();
-          }
-        }
-      }
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
-  await Promise.all(Array.from({ length: clients }, (_, i) => worker(i)));
-  return history;
+  return t.workload({
+    concurrency: options.clients ?? 10,
+    client: postgresClient(() => fw.port(), options.isolation),
+    opTimeoutMs: 10_000,
+    generator: gen.timeLimit(options.durationMs ?? 10_000, listAppendTxns({ activeKeys: 5, maxWritesPerKey: 32, maxTxnLength: 4 })),
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    // Claim exactly the level under test: anomalies it allows are reported but do not fail the run.
+    checker: listAppendChecker({ consistencyModels: [options.isolation === 'repeatable-read' ? 'snapshot-isolation' : options.isolation] }),
+  });
 }
 
 export interface IsolationRun {
   isolation: IsolationLevel;
   run: TestResult;
-  history: HistoryEvent[];
+  history: History;
   result: ListAppendResult;
 }
 
 /** One test run at one isolation level: the history goes to the run's artifacts (history.jsonl), the verdict is returned. */
+/** One test run at one isolation level (its history is in the run's artifacts: history.jsonl, history.edn, results.json). */
 export async function checkIsolationLevel(options: ListAppendRunOptions & { testOptions?: TestOptions }): Promise<IsolationRun> {
   const test = new Test(`postgres_list_append_${options.isolation.replace(/-/g, '_')}`, postgresCluster(), options.testOptions);
-  let run: Omit<IsolationRun, 'run'> | undefined;
-  const result = await test.run(async (t) => {
-    const history = await listAppendWorkload(t, options);
-    writeFileSync(join(t.artifactsDir, 'history.jsonl'), history.map((e) => JSON.stringify(e)).join('\n') + '\n');
-    // Claim exactly the level under test: anomalies it allows are reported but do not fail the check.
-    const result = checkListAppend(history, { consistencyModels: [options.isolation === 'repeatable-read' ? 'snapshot-isolation' : options.isolation] });
-    t.logger.info({ isolation: options.isolation, valid: result.valid, anomalies: result.counts, stats: result.stats }, result.summary);
-    run = { isolation: options.isolation, history, result };
+  let workload: WorkloadResult | undefined;
+  const run = await test.run(async (t) => {
+    workload = await listAppendWorkload(t, options);
   });
-  return { ...run!, run: result };
+  const result = workload!.results!['list-append'] as ListAppendResult;
+  return { isolation: options.isolation, run, history: workload!.history, result };
 }
 
 async function main(): Promise<void> {

@@ -54,5 +54,5 @@ export * from './checker/index.js';
 export { checkListAppend, listAppendChecker } from './checker/elle/index.js';
 export type { ListAppendOptions, ListAppendResult } from './checker/elle/index.js';
 export type { AnomalyExample } from './checker/elle/anomaly-log.js';
-export { ListAppendGenerator } from './workload/list-append.js';
+export { ListAppendGenerator, listAppendTxns } from './workload/list-append.js';
 export type { ListAppendGeneratorOptions, ListAppendMicroOp } from './workload/list-append.js';

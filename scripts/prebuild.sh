@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run prebuild (also runs first in `npm run build` and `npm pack`):
-# builds the native addon into prebuilds/linux-x64/pakostii.node with
-# prebuildify --napi --strip, the binary node-gyp-build loads in an installed
+# puts the native addon into prebuilds/linux-x64/pakostii.node — the current
+# build/Release one when it is up to date, else a fresh prebuildify --napi --strip — the binary node-gyp-build loads in an installed
 # package (users need no compiler).
 #
 # Offline: node-gyp gets the running node's own headers (nodedir) instead of
@@ -17,8 +17,24 @@ if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node_api.
 fi
 [ -n "${npm_config_nodedir:-}" ] || echo "[prebuild] warning: no node headers next to $(command -v node); node-gyp will try to download them" >&2
 
+# Reuse the addon `npm install`/`npm run build:native` already built when it is newer than every
+# input (native/, bpf/, binding.gyp, the vendored static libraries): `npm pack` then does not
+# compile it a second time. PAKOSTII_PREBUILD_REBUILD=1 forces prebuildify's own build.
+built_addon=build/Release/pakostii.node
+fresh_build() {
+  [ -f "$built_addon" ] && [ -z "${PAKOSTII_PREBUILD_REBUILD:-}" ] || return 1
+  [ -z "$(find native bpf binding.gyp vendor -newer "$built_addon" -type f -print -quit 2>/dev/null)" ]
+}
 rm -rf prebuilds
-node_modules/.bin/prebuildify --napi --strip
+if fresh_build; then
+  platform="$(node -p 'process.platform + "-" + process.arch')"
+  mkdir -p "prebuilds/$platform"
+  cp "$built_addon" "prebuilds/$platform/pakostii.node"
+  strip --strip-unneeded "prebuilds/$platform/pakostii.node" 2>/dev/null || true
+  echo "[prebuild] reusing $built_addon (newer than native/, bpf/, binding.gyp, vendor/)"
+else
+  node_modules/.bin/prebuildify --napi --strip
+fi
 shopt -s nullglob
 built=(prebuilds/linux-*/*.node)
 [ "${#built[@]}" -gt 0 ] || { echo "[prebuild] prebuildify produced no prebuilds/linux-*/*.node" >&2; exit 1; }

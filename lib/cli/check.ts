@@ -1,6 +1,7 @@
 /**
  * `pakostii check --model M --format F [--json] [--timeout-ms N] FILE...`:
- * checks history files for linearizability. Exit status: 0 when every file is
+ * checks history files for linearizability (or, with `--model list-append`,
+ * transactional isolation). Exit status: 0 when every file is
  * linearizable, 1 when any is not, otherwise 2 when any is unknown or could
  * not be read (a definite violation outranks an undecided file).
  */
@@ -9,10 +10,12 @@ import { checkLinearizable, type LinearizabilityResult } from '../checker/linear
 import { BUILTIN_MODELS, type BuiltinModelName } from '../checker/models.js';
 import { HistoryFormatError } from '../history/errors.js';
 import { HISTORY_FORMATS, readHistoryFile, type HistoryFormat } from '../history/read.js';
+import { checkListAppendFile, LIST_APPEND_MODEL, listAppendJson, listAppendText, parseConsistencyModels } from './check-list-append.js';
 import { describeError } from './options.js';
 
 interface CheckOptions {
-  model: BuiltinModelName;
+  model: BuiltinModelName | typeof LIST_APPEND_MODEL;
+  consistencyModels?: string[];
   format: HistoryFormat;
   json?: boolean;
   timeoutMs?: number;
@@ -64,9 +67,10 @@ function toText(file: string, result: LinearizabilityResult): string {
 
 export function checkCommand(): Command {
   return new Command('check')
-    .description('check operation histories for linearizability')
+    .description('check operation histories for linearizability, or list-append transactions for isolation anomalies')
     .argument('<files...>', 'history files')
-    .addOption(new Option('--model <model>', 'the object the history is of').choices(Object.keys(BUILTIN_MODELS)).makeOptionMandatory())
+    .addOption(new Option('--model <model>', 'the object the history is of').choices([...Object.keys(BUILTIN_MODELS), LIST_APPEND_MODEL]).makeOptionMandatory())
+    .option('--consistency-models <models>', 'list-append: the models the system claims, comma-separated (default strict-serializable)', parseConsistencyModels)
     .addOption(new Option('--format <format>', 'history format').choices([...HISTORY_FORMATS]).default('jsonl'))
     .option('--json', 'one JSON object per file on stdout')
     .option('--timeout-ms <ms>', 'time budget per file; past it the answer is unknown', parseTimeout)
@@ -76,6 +80,13 @@ export function checkCommand(): Command {
       for (const file of files) {
         try {
           const parsed = await readHistoryFile(file, options.format);
+          if (options.model === LIST_APPEND_MODEL) {
+            const { result, ms } = checkListAppendFile(parsed.history, options);
+            if (result.valid === false) anyInvalid = true;
+            if (result.valid === 'unknown') anyUndecided = true;
+            process.stdout.write(options.json ? `${JSON.stringify(listAppendJson(file, result, ms))}\n` : listAppendText(file, result, ms));
+            continue;
+          }
           const result = await checkLinearizable(parsed.history, {
             model: options.model,
             source: file,

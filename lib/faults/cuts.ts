@@ -5,11 +5,12 @@
  */
 import { RUNNER_INDEX, type PolicyFill, type PolicyWriter } from './policy.js';
 
-/** Every node of `a` and every node of `b` lose contact, both ways. */
+/** Every node of `a` and every other node of `b` lose contact, both ways (groups may overlap). */
 export function cutBetween(a: readonly number[], b: readonly number[]): PolicyFill {
   return (policy) => {
     for (const x of a) {
       for (const y of b) {
+        if (x === y) continue;
         policy.cut(x, y);
         policy.cut(y, x);
       }
@@ -17,10 +18,10 @@ export function cutBetween(a: readonly number[], b: readonly number[]): PolicyFi
   };
 }
 
-/** Packets from any node of `from` to any node of `to` are dropped; the reverse direction is untouched. */
+/** Packets from any node of `from` to any other node of `to` are dropped; the reverse direction is untouched. */
 export function cutOneWay(from: readonly number[], to: readonly number[]): PolicyFill {
   return (policy) => {
-    for (const src of from) for (const dst of to) policy.cut(src, dst);
+    for (const src of from) for (const dst of to) if (src !== dst) policy.cut(src, dst);
   };
 }
 
@@ -46,7 +47,7 @@ export function cutGrudge(grudge: ReadonlyMap<number, readonly number[]>): Polic
 /** `percent` of the packets from `from` nodes to `to` nodes are dropped at random; the reverse is untouched. */
 export function lossOneWay(from: readonly number[], to: readonly number[], percent: number): PolicyFill {
   return (policy) => {
-    for (const src of from) for (const dst of to) policy.setLoss(src, dst, percent);
+    for (const src of from) for (const dst of to) if (src !== dst) policy.setLoss(src, dst, percent);
   };
 }
 

@@ -8,17 +8,25 @@ import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { lossOneWay } from './cuts.js';
 import { checkFaultName, networkFault, type NetworkFaultHandle } from './network-fault.js';
-import { checkDisjoint, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
+import { checkSomePair, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 import type { FaultRegistry } from './registry.js';
 
-export interface LossOptions {
-  /** Sending node(s). */
-  from: NodeSelector;
-  /** Receiving node(s). */
-  to: NodeSelector;
-  /** Share of the packets from → to that are dropped, 0 < percent ≤ 100. */
-  percent: number;
-}
+/**
+ * Either `from` → `to` (one way; the groups may overlap, a node never loses its
+ * own packets), or `between` a group: every ordered pair of its nodes, both
+ * ways ('all' = every pair of the cluster).
+ */
+export type LossOptions =
+  | {
+      /** Sending node(s). */
+      from: NodeSelector;
+      /** Receiving node(s). */
+      to: NodeSelector;
+      /** Share of the packets from → to that are dropped, 0 < percent ≤ 100. */
+      percent: number;
+      between?: undefined;
+    }
+  | { between: NodeSelector; percent: number; from?: undefined; to?: undefined };
 
 export function defineLoss(registry: FaultRegistry, plan: ClusterPlan, name: string, options: LossOptions): NetworkFaultHandle {
   const where = `loss(${JSON.stringify(name)})`;
@@ -32,13 +40,17 @@ export function defineLoss(registry: FaultRegistry, plan: ClusterPlan, name: str
       hint: 'e.g. 30 drops about 30 % of the packets; use partition.oneWay() for 100 %',
     });
   }
-  const from = resolveGroup(plan, options.from, 'from', where);
-  const to = resolveGroup(plan, options.to, 'to', where);
-  checkDisjoint(from, to, where);
+  if (options.between !== undefined && (options.from !== undefined || options.to !== undefined)) {
+    throw new SpecError(`${where}: give either between or from/to, not both`, { hint: "e.g. { between: 'all', percent: 5 } or { from: 'n1', to: 'n2', percent: 5 }" });
+  }
+  const between = options.between === undefined ? undefined : resolveGroup(plan, options.between, 'between', where);
+  const from = between ?? resolveGroup(plan, options.from as NodeSelector, 'from', where);
+  const to = between ?? resolveGroup(plan, options.to as NodeSelector, 'to', where);
+  checkSomePair(from, to, where);
   return networkFault(registry, {
     name,
     kind: 'loss',
-    params: { from: describeGroup(from), to: describeGroup(to), percent },
+    params: between ? { between: options.between === 'all' ? 'all' : describeGroup(between), percent } : { from: describeGroup(from), to: describeGroup(to), percent },
     fill: lossOneWay(from.indexes, to.indexes, percent),
     touchesRunner: false,
   });

@@ -6,8 +6,14 @@
 import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 
-/** A node name or several; `from`/`to`/group arguments of network faults. */
+/**
+ * A node name or several; `from`/`to`/group arguments of network faults. The
+ * string 'all' is every node of the cluster (a node that is really called
+ * "all" is named as ['all']).
+ */
 export type NodeSelector = string | readonly string[];
+
+export const ALL_NODES = 'all';
 
 export interface NodeGroup {
   /** Node names, in the order given. */
@@ -17,7 +23,8 @@ export interface NodeGroup {
 }
 
 export function resolveGroup(plan: ClusterPlan, selector: NodeSelector, what: string, where: string): NodeGroup {
-  const names: readonly unknown[] = typeof selector === 'string' ? [selector] : Array.isArray(selector) ? selector : [selector];
+  const names: readonly unknown[] =
+    selector === ALL_NODES ? plan.nodes.map((n) => n.name) : typeof selector === 'string' ? [selector] : Array.isArray(selector) ? selector : [selector];
   if (names.length === 0) {
     throw new SpecError(`${where}: ${what} names no node`, { hint: 'give a node name or a non-empty array of node names' });
   }
@@ -34,6 +41,25 @@ export function resolveGroup(plan: ClusterPlan, selector: NodeSelector, what: st
     indexes.push(plan.node(name, where).index);
   }
   return Object.freeze({ names: Object.freeze([...seen]), indexes: Object.freeze(indexes) });
+}
+
+/**
+ * Ordered pairs (src, dst) of indexes, src in `from`, dst in `to`, src ≠ dst:
+ * overlapping groups mean "every pair between them" (a node is never cut from itself).
+ */
+export function pairsOf(from: readonly number[], to: readonly number[]): Array<[number, number]> {
+  const pairs: Array<[number, number]> = [];
+  for (const src of from) for (const dst of to) if (src !== dst) pairs.push([src, dst]);
+  return pairs;
+}
+
+/** Overlapping groups must still leave some pair to act on. */
+export function checkSomePair(a: NodeGroup, b: NodeGroup, where: string): void {
+  if (pairsOf(a.indexes, b.indexes).length === 0) {
+    throw new SpecError(`${where}: the groups name the same single node: no pair of nodes to act on`, {
+      hint: "give two different nodes, or 'all' for every pair of nodes",
+    });
+  }
 }
 
 /** Two groups a fault puts on either side of a cut must not share a node. */

@@ -8,7 +8,7 @@ import type { ClusterPlan } from '../spec/plan.js';
 import { cutBetween, cutComponents, cutGrudge, cutOneWay } from './cuts.js';
 import { isolateGroup } from './isolate-az.js';
 import { checkFaultName, networkFault, type NetworkFaultHandle } from './network-fault.js';
-import { checkDisjoint, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
+import { checkSomePair, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 import type { FaultRegistry } from './registry.js';
 import { bisect, bridge, majoritiesRing, seedOf, shuffle } from './topologies.js';
 
@@ -50,13 +50,16 @@ export class Partition {
     });
   }
 
-  /** Symmetric cut between two groups of nodes; every other pair (and the runner) keeps talking. */
+  /**
+   * Symmetric cut between two groups of nodes; every other pair (and the runner) keeps talking.
+   * Groups may overlap ('all', 'all' cuts every node from every other one); a node is never cut from itself.
+   */
   between(name: string, groupA: NodeSelector, groupB: NodeSelector): NetworkFaultHandle {
     const where = `between(${JSON.stringify(name)})`;
     checkFaultName(name, where);
     const a = resolveGroup(this.#plan, groupA, 'groupA', where);
     const b = resolveGroup(this.#plan, groupB, 'groupB', where);
-    checkDisjoint(a, b, where);
+    checkSomePair(a, b, where);
     return networkFault(this.#registry, {
       name,
       kind: 'between',
@@ -66,13 +69,13 @@ export class Partition {
     });
   }
 
-  /** Packets from `from` nodes to `to` nodes are dropped; packets from `to` to `from` still flow. */
+  /** Packets from `from` nodes to `to` nodes are dropped; packets from `to` to `from` still flow (unless the groups overlap). */
   oneWay(name: string, from: NodeSelector, to: NodeSelector): NetworkFaultHandle {
     const where = `oneWay(${JSON.stringify(name)})`;
     checkFaultName(name, where);
     const src = resolveGroup(this.#plan, from, 'from', where);
     const dst = resolveGroup(this.#plan, to, 'to', where);
-    checkDisjoint(src, dst, where);
+    checkSomePair(src, dst, where);
     return networkFault(this.#registry, {
       name,
       kind: 'oneWay',

@@ -92,6 +92,14 @@ function ednValue(value: unknown): EDNVal {
   return String(value);
 }
 
+/** Jepsen's `:txn` shape: micro-operation names are keywords, `[[:append k v] [:r k [1 2]]]`. */
+function txnValue(value: unknown): EDNVal {
+  if (!Array.isArray(value)) return ednValue(value);
+  return value.map((mop: unknown) =>
+    Array.isArray(mop) && typeof mop[0] === 'string' ? [keyword(mop[0]), ...mop.slice(1).map(ednValue)] : ednValue(mop),
+  );
+}
+
 /** One event as a Jepsen op map. */
 export function eventToEdn(event: HistoryEvent): string {
   const entries: Array<[EDNVal, EDNVal]> = [
@@ -100,7 +108,7 @@ export function eventToEdn(event: HistoryEvent): string {
     [keyword('type'), keyword(event.type)],
     [keyword('process'), event.process === 'nemesis' ? keyword('nemesis') : event.process],
     [keyword('f'), keyword(event.f)],
-    [keyword('value'), ednValue(event.value)],
+    [keyword('value'), event.f === 'txn' ? txnValue(event.value) : ednValue(event.value)],
   ];
   if (event.key !== undefined) entries.push([keyword('key'), event.key]);
   if (event.node !== undefined) entries.push([keyword('node'), event.node]);

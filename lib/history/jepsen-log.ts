@@ -42,9 +42,11 @@ export function parseJepsenLog(text: string, source = 'jepsen.log'): ParsedHisto
       try {
         value = parseEDNString(raw, { mapAs: 'object', keywordAs: 'string', listAs: 'array', setAs: 'array' });
       } catch (error) {
-        throw new HistoryFormatError(source, line, `value ${raw} is not EDN (${(error as Error).message})`);
+        // Nemesis values are often printed Clojure objects, not EDN: keep their text.
+        if (process !== 'nemesis') throw new HistoryFormatError(source, line, `value ${raw} is not EDN (${(error as Error).message})`);
+        value = raw;
       }
-      if (value === null && raw !== 'nil') {
+      if (value === null && raw !== 'nil' && process !== 'nemesis') {
         throw new HistoryFormatError(source, line, `value ${raw} is not a complete EDN value`);
       }
       event.value = value;

@@ -6,6 +6,7 @@
  * retires after `maxWritesPerKey` appends and a fresh key takes its place,
  * which keeps lists short (reads cheap) however long the run.
  */
+import type { GenContext, Op } from './generator.js';
 
 export type ListAppendMicroOp = ['append', number, number] | ['r', number, null | number[]];
 
@@ -47,8 +48,9 @@ export class ListAppendGenerator {
     for (let i = 0; i < o.activeKeys; i++) this.active.push(this.nextKey++);
   }
 
-  next(): ListAppendMicroOp[] {
-    const o = this.opts;
+  /** The next transaction; `random` overrides the generator's source for this call (e.g. a workload thread's stream). */
+  next(random: () => number = this.opts.random): ListAppendMicroOp[] {
+    const o = { ...this.opts, random };
     const length = o.minTxnLength + Math.floor(o.random() * (o.maxTxnLength - o.minTxnLength + 1));
     const txn: ListAppendMicroOp[] = [];
     for (let i = 0; i < length; i++) {
@@ -69,4 +71,14 @@ export class ListAppendGenerator {
     }
     return txn;
   }
+}
+
+/**
+ * A workload generator (for `t.workload`) of list-append transactions:
+ * operations `{ f: 'txn', value: [["append", k, v], ["r", k, null], …] }`,
+ * chosen with the asking thread's seeded stream; key rotation is shared by all threads.
+ */
+export function listAppendTxns(options: Omit<ListAppendGeneratorOptions, 'random'> = {}): (ctx: GenContext) => Op {
+  const generator = new ListAppendGenerator(options);
+  return (ctx) => ({ f: 'txn', value: generator.next(() => ctx.random.next()) });
 }

@@ -96,3 +96,48 @@ describe('isolateAZ', () => {
     expect(iso.active).toBe(false);
   });
 });
+
+describe("every-pair selectors: 'all' and overlapping groups", () => {
+  class LossMatrix extends FakeMatrix {
+    readonly losses = new Set<string>();
+    override setLoss(src?: number, dst?: number, percent?: number) {
+      this.losses.add(`${src}>${dst}:${percent}`);
+    }
+  }
+  function lossSetup() {
+    const cluster = spec.newCluster();
+    ['a1', 'b1', 'b2'].forEach((n) => cluster.addNode(spec.newNode(n)));
+    const plan = planCluster(cluster);
+    const commits: Array<{ cuts: string[]; losses: string[] }> = [];
+    const registry = new FaultRegistry(
+      { commit: (m: LossMatrix) => commits.push({ cuts: [...m.cuts].sort(), losses: [...m.losses].sort() }) },
+      () => new LossMatrix(4),
+      pino({ level: 'silent' }),
+    );
+    return { partition: new Partition(registry, plan), registry, plan, commits };
+  }
+  const nodePairs = ['1>2', '1>3', '2>1', '2>3', '3>1', '3>2'];
+
+  it("between('all', 'all') cuts every node from every other one, never the runner", async () => {
+    const { partition, commits } = lossSetup();
+    await partition.between('total', 'all', 'all').apply();
+    expect(commits.at(-1)!.cuts).toEqual(nodePairs);
+  });
+
+  it('overlapping groups cut every pair between them, a node never from itself', async () => {
+    const { partition, commits } = lossSetup();
+    await partition.oneWay('overlap', ['a1', 'b1'], ['b1', 'b2']).apply();
+    expect(commits.at(-1)!.cuts).toEqual(['1>2', '1>3', '2>3']);
+    expect(() => partition.between('self', 'a1', 'a1')).toThrow(/no pair of nodes/);
+  });
+
+  it("loss { between: 'all' } is every ordered pair, both ways; from/to may overlap", async () => {
+    const { registry, plan, commits } = lossSetup();
+    const { defineLoss } = await import('../../lib/faults/loss.js');
+    await defineLoss(registry, plan, 'everywhere', { between: 'all', percent: 5 }).apply();
+    expect(commits.at(-1)!.losses).toEqual(nodePairs.map((p) => `${p}:5`));
+    const overlap = defineLoss(registry, plan, 'some', { from: ['a1', 'b1'], to: ['a1', 'b1'], percent: 10 });
+    expect(overlap.params).toEqual({ from: ['a1', 'b1'], to: ['a1', 'b1'], percent: 10 });
+    expect(() => defineLoss(registry, plan, 'both', { between: 'all', from: 'a1', percent: 5 } as never)).toThrow(/either between or from\/to/);
+  });
+});

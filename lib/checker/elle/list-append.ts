@@ -46,46 +46,48 @@ const startsWith = (list: readonly ElementValue[], head: readonly ElementValue[]
  * by read committed, not by repeatable read or snapshot isolation).
  */
 function internalCheck(txn: Txn, log: AnomalyLog, keyOf: (k: string) => KeyState): void {
-  const known = new Map<string, ElementValue[]>();
-  const appended = new Map<string, ElementValue[]>();
-  const sinceRead = new Map<string, ElementValue[]>();
-  for (const op of txn.ops) {
-    if (op.kind === 'append') {
-      for (const m of [appended, sinceRead]) {
-        const own = m.get(op.key) ?? [];
-        own.push(op.value);
-        m.set(op.key, own);
-      }
-      known.get(op.key)?.push(op.value);
-      continue;
-    }
-    if (op.value === null) continue;
+  // Transactions are short: scanning back over their ops beats building maps per transaction.
+  const ops = txn.ops;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.kind !== 'r' || op.value === null) continue;
     const read = op.value;
-    const before = known.get(op.key);
-    const own = appended.get(op.key) ?? [];
-    const since = sinceRead.get(op.key) ?? [];
+    let prior = -1;
+    for (let j = i - 1; j >= 0; j--) {
+      const o = ops[j]!;
+      if (o.kind === 'r' && o.key === op.key && o.value !== null) {
+        prior = j;
+        break;
+      }
+    }
+    const since: ElementValue[] = [];
+    for (let j = prior + 1; j < i; j++) {
+      const o = ops[j]!;
+      if (o.kind === 'append' && o.key === op.key) since.push(o.value);
+    }
     const state = keyOf(op.key);
     if (read.length > state.longest.length) state.longest = read;
-    if (!before) {
-      if (endsWith(read, own)) {
+    if (prior === -1) {
+      if (endsWith(read, since)) {
         // The part of the list that came from other transactions: strip this transaction's own appends.
-        state.reads.push([txn.id, read.slice(0, read.length - own.length)]);
+        state.reads.push([txn.id, since.length === 0 ? read : read.slice(0, read.length - since.length)]);
       } else {
         log.add('internal', {
           ops: [txn.invokeIndex],
-          explanation: `${T(txn)} read ${op.key} = ${show(read)} after appending ${show(own)} to it, which the read does not end with`,
+          explanation: `${T(txn)} read ${op.key} = ${show(read)} after appending ${show(since)} to it, which the read does not end with`,
         });
         state.reads.push([txn.id, read]);
       }
-    } else if (!(read.length === before.length && read.every((v, i) => v === before[i]))) {
-      const fuzzy = endsWith(read, since) && startsWith(read.slice(0, read.length - since.length), before.slice(0, before.length - since.length));
-      log.add(fuzzy ? 'nonrepeatable-read' : 'internal', {
-        ops: [txn.invokeIndex],
-        explanation: `${T(txn)} read ${op.key} = ${show(read)}, but its own earlier operations imply ${show(before)}${fuzzy ? ': other transactions\' appends became visible during it' : ''}`,
-      });
+      continue;
     }
-    known.set(op.key, read.slice());
-    sinceRead.set(op.key, []);
+    const previous = ops[prior]!.value as ElementValue[];
+    const expected = [...previous, ...since];
+    if (read.length === expected.length && read.every((v, k) => v === expected[k])) continue;
+    const fuzzy = endsWith(read, since) && startsWith(read, previous);
+    log.add(fuzzy ? 'nonrepeatable-read' : 'internal', {
+      ops: [txn.invokeIndex],
+      explanation: `${T(txn)} read ${op.key} = ${show(read)}, but its own earlier operations imply ${show(expected)}${fuzzy ? ': other transactions\' appends became visible during it' : ''}`,
+    });
   }
 }
 

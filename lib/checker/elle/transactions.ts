@@ -48,8 +48,14 @@ export interface ParsedHistory {
   malformed: string[];
 }
 
-function parseElement(x: unknown): ElementValue | undefined {
-  return typeof x === 'number' || typeof x === 'string' ? x : undefined;
+function isElement(x: unknown): x is ElementValue {
+  return typeof x === 'number' || typeof x === 'string';
+}
+
+/** A read's list, reused as it is when well-formed (no copy: histories hold millions of elements). */
+function readList(raw: unknown[]): ElementValue[] {
+  for (let i = 0; i < raw.length; i++) if (!isElement(raw[i])) return raw.map((e) => (isElement(e) ? e : JSON.stringify(e)));
+  return raw as ElementValue[];
 }
 
 /** Micro-operations from a JSON (or EDN-converted) value; keywords may keep their leading colon. */
@@ -64,17 +70,17 @@ export function parseMicroOps(value: unknown, where: string, malformed: string[]
       malformed.push(`${where}: micro-operation ${JSON.stringify(mop)} is not [f, key, value]`);
       continue;
     }
-    const f = String(mop[0]).replace(/^:/, '');
-    const key = String(mop[1]);
+    let f = mop[0] as unknown;
+    if (typeof f === 'string' && f.charCodeAt(0) === 58) f = f.slice(1); // ":append" from EDN keywords
+    const key = typeof mop[1] === 'string' ? mop[1] : String(mop[1]);
+    const v = mop[2] as unknown;
     if (f === 'append') {
-      const v = parseElement(mop[2]);
-      if (v === undefined) malformed.push(`${where}: append of ${JSON.stringify(mop[2])} (values must be numbers or strings)`);
-      else ops.push({ kind: 'append', key, value: v });
+      if (isElement(v)) ops.push({ kind: 'append', key, value: v });
+      else malformed.push(`${where}: append of ${JSON.stringify(v)} (values must be numbers or strings)`);
     } else if (f === 'r') {
-      const raw = mop[2] as unknown;
-      if (raw === null || raw === undefined) ops.push({ kind: 'r', key, value: null });
-      else if (Array.isArray(raw)) ops.push({ kind: 'r', key, value: raw.map((e) => parseElement(e) ?? String(e)) });
-      else malformed.push(`${where}: read of ${key} returned ${JSON.stringify(raw)}, not a list`);
+      if (v === null || v === undefined) ops.push({ kind: 'r', key, value: null });
+      else if (Array.isArray(v)) ops.push({ kind: 'r', key, value: readList(v) });
+      else malformed.push(`${where}: read of ${key} returned ${JSON.stringify(v)}, not a list`);
     } else {
       malformed.push(`${where}: unknown micro-operation ${JSON.stringify(mop[0])} (expected append or r)`);
     }
@@ -90,24 +96,24 @@ export function parseMicroOps(value: unknown, where: string, malformed: string[]
 export function parseTransactions(history: History): ParsedHistory {
   const txns: Txn[] = [];
   const malformed: string[] = [];
-  const open = new Map<ProcessId, { event: HistoryEvent; ops: MicroOp[] }>();
-  const finish = (inv: { event: HistoryEvent; ops: MicroOp[] }, completion: HistoryEvent | undefined): void => {
+  const open = new Map<ProcessId, HistoryEvent>();
+  const finish = (invoke: HistoryEvent, completion: HistoryEvent | undefined): void => {
     const status: TxnStatus = completion === undefined ? 'info' : (completion.type as TxnStatus);
-    let ops = inv.ops;
+    let ops: MicroOp[];
     if (status === 'ok' && completion) {
       ops = parseMicroOps(completion.value, `event ${completion.index}`, malformed);
     } else {
       // Reads of a transaction that did not commit (or may not have) are unknown.
-      ops = ops.map((op) => (op.kind === 'r' ? { ...op, value: null } : op));
+      ops = parseMicroOps(invoke.value, `event ${invoke.index}`, malformed).map((op) => (op.kind === 'r' ? { ...op, value: null } : op));
     }
     txns.push({
       id: txns.length,
-      invokeIndex: inv.event.index,
+      invokeIndex: invoke.index,
       completeIndex: completion?.index ?? -1,
-      process: inv.event.process,
+      process: invoke.process,
       status,
       ops,
-      invokeTime: inv.event.time,
+      invokeTime: invoke.time,
       completeTime: completion?.time ?? Number.POSITIVE_INFINITY,
     });
   };
@@ -116,10 +122,10 @@ export function parseTransactions(history: History): ParsedHistory {
     if (event.type === 'invoke') {
       const previous = open.get(event.process);
       if (previous) {
-        malformed.push(`event ${event.index}: process ${event.process} invoked again before event ${previous.event.index} completed`);
+        malformed.push(`event ${event.index}: process ${event.process} invoked again before event ${previous.index} completed`);
         finish(previous, undefined);
       }
-      open.set(event.process, { event, ops: parseMicroOps(event.value, `event ${event.index}`, malformed) });
+      open.set(event.process, event);
     } else {
       const inv = open.get(event.process);
       if (!inv) {
