@@ -1,4 +1,5 @@
 /** `pakostii cleanup [--dry-run] [--json]`: remove what dead runs left behind (the janitor). */
+import { statSync } from 'node:fs';
 import { Command } from 'commander';
 import { cleanup, formatCleanupReport } from '../janitor/index.js';
 import { addContainerdOptions, type ContainerdOptions } from './options.js';
@@ -15,6 +16,13 @@ export function cleanupCommand(): Command {
     .option('--json', 'print the report as JSON');
   return addContainerdOptions(command).action(
     async (options: ContainerdOptions & { dryRun?: boolean; json?: boolean; orphans?: boolean; run?: string[] }) => {
+      // A path that is not a socket (a typo, /etc/passwd) would make every containerd check fail quietly.
+      const socket = statSync(options.containerdSocket, { throwIfNoEntry: false });
+      if (socket && !socket.isSocket()) {
+        process.stderr.write(`pakostii cleanup: --containerd-socket ${options.containerdSocket} is not a socket\n  hint: give containerd's gRPC socket (default /run/containerd/containerd.sock)\n`);
+        process.exitCode = 2;
+        return;
+      }
       const report = await cleanup({
         dryRun: options.dryRun ?? false,
         orphans: options.orphans ?? false,

@@ -64,8 +64,8 @@ export async function execInContainer(grpc: ContainerdGrpc, target: ExecTarget, 
       const exitCode = await runToExit(grpc, target.containerId, execId, label, options);
       // DeleteProcess closes the exec's IO and waits for the writer: after it the files are complete.
       await ignoreNotFound(deleteProcess(grpc, target.containerId, execId));
-      const [stdout, stderr] = await Promise.all([readFile(stdoutPath, 'utf8'), readFile(stderrPath, 'utf8')]);
-      return { exitCode, stdout, stderr };
+      const [stdoutBytes, stderrBytes] = await Promise.all([readFile(stdoutPath), readFile(stderrPath)]);
+      return { exitCode, stdout: stdoutBytes.toString('utf8'), stderr: stderrBytes.toString('utf8'), stdoutBytes, stderrBytes };
     } catch (err) {
       await ignoreNotFound(deleteProcess(grpc, target.containerId, execId)).catch(() => undefined);
       throw err;

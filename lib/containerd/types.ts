@@ -49,8 +49,12 @@ export interface ContainerCreateRequest {
 
 export interface ExecResult {
   exitCode: number;
+  /** stdout decoded as UTF-8 (invalid sequences become U+FFFD): use stdoutBytes for binary output. */
   stdout: string;
   stderr: string;
+  /** stdout byte for byte. */
+  stdoutBytes: Buffer;
+  stderrBytes: Buffer;
 }
 
 export type TaskStatus = 'created' | 'running' | 'paused' | 'stopped' | 'unknown';

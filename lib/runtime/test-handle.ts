@@ -49,6 +49,8 @@ export interface ActiveFault {
 
 export class NetworkHandle {
   readonly #ctx: RunContext;
+  /** Counter of generated fault names. */
+  #unnamed = 0;
   #slowLinks: SlowLinks | undefined;
   /** Partition faults: isolateAZ, isolateNode, between, oneWay, halves, randomHalves, majoritiesRing, bridge. */
   readonly partition: Partition;
@@ -59,8 +61,14 @@ export class NetworkHandle {
   }
 
   /** Drop `percent` % of the packets from `from` to `to`, at random (the reverse direction is untouched). */
-  loss(name: string, options: LossOptions): NetworkFaultHandle {
-    return defineLoss(this.#ctx.faults, this.#ctx.plan, name, options);
+  loss(name: string, options: LossOptions): NetworkFaultHandle;
+  /** A one-off loss without a name: the timeline and logs get a generated one ("loss 1", "loss 2", …). */
+  loss(options: LossOptions): NetworkFaultHandle;
+  loss(nameOrOptions: string | LossOptions, options?: LossOptions): NetworkFaultHandle {
+    if (typeof nameOrOptions === 'object' && nameOrOptions !== null) {
+      return defineLoss(this.#ctx.faults, this.#ctx.plan, `loss ${++this.#unnamed}`, nameOrOptions);
+    }
+    return defineLoss(this.#ctx.faults, this.#ctx.plan, nameOrOptions, options as LossOptions);
   }
 
   /**

@@ -87,4 +87,10 @@ describe('pakostii cleanup', () => {
     expect(asked.runs.find((r) => r.id === orphan)).toMatchObject({ reason: 'no-record', netns: [orphanNetns], errors: [] });
     expect(netnsNames()).not.toContain(orphanNetns);
   });
+
+  it('refuses a --containerd-socket that is not a socket (exit 2, before looking at anything)', async () => {
+    const result = await runCli(['cleanup', '--dry-run', '--containerd-socket', '/etc/passwd']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--containerd-socket \/etc\/passwd is not a socket/);
+  });
 });

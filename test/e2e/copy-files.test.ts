@@ -80,6 +80,9 @@ describe('files in and out of containers', () => {
       await t.containers.writeFile('n1', 'srv', '/data/one.bin', one);
       expect(await shaInside(t, '/data/one.bin')).toBe(sha(one));
       expect(sha(await t.containers.readFile('n1', 'srv', '/data/one.bin'))).toBe(sha(one));
+      // exec output as bytes: the same file through `cat`.
+      const cat = await t.exec.inContainer('n1', 'srv', 'cat', '/data/one.bin');
+      expect(sha(cat.stdoutBytes)).toBe(sha(one));
 
       // Running: a directory in as tar, out as tar.
       const archive = await tarOf([

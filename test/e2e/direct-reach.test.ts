@@ -9,7 +9,9 @@
  * bridge device).
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { spec, Test } from '../../lib/index.js';
@@ -127,11 +129,19 @@ describe("reach: 'direct'", () => {
         await split.apply();
         expect(await agents.unreachable()).toEqual(pairsBetween(['a1'], ['b1']));
         await split.heal();
+        // A one-off fault without a name gets a generated one, in the timeline too.
+        const unnamed = t.network.loss({ between: 'all', percent: 100 });
+        expect(unnamed.name).toBe('loss 1');
+        await unnamed.apply();
+        expect(await agents.udp('a1', 'b1', 200)).toBe(0);
+        expect(await agents.udp('a1', HOST, 200)).toBe(200); // loss between nodes never touches the test process
+        await unnamed.heal();
       } finally {
         await agents.stop();
       }
       expect(await snapshotHostNetwork()).toEqual(before);
     });
+    expect(readFileSync(join(result.artifactsDir, 'faults.jsonl'), 'utf8')).toContain('"name":"loss 1"');
     expect(await onLink(bridge)).toBe('gone');
     expect(await snapshotHostNetwork()).toEqual(before);
     await expectNoLeaks(result.id);
