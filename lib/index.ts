@@ -10,7 +10,7 @@ export * as spec from './spec/index.js';
 export { Test, type TestOptions, type TestResult, type TestFunction } from './runtime/test.js';
 export type { Reach, DirectReach } from './runtime/network-manager.js';
 export type { ForwardPortOptions } from './runtime/port-forward.js';
-export { TestHandle, NetworkHandle, ExecHandle, type ExecOptions } from './runtime/test-handle.js';
+export type { TestHandle, NetworkHandle, ExecHandle, ExecOptions } from './runtime/test-handle.js';
 export type { PortForward } from './runtime/port-forward.js';
 export type { ClusterHttp, HttpResponse, HttpRequestOptions } from './runtime/cluster-http.js';
 export type { FaultHandle } from './faults/handle.js';
