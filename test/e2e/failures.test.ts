@@ -53,7 +53,6 @@ describe('failing runs', () => {
     const { logger } = captureLogger();
     const thrown = await failureOf(
       new Test('throws-undefined', sleeper(), { logger }).run(() => {
-        // eslint-disable-next-line @typescript-eslint/only-throw-error
         throw undefined;
       }),
     );
