@@ -35,8 +35,14 @@ async function processes(): Promise<string> {
 describe('exec', () => {
   it('returns stdout, stderr and the exit code, separately', async () => {
     const result = await svc.exec(['/bin/sh', '-c', 'echo out; echo err >&2; exit 7']);
-    expect(result).toEqual({ exitCode: 7, stdout: 'out\n', stderr: 'err\n' });
-    expect(await svc.exec(['true'])).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(result).toEqual({
+      exitCode: 7,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      stdoutBytes: Buffer.from('out\n'),
+      stderrBytes: Buffer.from('err\n'),
+    });
+    expect(await svc.exec(['true'])).toMatchObject({ exitCode: 0, stdout: '', stderr: '' });
   });
 
   it('runs as the container’s user, with the container env + options.env, in options.cwd', async () => {

@@ -72,7 +72,8 @@ describe('security', () => {
       const line = mountinfo.find((l) => l.split(' ')[4] === '/etc/app/settings.conf');
       expect(line, mountinfo.join('\n')).toBeDefined();
       const [, , , source, , options] = line!.split(' ');
-      expect(source).toMatch(new RegExp(`pakostii/${t.id}/`));
+      // Scratch lives in the root-only work dir of the state dir: <state>/work/<run id>/.
+      expect(source).toMatch(new RegExp(`/work/${t.id}/`));
       expect(options!.split(',')).toContain('ro');
 
       // Unprivileged: no admin capabilities in the effective set.
