@@ -52,27 +52,6 @@ class Mix implements Generator {
   }
 }
 
-/** Phases with a barrier: the next starts only when the current one is exhausted and no operation is in flight. */
-class Phases implements Generator {
-  #current = 0;
-  constructor(readonly items: readonly Generator[]) {}
-  next(ctx: GenContext): Op | Pending | undefined {
-    while (this.#current < this.items.length) {
-      const op = this.items[this.#current]!.next(ctx);
-      if (op !== undefined) return op;
-      if (ctx.inFlight > 0) return PENDING;
-      this.#current++;
-    }
-    return undefined;
-  }
-  update(event: HistoryEvent): void {
-    this.items[this.#current]?.update?.(event);
-  }
-  fresh(): Generator {
-    return new Phases(this.items.map((g) => g.fresh()));
-  }
-}
-
 /** Spread operations at a total rate: random gaps between 0 and twice the mean (Jepsen's stagger). */
 class Stagger implements Generator {
   #nextSlot = -1;
@@ -251,7 +230,7 @@ export function sequence(...generators: GeneratorLike[]): Generator {
 
 /** One after another; each phase starts only when the previous one is exhausted and every operation has completed. */
 export function phases(...generators: GeneratorLike[]): Generator {
-  return new Phases(list(generators, 'phases()'));
+  return new Sequence(list(generators, 'phases()'), true);
 }
 
 /** At most `opsPerSecond` operations per second in total, at random intervals (mean 1/rate, up to twice it). */

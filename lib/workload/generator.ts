@@ -112,14 +112,21 @@ export function toGenerator(value: unknown, where = 'generator'): Generator {
   });
 }
 
-/** Generators one after another: the next starts when the current one is exhausted (no barrier; see `phases`). */
+/**
+ * Generators one after another: the next starts when the current one is
+ * exhausted. With `barrier` (`phases`), also only once no operation is in flight.
+ */
 export class Sequence implements Generator {
   #current = 0;
-  constructor(readonly items: readonly Generator[]) {}
+  constructor(
+    readonly items: readonly Generator[],
+    readonly barrier = false,
+  ) {}
   next(ctx: GenContext): Op | Pending | undefined {
     while (this.#current < this.items.length) {
       const op = this.items[this.#current]!.next(ctx);
       if (op !== undefined) return op;
+      if (this.barrier && ctx.inFlight > 0) return PENDING;
       this.#current++;
     }
     return undefined;
@@ -128,7 +135,10 @@ export class Sequence implements Generator {
     this.items[this.#current]?.update?.(event);
   }
   fresh(): Generator {
-    return new Sequence(this.items.map((g) => g.fresh()));
+    return new Sequence(
+      this.items.map((g) => g.fresh()),
+      this.barrier,
+    );
   }
 }
 
