@@ -116,11 +116,11 @@ export class Agents {
    * plus those the receiver's kernel dropped for a full socket buffer (only
    * possible when the machine is busy; they passed the XDP program).
    */
-  async udp(from: string, to: string, count: number, size?: number): Promise<number> {
+  async udp(from: string, to: string, count: number, size?: number, pacing?: { burst: number; gapMs: number }): Promise<number> {
     const sender = this.get(from);
     const receiver = this.get(to);
     await receiver.request('udpReceived', { from: sender.ip }); // reset
-    await sender.request('udpSend', { host: receiver.ip, count, ...(size ? { size } : {}) });
+    await sender.request('udpSend', { host: receiver.ip, count, ...(size ? { size } : {}), ...pacing });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const answer = await receiver.request('udpReceived', { from: sender.ip });
     return answer.count! + answer.overflow!;

@@ -105,10 +105,13 @@ describe('bandwidth', () => {
         await thinner.heal();
         expectRate(await measure(agents, 'n1', 'n2', n2Link, 1, 3_000, 1_500), 10 * MBIT, 'n1→n2 back at 10mbit', measured);
 
-        // Loss composes: small datagrams (fit the queue) lose their share, as without the limit.
+        // Loss composes: small datagrams lose their share, as without the limit. They are paced
+        // (20 per 5 ms ≈ 2 Mbit/s offered) so the 10 Mbit/s queue never overflows: a sender
+        // bursting faster than the limit would lose to the queue too, and the count would
+        // measure the queue rather than the loss.
         const loss = t.network.loss('lossy', { from: 'n1', to: 'n2', percent: 50 });
         await loss.apply();
-        const lossy = await agents.udp('n1', 'n2', 1_000);
+        const lossy = await agents.udp('n1', 'n2', 1_000, undefined, { burst: 20, gapMs: 5 });
         measured.push(`50 % loss under 10mbit: ${lossy}/1000`);
         expect(lossy).toBeGreaterThan(400);
         expect(lossy).toBeLessThan(600);

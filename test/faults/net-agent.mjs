@@ -72,12 +72,13 @@ const commands = {
   ready: async () => ({ ok: true }),
   // TCP connects to every host in parallel: [true|false, ...].
   reach: async ({ hosts, timeoutMs }) => ({ ok: true, results: await Promise.all(hosts.map((h) => connects(h, timeoutMs))) }),
-  // `count` datagrams (of `size` bytes, default tiny), in bursts small enough for the sink's buffer.
-  udpSend: async ({ host, count, size }) => {
+  // `count` datagrams (of `size` bytes, default tiny), in bursts of `burst` (default 200, small
+  // enough for the sink's buffer) with `gapMs` between bursts (default 2).
+  udpSend: async ({ host, count, size, burst = 200, gapMs = 2 }) => {
     const padded = size ? Buffer.alloc(size, 0x61) : undefined;
     for (let i = 0; i < count; i++) {
       await new Promise((resolve) => sender.send(padded ?? `d${i}`, UDP_PORT, host, resolve));
-      if (i % 200 === 199) await pause(2);
+      if (i % burst === burst - 1) await pause(gapMs);
     }
     return { ok: true };
   },

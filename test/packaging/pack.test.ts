@@ -29,6 +29,15 @@ let bareEnv: NodeJS.ProcessEnv;
 let entries: string[];
 
 /** A bin dir with only node, npm, npx and sh: whatever needs a compiler fails loudly. */
+/**
+ * A hermetic CI run (scripts/test-all.sh) points everything at a private containerd and
+ * state dir; the installed package must use the same ones, as a user's CI would set them.
+ */
+function hermeticEnv(): NodeJS.ProcessEnv {
+  const names = ['PAKOSTII_CONTAINERD_SOCKET', 'CONTAINERD_ADDRESS', 'PAKOSTII_STATE_DIR'];
+  return Object.fromEntries(names.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]));
+}
+
 function compilerFreeBin(dir: string): string {
   const bin = join(dir, 'bin');
   mkdirSync(bin);
@@ -79,7 +88,7 @@ beforeAll(async () => {
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
   const bin = compilerFreeBin(work);
-  bareEnv = { PATH: bin, HOME: process.env.HOME ?? '/root', npm_config_update_notifier: 'false' };
+  bareEnv = { PATH: bin, HOME: process.env.HOME ?? '/root', npm_config_update_notifier: 'false', ...hermeticEnv() };
   for (const tool of COMPILERS) expect(existsSync(join(bin, tool)), `${tool} must not be on the test PATH`).toBe(false);
 
   // Dependencies come from the local npm cache (or the registry); pakostii from the tarball.
