@@ -374,12 +374,16 @@ Napi::Value Guard(const Napi::CallbackInfo& info, F body) {
 }
 
 struct NodeLink {
-  std::string netns, bridge, host_veth, peer_veth, ifname, cidr;
+  // bridge_netns: where the bridge and the bridge-side end live ("" = the host
+  // namespace). netns: where the other end goes ("" = the host namespace: the
+  // uplink that gives the host an address on a bridge kept in a namespace of its own).
+  std::string bridge_netns, netns, bridge, host_veth, peer_veth, ifname, cidr;
   int prog_fd = -1;
 };
 
-// The whole link work of one node on one owned thread: host part from the host
-// namespace, then the thread joins the node's namespace for the inside part.
+// The whole link work of one node on one owned thread, started in the bridge's
+// namespace: bridge side first, then the thread joins the node's namespace for
+// the inside part.
 void ProvisionNodeLink(const NodeLink& spec) {
   NetlinkSocket host("veth create");
   int master = LinkIndex(host, spec.bridge, "bridge lookup");
@@ -392,13 +396,22 @@ void ProvisionNodeLink(const NodeLink& spec) {
     LinkSetUp(host, spec.host_veth);
     JoinNetns(spec.netns, "node link setup");
     NetlinkSocket inside("node link setup");  // opened after the join: bound to the node's namespace
-    LinkSetUp(inside, "lo");
+    // An uplink's end in the host namespace gets no IPv6 link-local address
+    // either (see SetAddrGenModeNone); the host's loopback is up already.
+    if (spec.netns.empty()) {
+      SetAddrGenModeNone(inside, spec.ifname, "node link setup");
+    } else {
+      LinkSetUp(inside, "lo");
+    }
     LinkSetUp(inside, spec.ifname);
     AddressAdd(inside, LinkIndex(inside, spec.ifname, "address add"), spec.ifname, spec.cidr);
     if (spec.prog_fd >= 0) {
       std::string why;
       int rc = XdpAttachInCurrentNetns(spec.prog_fd, spec.ifname.c_str(), &why);
-      if (rc < 0) throw SysError("xdp attach", spec.ifname + " in netns " + spec.netns, -rc, why);
+      if (rc < 0) {
+        throw SysError("xdp attach", spec.ifname + " in netns " + (spec.netns.empty() ? "(host)" : spec.netns), -rc,
+                       why);
+      }
     }
   } catch (...) {
     // Deleting the host end deletes the peer too: no half-provisioned node remains.
@@ -413,14 +426,15 @@ void ProvisionNodeLink(const NodeLink& spec) {
 }  // namespace
 
 void InitNetlink(Napi::Env env, Napi::Object exports) {
-  // createBridge(name): Promise<void>
+  // createBridge(name, netns?): Promise<void>
   exports.Set("createBridge", Napi::Function::New(
                                   env,
                                   [](const Napi::CallbackInfo& info) {
                                     return Guard(info, [&]() -> Napi::Value {
                                       std::string name = StringArg(info, 0, "name");
+                                      std::string netns = NetnsArg(info, 1);
                                       CheckIfName("bridge create", name);
-                                      return RunInNetns(info.Env(), "", "bridge create", [name]() -> Settle {
+                                      return RunInNetns(info.Env(), netns, "bridge create", [name]() -> Settle {
                                         NetlinkSocket nl("bridge create");
                                         BridgeCreate(nl, name);
                                         return nullptr;
@@ -510,7 +524,7 @@ void InitNetlink(Napi::Env env, Napi::Object exports) {
                                 },
                                 "addAddress"));
 
-  // provisionNodeLink({netns, bridge, hostVeth, peerVeth, ifname, cidr, progFd?}): Promise<void>
+  // provisionNodeLink({netns, bridge, hostVeth, peerVeth, ifname, cidr, progFd?, bridgeNetns?}): Promise<void>
   exports.Set("provisionNodeLink",
               Napi::Function::New(
                   env,
@@ -528,8 +542,16 @@ void InitNetlink(Napi::Env env, Napi::Object exports) {
                       link.cidr = StringField(spec, "cidr");
                       Napi::Value prog_fd = spec.Get("progFd");
                       if (prog_fd.IsNumber()) link.prog_fd = prog_fd.As<Napi::Number>().Int32Value();
-                      // Every name is checked before anything is created.
-                      CheckNetnsName("veth create", link.netns);
+                      Napi::Value bridge_netns = spec.Get("bridgeNetns");
+                      if (!bridge_netns.IsUndefined()) link.bridge_netns = StringField(spec, "bridgeNetns");
+                      // Every name is checked before anything is created; "" is the host namespace.
+                      for (const std::string* netns : {&link.bridge_netns, &link.netns}) {
+                        if (!netns->empty()) CheckNetnsName("veth create", *netns);
+                      }
+                      if (link.netns == link.bridge_netns) {
+                        throw SysError("veth create", link.host_veth, EINVAL,
+                                       "the node end must go to another namespace than the bridge's");
+                      }
                       for (const std::string* name : {&link.bridge, &link.host_veth, &link.peer_veth, &link.ifname}) {
                         CheckIfName("veth create", *name);
                       }
@@ -539,7 +561,7 @@ void InitNetlink(Napi::Env env, Napi::Object exports) {
                         throw SysError("address add", link.cidr, EINVAL,
                                        "not an IPv4 address with prefix like 198.18.0.5/24");
                       }
-                      return RunInNetns(info.Env(), "", "veth create", [link]() -> Settle {
+                      return RunInNetns(info.Env(), link.bridge_netns, "veth create", [link]() -> Settle {
                         ProvisionNodeLink(link);
                         return nullptr;
                       });

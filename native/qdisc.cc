@@ -217,6 +217,14 @@ std::string StringAt(const Napi::CallbackInfo& info, size_t i, const char* what)
   return info[i].As<Napi::String>().Utf8Value();
 }
 
+// Optional namespace argument: undefined/"" = the host namespace.
+std::string OptionalNetns(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) return "";
+  std::string netns = StringAt(info, i, "netns");
+  if (!netns.empty()) CheckNetnsName("netns", netns);
+  return netns;
+}
+
 double NumberField(Napi::Object o, const char* key, double fallback) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined()) return fallback;
@@ -285,7 +293,7 @@ bool KindExists(NetlinkSocket& nl, bool filter, const std::string& kind) {
 }  // namespace
 
 void InitQdisc(Napi::Env env, Napi::Object exports) {
-  // tcSetupShaping(ifname, progFd): root HTB 1: + the cls_bpf classifier, on a host-namespace link.
+  // tcSetupShaping(ifname, progFd, netns?): root HTB 1: + the cls_bpf classifier on a link ("" = host namespace).
   exports.Set("tcSetupShaping", Napi::Function::New(
                                     env,
                                     [](const Napi::CallbackInfo& info) {
@@ -295,8 +303,9 @@ void InitQdisc(Napi::Env env, Napi::Object exports) {
                                         if (info.Length() < 2 || !info[1].IsNumber())
                                           throw Napi::TypeError::New(info.Env(), "progFd must be a number");
                                         int prog_fd = info[1].As<Napi::Number>().Int32Value();
+                                        std::string netns = OptionalNetns(info, 2);
                                         return RunInNetns(
-                                            info.Env(), "", "htb qdisc add", [ifname, prog_fd]() -> Settle {
+                                            info.Env(), netns, "htb qdisc add", [ifname, prog_fd]() -> Settle {
                                               NetlinkSocket nl("htb qdisc add");
                                               int ifindex = LinkIndex(nl, ifname, "htb qdisc add");
                                               HtbRootAdd(nl, ifindex, ifname);
@@ -315,7 +324,7 @@ void InitQdisc(Napi::Env env, Napi::Object exports) {
                                     },
                                     "tcSetupShaping"));
 
-  // tcAddClasses(ifname, [{ minor, rateBytes, burstBytes, limitBytes, netem? }]): one hop for all of them.
+  // tcAddClasses(ifname, [{ minor, rateBytes, burstBytes, limitBytes, netem? }], netns?): one hop for all of them.
   exports.Set("tcAddClasses", Napi::Function::New(
                                   env,
                                   [](const Napi::CallbackInfo& info) {
@@ -332,24 +341,28 @@ void InitQdisc(Napi::Env env, Napi::Object exports) {
                                           throw Napi::TypeError::New(info.Env(), "each class must be an object");
                                         classes.push_back(ClassFrom(item.As<Napi::Object>()));
                                       }
-                                      return RunInNetns(info.Env(), "", "htb class add", [ifname, classes]() -> Settle {
-                                        NetlinkSocket nl("htb class add");
-                                        int ifindex = LinkIndex(nl, ifname, "htb class add");
-                                        for (const HtbClassSpec& spec : classes) HtbClassAdd(nl, ifindex, ifname, spec);
-                                        return nullptr;
-                                      });
+                                      std::string netns = OptionalNetns(info, 2);
+                                      return RunInNetns(info.Env(), netns, "htb class add",
+                                                        [ifname, classes]() -> Settle {
+                                                          NetlinkSocket nl("htb class add");
+                                                          int ifindex = LinkIndex(nl, ifname, "htb class add");
+                                                          for (const HtbClassSpec& spec : classes)
+                                                            HtbClassAdd(nl, ifindex, ifname, spec);
+                                                          return nullptr;
+                                                        });
                                     });
                                   },
                                   "tcAddClasses"));
 
-  // tcRemoveRoot(ifname): deletes the root qdisc (classes, leaves and filter with it).
+  // tcRemoveRoot(ifname, netns?): deletes the root qdisc (classes, leaves and filter with it).
   exports.Set("tcRemoveRoot", Napi::Function::New(
                                   env,
                                   [](const Napi::CallbackInfo& info) {
                                     return Guard(info, [&]() -> Napi::Value {
                                       std::string ifname = StringAt(info, 0, "ifname");
                                       CheckIfName("qdisc delete", ifname);
-                                      return RunInNetns(info.Env(), "", "qdisc delete", [ifname]() -> Settle {
+                                      std::string netns = OptionalNetns(info, 1);
+                                      return RunInNetns(info.Env(), netns, "qdisc delete", [ifname]() -> Settle {
                                         NetlinkSocket nl("qdisc delete");
                                         RootQdiscDelete(nl, LinkIndex(nl, ifname, "qdisc delete"), ifname);
                                         return nullptr;

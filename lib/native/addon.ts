@@ -18,6 +18,8 @@ export interface NativeNodeLinkSpec {
   ifname: string;
   cidr: string;
   progFd?: number;
+  /** Where the bridge lives (default "": the host namespace). */
+  bridgeNetns?: string;
 }
 
 /** A connect in progress: cancel() makes `promise` reject with an AbortError. */
@@ -103,7 +105,7 @@ export interface ShapeNativeEngine {
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
-  createBridge(name: string): Promise<void>;
+  createBridge(name: string, netns?: string): Promise<void>;
   deleteLink(name: string, netns?: string): Promise<void>;
   listLinks(netns?: string): Promise<string[]>;
   linkIndex(name: string, netns?: string): Promise<number>;
@@ -118,9 +120,9 @@ export interface NativeAddon {
   xdpDetach(progFd: number, netns: string, ifname: string): Promise<void>;
 
   shapeLoadEngine(maxNodes: number): Promise<ShapeNativeEngine>;
-  tcSetupShaping(ifname: string, progFd: number): Promise<void>;
-  tcAddClasses(ifname: string, classes: TrafficClass[]): Promise<void>;
-  tcRemoveRoot(ifname: string): Promise<void>;
+  tcSetupShaping(ifname: string, progFd: number, netns?: string): Promise<void>;
+  tcAddClasses(ifname: string, classes: TrafficClass[], netns?: string): Promise<void>;
+  tcRemoveRoot(ifname: string, netns?: string): Promise<void>;
   tcNetemRequest(spec: NetemParams & { ifindex?: number; parent?: number; handle?: number }): Uint8Array;
   tcProbeKinds(): Promise<TrafficControlSupport>;
 }
