@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDoctor, runCli, type DoctorCheckJson } from './support.js';
 
 const FAULT_CHECKS = ['fault-partition', 'fault-loss', 'fault-bandwidth', 'fault-delay'];
-const EXPECTED_CHECKS = ['kernel', 'privileges', 'netns-dir', 'addon', 'bpf-xdp', ...FAULT_CHECKS, 'containerd', 'snapshotter', 'runc'];
+const EXPECTED_CHECKS = ['kernel', 'privileges', 'netns-dir', 'addon', 'bpf-xdp', ...FAULT_CHECKS, 'containerd', 'snapshotter', 'runc', 'host-firewall'];
 /** This kernel has no sch_netem: delay is a warning (a run works; delay() throws NotSupportedError). */
 const WARN_HERE = new Set(['fault-delay']);
 
