@@ -13,9 +13,9 @@
 import type { AnomalyLog } from './anomaly-log.js';
 import { EdgeList, RW, WR, WW } from './graph.js';
 import type { Txn } from './transactions.js';
-import { KeyVersions, type OrderFact } from './version-order.js';
+import { KeyVersions, type OrderFact, type RegisterValue } from './version-order.js';
 
-export type RegisterValue = number | string;
+export type { RegisterValue };
 
 export type RegisterOp = { kind: 'w'; key: string; value: RegisterValue } | { kind: 'r'; key: string; value: RegisterValue | null };
 

@@ -12,7 +12,8 @@
  * facts leave two versions unordered has only a partial one, and the
  * checker says so instead of choosing.
  */
-import type { RegisterValue } from './rw-register.js';
+/** A register's value; values are unique per key, so a value names a version. */
+export type RegisterValue = number | string;
 
 export type OrderSource = 'initial' | 'write-follows-read' | 'sequential' | 'realtime';
 
