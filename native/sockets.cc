@@ -71,7 +71,11 @@ Napi::Value ConnectInNetns(const Napi::CallbackInfo& info) {
   auto cancel = std::make_shared<CancelToken>();
   if (!cancel->event) throw SysError("connect", object, errno, "cannot create the cancel eventfd");
 
-  Napi::Promise promise = RunInNetns(env, netns, "connect", [object, to, timeout_ms, cancel]() -> Settle {
+  // The thread joins the namespace itself (not through RunInNetns's netns
+  // argument) so that the eventfd is closed on every path, a missing namespace too.
+  Napi::Promise promise = RunInNetns(env, "", "connect", [netns, object, to, timeout_ms, cancel]() -> Settle {
+    CancelScope scope(cancel);
+    if (!netns.empty()) JoinNetns(netns, "connect");
     int fd = ConnectWithTimeout(object, to, static_cast<int>(timeout_ms), *cancel);
     return [fd](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, fd); };
   });
