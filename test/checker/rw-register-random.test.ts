@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkRwRegister } from '../../lib/checker/elle/index.js';
 import type { HistoryEvent } from '../../lib/history/types.js';
-import { mulberry32 } from '../helpers/list-append-sim.js';
+import { seededFloats } from '../helpers/list-append-sim.js';
 import { simulateRwRegister } from '../helpers/rw-register-sim.js';
 
 describe('rw-register checker on random histories', () => {
@@ -15,7 +15,7 @@ describe('rw-register checker on random histories', () => {
     const failures: string[] = [];
     const verdicts = { true: 0, unknown: 0 };
     for (let seed = 1; seed <= 3000; seed++) {
-      const shape = mulberry32(seed * 104729);
+      const shape = seededFloats(seed * 104729);
       const history = simulateRwRegister({
         seed,
         transactions: 20 + Math.floor(shape() * 50),

@@ -6,7 +6,7 @@
  * `info` (effect or not, at random).
  */
 import type { HistoryEvent } from '../../lib/history/types.js';
-import { mulberry32 } from './list-append-sim.js';
+import { seededFloats } from './list-append-sim.js';
 
 export interface RegisterSimulationOptions {
   seed: number;
@@ -28,7 +28,7 @@ interface InFlight {
 }
 
 export function simulateRwRegister(options: RegisterSimulationOptions): HistoryEvent[] {
-  const random = mulberry32(options.seed);
+  const random = seededFloats(options.seed);
   const keys = options.keys ?? 3;
   const maxLength = options.maxTxnLength ?? 4;
   const failP = options.failProbability ?? 0.05;
