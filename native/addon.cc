@@ -1,6 +1,8 @@
 // Module entry of pakostii.node: one Init per concern (see native/sources.gypi).
 #include <napi.h>
 
+#include "delay_engine.h"
+#include "ethtool.h"
 #include "netlink.h"
 #include "netns.h"
 #include "netns_thread.h"
@@ -20,6 +22,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pk::InitRelay(env, exports);
   pk::InitQdisc(env, exports);
   pk::InitShape(env, exports);
+  pk::InitDelayEngine(env, exports);
+  pk::InitEthtool(env, exports);
   InitXdp(env, exports);
   return exports;
 }

@@ -5,7 +5,10 @@
 {
   'sources': [
     'addon.cc',
+    'delay_engine.cc',
+    'delay_line.cc',
     'errors.cc',
+    'ethtool.cc',
     'netlink.cc',
     'netns.cc',
     'netns_thread.cc',
@@ -16,5 +19,6 @@
     'xdp.cc',
     'xdp_attach.cc',
     'xdp_test_run.cc',
+    'xsk_socket.cc',
   ],
 }
