@@ -3,7 +3,9 @@
 
 #include "delay_engine.h"
 #include "ethtool.h"
-#include "netlink.h"
+#include "links.h"
+#include "netem.h"
+#include "node_link.h"
 #include "netns.h"
 #include "netns_thread.h"
 #include "qdisc.h"
@@ -17,14 +19,16 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pk::InitNetnsThread(env);
   pk::InitNetns(env, exports);
-  pk::InitNetlink(env, exports);
+  pk::InitLinks(env, exports);
+  pk::InitNodeLink(env, exports);
   pk::InitSockets(env, exports);
   pk::InitRelay(env, exports);
   pk::InitQdisc(env, exports);
+  pk::InitNetem(env, exports);
   pk::InitShape(env, exports);
   pk::InitDelayEngine(env, exports);
   pk::InitEthtool(env, exports);
-  InitXdp(env, exports);
+  pk::InitXdp(env, exports);
   return exports;
 }
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "binding.h"
 #include "errors.h"
 #include "fd.h"
 #include "netns_thread.h"
@@ -30,20 +31,14 @@ void SetFeature(int fd, const std::string& ifname, uint32_t command, const char*
   if (ioctl(fd, SIOCETHTOOL, &request) != 0 && errno != EOPNOTSUPP) ThrowErrno(what, ifname);
 }
 
+// linkDisableTxOffload(netns, ifname): Promise<void>
 Napi::Value DisableTxOffload(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
   const char* op = "ethtool tx offload off";
-  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString())
-    throw Napi::TypeError::New(env, "linkDisableTxOffload(netns: string, ifname: string)");
-  std::string netns = info[0].As<Napi::String>().Utf8Value();
-  std::string ifname = info[1].As<Napi::String>().Utf8Value();
-  try {
-    CheckIfName(op, ifname);
-    if (!netns.empty()) CheckNetnsName(op, netns);
-  } catch (const SysError& error) {
-    throw ToJsError(env, error);
-  }
-  return RunInNetns(env, netns, op, [ifname]() -> Settle {
+  std::string netns = NetnsArg(info, 0);
+  std::string ifname = StringArg(info, 1, "ifname");
+  CheckIfName(op, ifname);
+  if (!netns.empty()) CheckNetnsName(op, netns);
+  return RunInNetns(info.Env(), netns, op, [ifname]() -> Settle {
     UniqueFd fd(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!fd) ThrowErrno("ethtool socket", ifname);
     SetFeature(fd.get(), ifname, ETHTOOL_STSO, "ethtool tso off");
@@ -55,7 +50,7 @@ Napi::Value DisableTxOffload(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitEthtool(Napi::Env env, Napi::Object exports) {
-  exports.Set("linkDisableTxOffload", Napi::Function::New(env, DisableTxOffload, "linkDisableTxOffload"));
+  Export(env, exports, "linkDisableTxOffload", DisableTxOffload);
 }
 
 }  // namespace pk

@@ -5,11 +5,16 @@
 {
   'sources': [
     'addon.cc',
+    'binding.cc',
+    'bpf_engine.cc',
     'delay_engine.cc',
     'delay_line.cc',
     'errors.cc',
     'ethtool.cc',
+    'links.cc',
+    'netem.cc',
     'netlink.cc',
+    'node_link.cc',
     'netns.cc',
     'netns_thread.cc',
     'qdisc.cc',

@@ -26,12 +26,12 @@
 
 namespace pk {
 
-Mapping::~Mapping() {
+OwnedMapping::~OwnedMapping() {
   if (addr_ != nullptr) munmap(addr_, length_);
 }
-Mapping::Mapping(Mapping&& other) noexcept
+OwnedMapping::OwnedMapping(OwnedMapping&& other) noexcept
     : addr_(std::exchange(other.addr_, nullptr)), length_(std::exchange(other.length_, 0)) {}
-Mapping& Mapping::operator=(Mapping&& other) noexcept {
+OwnedMapping& OwnedMapping::operator=(OwnedMapping&& other) noexcept {
   if (this != &other) {
     if (addr_ != nullptr) munmap(addr_, length_);
     addr_ = std::exchange(other.addr_, nullptr);
@@ -44,12 +44,12 @@ namespace {
 
 const char* kOp = "af_xdp socket";
 
-Mapping MapRing(int fd, const xdp_ring_offset& offsets, size_t entry_size, uint32_t size, off_t page_offset,
-                const std::string& object) {
+OwnedMapping MapRing(int fd, const xdp_ring_offset& offsets, size_t entry_size, uint32_t size, off_t page_offset,
+                     const std::string& object) {
   size_t length = offsets.desc + size * entry_size;
   void* addr = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, page_offset);
   if (addr == MAP_FAILED) ThrowErrno("af_xdp ring mmap", object);
-  return Mapping(addr, length);
+  return OwnedMapping(addr, length);
 }
 
 void SetInt(int fd, int option, int value, const char* what, const std::string& object) {
@@ -66,7 +66,7 @@ XskSocket::XskSocket(const std::string& ifname) : ifname_(ifname) {
   size_t umem_bytes = static_cast<size_t>(kFrames) * kFrameSize;
   void* umem = mmap(nullptr, umem_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (umem == MAP_FAILED) ThrowErrno("af_xdp umem mmap", ifname);
-  umem_ = Mapping(umem, umem_bytes);
+  umem_ = OwnedMapping(umem, umem_bytes);
   // Named so a leak shows in /proc/<pid>/maps as [anon:pakostii-umem] (kernels with CONFIG_ANON_VMA_NAME).
   prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, reinterpret_cast<unsigned long>(umem), umem_bytes,
         reinterpret_cast<unsigned long>("pakostii-umem"));

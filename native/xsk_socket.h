@@ -25,15 +25,15 @@
 namespace pk {
 
 // A private mapping (umem or ring), unmapped exactly once.
-class Mapping {
+class OwnedMapping {
  public:
-  Mapping() = default;
-  Mapping(void* addr, size_t length) : addr_(addr), length_(length) {}
-  ~Mapping();
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  Mapping(Mapping&& other) noexcept;
-  Mapping& operator=(Mapping&& other) noexcept;
+  OwnedMapping() = default;
+  OwnedMapping(void* addr, size_t length) : addr_(addr), length_(length) {}
+  ~OwnedMapping();
+  OwnedMapping(const OwnedMapping&) = delete;
+  OwnedMapping& operator=(const OwnedMapping&) = delete;
+  OwnedMapping(OwnedMapping&& other) noexcept;
+  OwnedMapping& operator=(OwnedMapping&& other) noexcept;
   void* addr() const { return addr_; }
   size_t length() const { return length_; }
 
@@ -79,9 +79,9 @@ class XskSocket {
 
   std::string ifname_;
   int ifindex_ = 0;
-  Mapping umem_;
+  OwnedMapping umem_;
   UniqueFd fd_;  // closed before the mappings and the umem go (declared after them)
-  Mapping rx_map_, tx_map_, fill_map_, completion_map_;
+  OwnedMapping rx_map_, tx_map_, fill_map_, completion_map_;
   XskRing<xdp_desc> rx_, tx_;
   XskRing<uint64_t> fill_, completion_;
   std::vector<uint64_t> free_tx_;

@@ -140,7 +140,7 @@ export interface DelayNativeEngine {
   close(): Promise<void>;
 }
 
-/** Everything the addon exports: native/{netns,netlink,sockets,relay,xdp*,qdisc,shape,delay*,ethtool}.cc. */
+/** Everything the addon exports: native/{netns,links,node_link,sockets,relay,xdp*,qdisc,netem,shape,delay*,ethtool}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
