@@ -29,7 +29,7 @@ function expectLoss(received: number, sent: number, percent: number): void {
 const N = 20_000;
 
 describe('packet loss', () => {
-  it('drops the given share one way, composes, heals; delay is not supported here', async () => {
+  it('drops the given share one way, composes, heals', async () => {
     const { logger } = captureLogger();
     const measured: string[] = [];
     const result = await new Test('faults_loss', cluster(), { logger }).run(async (t) => {
