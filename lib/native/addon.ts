@@ -14,7 +14,6 @@ export interface NativeNodeLinkSpec {
   netns: string;
   bridge: string;
   hostVeth: string;
-  peerVeth: string;
   ifname: string;
   cidr: string;
   progFd?: number;
