@@ -5,8 +5,16 @@
 {
   'sources': [
     'addon.cc',
+    'binding.cc',
+    'bpf_engine.cc',
+    'delay_engine.cc',
+    'delay_line.cc',
     'errors.cc',
+    'ethtool.cc',
+    'links.cc',
+    'netem.cc',
     'netlink.cc',
+    'node_link.cc',
     'netns.cc',
     'netns_thread.cc',
     'qdisc.cc',
@@ -16,5 +24,6 @@
     'xdp.cc',
     'xdp_attach.cc',
     'xdp_test_run.cc',
+    'xsk_socket.cc',
   ],
 }
