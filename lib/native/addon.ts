@@ -135,7 +135,8 @@ export interface DelayNativeEngine {
   setNodeAddress(ipv4: string, index: number): void;
   setProfile(id: number, profile: DelayProfileParams): void;
   /** An AF_XDP socket on a host-side veth (host namespace), for node `node`'s frames. */
-  addLink(ifname: string, node: number): Promise<void>;
+  /** netns "" = the host namespace. */
+  addLink(ifname: string, node: number, netns?: string): Promise<void>;
   counters(): DelayLineCounters;
   /** Stops the thread and frees sockets, umem and program. */
   close(): Promise<void>;
