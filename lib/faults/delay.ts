@@ -9,7 +9,7 @@ import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { defineSlowLink, MAX_RATE_BYTES, pairsOf, type SlowLinks } from './bandwidth.js';
 import { requireEngine, type KernelTrafficSupport } from './capabilities.js';
-import { checkFaultName, type NetworkFaultHandle } from './network-fault.js';
+import { callOf, faultName, type NetworkFaultHandle } from './network-fault.js';
 import { checkDisjoint, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 
 export type DelayDistribution = 'uniform' | 'normal' | 'pareto';
@@ -75,13 +75,13 @@ export function defineDelay(
   links: SlowLinks,
   plan: ClusterPlan,
   kernel: KernelTrafficSupport | undefined,
-  name: string,
+  given: string | undefined,
   options: DelayOptions,
 ): NetworkFaultHandle {
-  const where = `delay(${JSON.stringify(name)})`;
-  checkFaultName(name, where);
+  const where = callOf('delay', given);
   const d = checkDelay(plan, options, where);
   requireEngine(kernel, 'delay', where);
+  const name = faultName(links.registry, given, 'delay', where);
   return defineSlowLink(links, {
     name,
     kind: 'delay',
