@@ -8,6 +8,7 @@
 #include "relay.h"
 #include "shape.h"
 #include "sockets.h"
+#include "xattr.h"
 #include "xdp.h"
 
 namespace {
@@ -20,6 +21,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pk::InitRelay(env, exports);
   pk::InitQdisc(env, exports);
   pk::InitShape(env, exports);
+  pk::InitXattr(env, exports);
   InitXdp(env, exports);
   return exports;
 }

@@ -99,7 +99,7 @@ export interface ShapeNativeEngine {
   close(): void;
 }
 
-/** Everything the addon exports: native/{netns,netlink,sockets,relay,xdp*,qdisc,shape}.cc. */
+/** Everything the addon exports: native/{netns,netlink,sockets,relay,xdp*,qdisc,shape,xattr}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
@@ -123,6 +123,10 @@ export interface NativeAddon {
   tcRemoveRoot(ifname: string): Promise<void>;
   tcNetemRequest(spec: NetemParams & { ifindex?: number; parent?: number; handle?: number }): Uint8Array;
   tcProbeKinds(): Promise<TrafficControlSupport>;
+  /** lgetxattr: null when the file has no such attribute. */
+  getXattr(path: string, name: string): Promise<Buffer | null>;
+  /** lsetxattr (created or replaced). */
+  setXattr(path: string, name: string, value: Buffer): Promise<void>;
 }
 
 /** The package root; the addon cannot be found without it. */
