@@ -99,7 +99,7 @@ export interface ShapeNativeEngine {
   close(): void;
 }
 
-/** Everything the addon exports: native/{netns,netlink,sockets,relay,xdp*,qdisc,shape,xattr}.cc. */
+/** Everything the addon exports: native/{netns,links,node_link,sockets,relay,xdp*,qdisc,netem,shape,xattr}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
