@@ -27,7 +27,7 @@ beforeAll(async () => {
   await createBridge(bridge);
   for (const n of [server, client]) {
     await createNetns(n.netns);
-    await provisionNodeLink({ netns: n.netns, bridge, hostVeth: names.hostVeth(runId, n.index), peerVeth: names.peerVeth(runId, n.index), ifname: 'eth0', cidr: `${n.ip}/24` });
+    await provisionNodeLink({ netns: n.netns, bridge, hostVeth: names.hostVeth(runId, n.index), ifname: 'eth0', cidr: `${n.ip}/24` });
   }
   echo = spawn('ip', ['netns', 'exec', server.netns, process.execPath, '-e', ECHO], { stdio: ['ignore', 'pipe', 'inherit'] });
   await once(echo.stdout!, 'data');
