@@ -21,6 +21,7 @@ export type { LossOptions } from './faults/loss.js';
 export type { BandwidthOptions } from './faults/bandwidth.js';
 export type { DelayOptions, DelayDistribution } from './faults/delay.js';
 export type { FaultCapability } from './faults/capabilities.js';
+export type { DelayLineCounters } from './native/delay-line.js';
 export type { ContainersHandle, StartOptions, StopOptions, RestartOptions } from './faults/process-faults.js';
 export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/types.js';
@@ -50,8 +51,8 @@ export {
 export * from './history/index.js';
 // Checkers over histories.
 export * from './checker/index.js';
-export { checkListAppend, listAppendChecker } from './checker/elle/index.js';
-export type { ListAppendOptions, ListAppendResult } from './checker/elle/index.js';
+export { checkListAppend, checkRwRegister, listAppendChecker, rwRegisterChecker } from './checker/elle/index.js';
+export type { ListAppendOptions, ListAppendResult, RwRegisterOptions, RwRegisterResult } from './checker/elle/index.js';
 export type { AnomalyExample } from './checker/elle/anomaly-log.js';
 export { ListAppendGenerator, listAppendTxns } from './workload/list-append.js';
 export type { ListAppendGeneratorOptions, ListAppendMicroOp } from './workload/list-append.js';

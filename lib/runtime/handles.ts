@@ -14,6 +14,7 @@ import type { NetworkFaultHandle } from '../faults/network-fault.js';
 import type { Partition } from '../faults/partition.js';
 import type { ContainersHandle } from '../faults/process-faults.js';
 import type { HistoryRecorder } from '../history/recorder.js';
+import type { DelayLineCounters } from '../native/delay-line.js';
 import type { WorkloadOptions } from '../workload/options.js';
 import type { WorkloadResult } from '../workload/workload.js';
 import type { ClusterHttp } from './cluster-http.js';
@@ -40,12 +41,17 @@ export interface NetworkHandle {
   /** A one-off loss without a name: the timeline and logs get a generated one ("loss 1", "loss 2", …). */
   loss(options: LossOptions): NetworkFaultHandle;
   /**
-   * Added one-way latency from → to, with jitter, duplication, reordering. Engine: netem; on a
-   * kernel without sch_netem it throws NotSupportedError naming it (see capabilities()).
+   * Added one-way latency from → to, with jitter, duplication, reordering. Engine: netem where the
+   * kernel has sch_netem, else the addon's AF_XDP delay line (see capabilities()). Its pieces are made now.
    */
   delay(name: string, options: DelayOptions): NetworkFaultHandle;
   /** Rate limit of each ordered pair from → to (HTB class per pair, picked by a BPF map). Classes are made now. */
   bandwidth(name: string, options: BandwidthOptions): NetworkFaultHandle;
+  /**
+   * Frames the addon's delay line has received, sent, dropped (its own losses), duplicated and
+   * holds now; undefined while no delay fault of this run uses it.
+   */
+  delayLineCounters(): DelayLineCounters | undefined;
   /** Which engine carries each fault kind on this machine (null: not supported here, with what is missing). */
   capabilities(): FaultCapability[];
   /** The network faults applied right now, oldest first. */

@@ -25,6 +25,8 @@ import type { HistoryRecorder } from '../history/recorder.js';
 import type { WorkloadOptions } from '../workload/options.js';
 import type { WorkloadResult } from '../workload/workload.js';
 import { RunTrafficShaper } from './traffic-shaper.js';
+import { RunDelayLine } from './delay-line-shaper.js';
+import type { DelayLineCounters } from '../native/delay-line.js';
 import type { RunContext } from './run-context.js';
 import type { ActiveFault, ExecHandle, ExecOptions, NetworkHandle, TestHandle } from './handles.js';
 
@@ -43,6 +45,7 @@ export class RunNetworkHandle implements NetworkHandle {
   /** Counter of generated fault names. */
   #unnamed = 0;
   #slowLinks: SlowLinks | undefined;
+  #delayLine: RunDelayLine | undefined;
   readonly partition: Partition;
 
   constructor(ctx: RunContext) {
@@ -60,6 +63,7 @@ export class RunNetworkHandle implements NetworkHandle {
   }
 
   delay(name: string, options: DelayOptions): NetworkFaultHandle {
+    assertRunning(this.#ctx, `delay(${JSON.stringify(name)})`);
     return defineDelay(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
@@ -70,6 +74,10 @@ export class RunNetworkHandle implements NetworkHandle {
 
   capabilities(): FaultCapability[] {
     return faultCapabilities(this.#ctx.trafficControl);
+  }
+
+  delayLineCounters(): DelayLineCounters | undefined {
+    return this.#delayLine?.counters();
   }
 
   /** Slow-link state of the run, made on first use (runs without slow links never touch traffic control). */
@@ -88,6 +96,13 @@ export class RunNetworkHandle implements NetworkHandle {
             ctx.trackCloseable(shaper);
           }
           return shaper;
+        },
+        delayLine: () => {
+          if (this.#delayLine === undefined) {
+            this.#delayLine = new RunDelayLine(ctx.id, ctx.network, ctx.logger);
+            ctx.trackCloseable(this.#delayLine);
+          }
+          return this.#delayLine;
         },
       };
     }
