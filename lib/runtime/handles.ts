@@ -34,26 +34,31 @@ export interface ActiveFault {
 
 /** t.network: break the network (faults) and reach the nodes (forwards, addresses). */
 export interface NetworkHandle {
-  /** Partition faults: isolateAZ, isolateNode, between, oneWay, halves, randomHalves, majoritiesRing, bridge. */
+  /**
+   * Partition faults: isolateAZ, isolateNode, between, oneWay, halves, randomHalves, majoritiesRing, bridge.
+   * Every network fault takes its name first; leave it out for a one-off fault and the run
+   * generates one ("<kind> <n>", e.g. "oneWay 1"), unique in the run, shown in logs and faults.jsonl.
+   */
   readonly partition: Partition;
-  /** Drop `percent` % of the packets from `from` to `to`, at random (the reverse direction is untouched). */
-  loss(name: string, options: LossOptions): NetworkFaultHandle;
-  /** A one-off loss without a name: the timeline and logs get a generated one ("loss 1", "loss 2", …). */
-  loss(options: LossOptions): NetworkFaultHandle;
+  /**
+   * Drop `percent` % of the packets from `from` to `to`, at random (the reverse direction is untouched).
+   * Without a name, a one-off loss: the timeline and logs get a generated one ("loss 1", "loss 2", …).
+   */
+  loss(...args: [options: LossOptions] | [name: string | undefined, options: LossOptions]): NetworkFaultHandle;
   /**
    * Added one-way latency from → to, with jitter, duplication, reordering. Engine: netem where the
    * kernel has sch_netem, else the addon's AF_XDP delay line (see capabilities()). Its pieces are made now.
    */
-  delay(name: string, options: DelayOptions): NetworkFaultHandle;
+  delay(...args: [options: DelayOptions] | [name: string | undefined, options: DelayOptions]): NetworkFaultHandle;
   /** Rate limit of each ordered pair from → to (HTB class per pair, picked by a BPF map). Classes are made now. */
-  bandwidth(name: string, options: BandwidthOptions): NetworkFaultHandle;
+  bandwidth(...args: [options: BandwidthOptions] | [name: string | undefined, options: BandwidthOptions]): NetworkFaultHandle;
+  /** Which engine carries each fault kind on this machine (null: not supported here, with what is missing). */
+  capabilities(): FaultCapability[];
   /**
    * Frames the addon's delay line has received, sent, dropped (its own losses), duplicated and
    * holds now; undefined while no delay fault of this run uses it.
    */
   delayLineCounters(): DelayLineCounters | undefined;
-  /** Which engine carries each fault kind on this machine (null: not supported here, with what is missing). */
-  capabilities(): FaultCapability[];
   /** The network faults applied right now, oldest first. */
   faults(): ActiveFault[];
   /** A forward from 127.0.0.1:<localPort, default a free one> on the host to node:port; call listen() to start it. */

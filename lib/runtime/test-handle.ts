@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { ExecResult } from '../containerd/types.js';
 import { PakostiiError, StateError } from '../errors.js';
 import { defineLoss, type LossOptions } from '../faults/loss.js';
-import type { NetworkFaultHandle } from '../faults/network-fault.js';
+import { callOf, type NetworkFaultHandle } from '../faults/network-fault.js';
 import { Partition } from '../faults/partition.js';
 import { ContainersHandle } from '../faults/process-faults.js';
 import { defineBandwidth, type BandwidthOptions, type SlowLinks } from '../faults/bandwidth.js';
@@ -42,8 +42,6 @@ function assertRunning(ctx: RunContext, where: string): void {
 /** t.network over the run's context. */
 export class RunNetworkHandle implements NetworkHandle {
   readonly #ctx: RunContext;
-  /** Counter of generated fault names. */
-  #unnamed = 0;
   #slowLinks: SlowLinks | undefined;
   #delayLine: RunDelayLine | undefined;
   readonly partition: Partition;
@@ -53,22 +51,20 @@ export class RunNetworkHandle implements NetworkHandle {
     this.partition = new Partition(ctx.faults, ctx.plan);
   }
 
-  loss(name: string, options: LossOptions): NetworkFaultHandle;
-  loss(options: LossOptions): NetworkFaultHandle;
-  loss(nameOrOptions: string | LossOptions, options?: LossOptions): NetworkFaultHandle {
-    if (typeof nameOrOptions === 'object' && nameOrOptions !== null) {
-      return defineLoss(this.#ctx.faults, this.#ctx.plan, `loss ${++this.#unnamed}`, nameOrOptions);
-    }
-    return defineLoss(this.#ctx.faults, this.#ctx.plan, nameOrOptions, options as LossOptions);
+  loss(...args: [options: LossOptions] | [name: string | undefined, options: LossOptions]): NetworkFaultHandle {
+    const [name, options] = args.length === 1 ? [undefined, args[0]] : args;
+    return defineLoss(this.#ctx.faults, this.#ctx.plan, name, options);
   }
 
-  delay(name: string, options: DelayOptions): NetworkFaultHandle {
-    assertRunning(this.#ctx, `delay(${JSON.stringify(name)})`);
+  delay(...args: [options: DelayOptions] | [name: string | undefined, options: DelayOptions]): NetworkFaultHandle {
+    const [name, options] = args.length === 1 ? [undefined, args[0]] : args;
+    assertRunning(this.#ctx, callOf('delay', name));
     return defineDelay(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
-  bandwidth(name: string, options: BandwidthOptions): NetworkFaultHandle {
-    assertRunning(this.#ctx, `bandwidth(${JSON.stringify(name)})`);
+  bandwidth(...args: [options: BandwidthOptions] | [name: string | undefined, options: BandwidthOptions]): NetworkFaultHandle {
+    const [name, options] = args.length === 1 ? [undefined, args[0]] : args;
+    assertRunning(this.#ctx, callOf('bandwidth', name));
     return defineBandwidth(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
