@@ -1,7 +1,8 @@
 /** Our history format: `history.jsonl`, one {@link HistoryEvent} as a JSON object per line. */
+import { isAscii } from 'node:buffer';
 import { readFile, writeFile } from 'node:fs/promises';
 import { HistoryFormatError } from './errors.js';
-import { eventFromRecord } from './event-fields.js';
+import { eventFromRecord, recordIsEvent } from './event-fields.js';
 import type { History, HistoryEvent } from './types.js';
 
 /** A parsed file: the events and the line each came from (for error messages). */
@@ -13,13 +14,56 @@ export interface ParsedHistory {
 }
 
 export function parseJsonl(text: string, source = 'history.jsonl'): ParsedHistory {
-  const history: HistoryEvent[] = [];
-  const lines: number[] = [];
-  const rows = text.split('\n');
-  for (let i = 0; i < rows.length; i += 1) {
-    const row = rows[i]!.trim();
-    if (row === '') continue;
-    const line = i + 1;
+  const parsed: ParsedHistory = { history: [], lines: [], source };
+  parseRows(text, 1, parsed, true);
+  return parsed;
+}
+
+/** Bytes decoded per step when parsing a file: large enough to amortise the decoding, small enough to die young. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * {@link parseJsonl} over the bytes of a file, decoded a few MB at a time at
+ * line ends (a newline byte never occurs inside a UTF-8 sequence), so a large
+ * history never exists as one giant string.
+ */
+export function parseJsonlBytes(bytes: Buffer, source = 'history.jsonl'): ParsedHistory {
+  const parsed: ParsedHistory = { history: [], lines: [], source };
+  let line = 1;
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(start + CHUNK_BYTES, bytes.length);
+    if (end < bytes.length) {
+      const last = bytes.lastIndexOf(NEWLINE, end - 1);
+      const next = last >= start ? last : bytes.indexOf(NEWLINE, end);
+      end = next === -1 ? bytes.length : next + 1;
+    }
+    const chunk = bytes.subarray(start, end);
+    line = parseRows(chunk.toString(isAscii(chunk) ? 'latin1' : 'utf8'), line, parsed, end === bytes.length);
+    start = end;
+  }
+  return parsed;
+}
+
+/**
+ * Parses the newline-separated rows of `text` (first row = line `line`) into
+ * `parsed`; the row after the last newline only when `final`. The next line number.
+ */
+function parseRows(text: string, line: number, parsed: ParsedHistory, final: boolean): number {
+  const { history, lines, source } = parsed;
+  for (let start = 0; ; line += 1) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) {
+      if (!final || start >= text.length) break;
+      end = text.length;
+    }
+    let row = text.slice(start, end);
+    start = end + 1;
+    // Our own lines need no trim; anything else is trimmed as a person would expect.
+    if (row.charCodeAt(0) !== 0x7b || row.charCodeAt(row.length - 1) !== 0x7d) {
+      row = row.trim();
+      if (row === '') continue;
+    }
     let record: unknown;
     try {
       record = JSON.parse(row);
@@ -29,10 +73,11 @@ export function parseJsonl(text: string, source = 'history.jsonl'): ParsedHistor
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       throw new HistoryFormatError(source, line, 'expected a JSON object {"process", "type", "f", "value", …}');
     }
-    history.push(eventFromRecord(record as Record<string, unknown>, history.length, { source, line }));
+    const index = history.length;
+    history.push(recordIsEvent(record as Record<string, unknown>, index) ? (record as HistoryEvent) : eventFromRecord(record as Record<string, unknown>, index, { source, line }));
     lines.push(line);
   }
-  return { history, lines, source };
+  return line;
 }
 
 /**
@@ -79,7 +124,7 @@ export function toJsonl(history: History): string {
 }
 
 export async function readJsonlFile(path: string): Promise<ParsedHistory> {
-  return parseJsonl(await readFile(path, 'utf8'), path);
+  return parseJsonlBytes(await readFile(path), path);
 }
 
 export async function writeJsonlFile(path: string, history: History): Promise<void> {
