@@ -1,5 +1,4 @@
 /** Our history format: `history.jsonl`, one {@link HistoryEvent} as a JSON object per line. */
-import { isAscii } from 'node:buffer';
 import { readFile, writeFile } from 'node:fs/promises';
 import { HistoryFormatError } from './errors.js';
 import { eventFromRecord, recordIsEvent } from './event-fields.js';
@@ -38,8 +37,7 @@ export function parseJsonlBytes(bytes: Buffer, source = 'history.jsonl'): Parsed
       const next = last >= start ? last : bytes.indexOf(NEWLINE, end);
       end = next === -1 ? bytes.length : next + 1;
     }
-    const chunk = bytes.subarray(start, end);
-    line = parseRows(chunk.toString(isAscii(chunk) ? 'latin1' : 'utf8'), line, parsed, end === bytes.length);
+    line = parseRows(bytes.toString('utf8', start, end), line, parsed, end === bytes.length);
     start = end;
   }
   return parsed;
