@@ -10,7 +10,7 @@ import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { requireEngine, type KernelTrafficSupport } from './capabilities.js';
 import { BasicFaultHandle } from './handle.js';
-import { checkFaultName, type NetworkFaultHandle } from './network-fault.js';
+import { callOf, faultName, type NetworkFaultHandle } from './network-fault.js';
 import { checkDisjoint, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 import type { Fault, FaultRegistry } from './registry.js';
 import type { ClassSpec, PairClassLedger, ShapedPair, TrafficShaper } from './traffic-classes.js';
@@ -67,11 +67,14 @@ export function parseRate(rate: unknown, where: string): number {
   return Math.round(bytes);
 }
 
-/** What the slow-link faults of a run share: the registry, the class ledger and the shaper. */
+/** What the slow-link faults of a run share: the registry, the class ledger and the engines. */
 export interface SlowLinks {
   readonly registry: FaultRegistry;
   readonly ledger: PairClassLedger;
+  /** HTB classes on the destinations' links (bandwidth, and delay by netem). */
   readonly shaper: () => TrafficShaper;
+  /** The addon's AF_XDP delay line (delay where the kernel has no sch_netem). */
+  readonly delayLine: () => TrafficShaper;
 }
 
 /** The handle of a slow-link fault: apply() first waits for the fault's classes (once). */
@@ -115,11 +118,19 @@ export function pairsOf(from: readonly number[], to: readonly number[]): ShapedP
 /** Define a slow-link fault: register it, and start creating its classes now. */
 export function defineSlowLink(
   links: SlowLinks,
-  definition: { name: string; kind: string; params: Record<string, unknown>; pairs: ShapedPair[]; spec: ClassSpec; rank: number },
+  definition: {
+    name: string;
+    kind: string;
+    params: Record<string, unknown>;
+    pairs: ShapedPair[];
+    spec: ClassSpec;
+    rank: number;
+    engine?: 'shaper' | 'delayLine';
+  },
 ): NetworkFaultHandle {
   const make = (): NetworkFaultHandle => {
     const fault = links.registry.define(definition.name, definition.kind, definition.params, () => undefined);
-    const shaper = links.shaper();
+    const shaper = definition.engine === 'delayLine' ? links.delayLine() : links.shaper();
     const ready = shaper.createClasses(definition.pairs, definition.spec).then((minors) => {
       links.ledger.register(fault, definition.kind, definition.rank, shaper, definition.pairs, minors);
     });
@@ -133,11 +144,10 @@ export function defineBandwidth(
   links: SlowLinks,
   plan: ClusterPlan,
   kernel: KernelTrafficSupport | undefined,
-  name: string,
+  given: string | undefined,
   options: BandwidthOptions,
 ): NetworkFaultHandle {
-  const where = `bandwidth(${JSON.stringify(name)})`;
-  checkFaultName(name, where);
+  const where = callOf('bandwidth', given);
   if (typeof options !== 'object' || options === null) {
     throw new SpecError(`${where}: options are missing`, { hint: "e.g. t.network.bandwidth('thin', { from: 'n1', to: 'n2', rate: '1mbit' })" });
   }
@@ -146,6 +156,7 @@ export function defineBandwidth(
   const to = resolveGroup(plan, options.to, 'to', where);
   checkDisjoint(from, to, where);
   requireEngine(kernel, 'bandwidth', where);
+  const name = faultName(links.registry, given, 'bandwidth', where);
   return defineSlowLink(links, {
     name,
     kind: 'bandwidth',

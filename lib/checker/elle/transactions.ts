@@ -26,7 +26,8 @@ export interface ReadOp {
 
 export type MicroOp = AppendOp | ReadOp;
 
-export interface Txn {
+/** A transaction apart from its micro-operations (all the graph and the order edges need). */
+export interface TxnBase {
   /** Dense id, position in {@link ParsedHistory.txns}. */
   id: number;
   /** History index of the invocation (how the report and the explanations name it). */
@@ -35,15 +36,25 @@ export interface Txn {
   completeIndex: number;
   process: ProcessId;
   status: TxnStatus;
-  /** Micro-operations: the completion's for `ok`, the invocation's otherwise. */
-  ops: MicroOp[];
   /** ns since the run started. */
   invokeTime: number;
   completeTime: number;
 }
 
-export interface ParsedHistory {
-  txns: Txn[];
+export interface Txn<Op = MicroOp> extends TxnBase {
+  /** Micro-operations: the completion's for `ok`, the invocation's otherwise. */
+  ops: Op[];
+}
+
+/**
+ * Reads micro-operations from a transaction's value, noting what is malformed.
+ * With `readsUnknown` (the transaction did not commit, or may not have) a
+ * parser may already return every read's value as null.
+ */
+export type MicroOpParser<Op> = (value: unknown, where: string, malformed: string[], readsUnknown?: boolean) => Op[];
+
+export interface ParsedHistory<Op = MicroOp> {
+  txns: Array<Txn<Op>>;
   /** Problems with the shape of the input (not anomalies). */
   malformed: string[];
 }
@@ -60,20 +71,18 @@ function readList(raw: unknown[]): ElementValue[] {
 
 /**
  * Micro-operations from a JSON (or EDN-converted) value; keywords may keep
- * their leading colon. With `readsUnknown` every read's value is `null` (the
- * transaction did not commit, or may not have).
+ * their leading colon. With `readsUnknown` every read's value is `null`.
  */
-export function parseMicroOps(value: unknown, where: string | (() => string), malformed: string[], readsUnknown = false): MicroOp[] {
-  const at = (): string => (typeof where === 'string' ? where : where());
+export function parseMicroOps(value: unknown, where: string, malformed: string[], readsUnknown = false): MicroOp[] {
   if (!Array.isArray(value)) {
-    malformed.push(`${at()}: a txn value must be a list of micro-operations`);
+    malformed.push(`${where}: a txn value must be a list of micro-operations`);
     return [];
   }
   const ops: MicroOp[] = [];
   for (let i = 0; i < value.length; i++) {
     const mop = value[i] as unknown;
     if (!Array.isArray(mop) || mop.length !== 3) {
-      malformed.push(`${at()}: micro-operation ${JSON.stringify(mop)} is not [f, key, value]`);
+      malformed.push(`${where}: micro-operation ${JSON.stringify(mop)} is not [f, key, value]`);
       continue;
     }
     let f = mop[0] as unknown;
@@ -83,13 +92,13 @@ export function parseMicroOps(value: unknown, where: string | (() => string), ma
     const v = mop[2] as unknown;
     if (f === 'append') {
       if (isElement(v)) ops.push({ kind: 'append', key, value: v });
-      else malformed.push(`${at()}: append of ${JSON.stringify(v)} (values must be numbers or strings)`);
+      else malformed.push(`${where}: append of ${JSON.stringify(v)} (values must be numbers or strings)`);
     } else if (f === 'r') {
       if (v === null || v === undefined) ops.push({ kind: 'r', key, value: null });
       else if (Array.isArray(v)) ops.push({ kind: 'r', key, value: readsUnknown ? null : readList(v) });
-      else malformed.push(`${at()}: read of ${key} returned ${JSON.stringify(v)}, not a list`);
+      else malformed.push(`${where}: read of ${key} returned ${JSON.stringify(v)}, not a list`);
     } else {
-      malformed.push(`${at()}: unknown micro-operation ${JSON.stringify(mop[0])} (expected append or r)`);
+      malformed.push(`${where}: unknown micro-operation ${JSON.stringify(mop[0])} (expected append or r)`);
     }
   }
   return ops;
@@ -113,8 +122,11 @@ function keyName(raw: unknown): string {
  * operations other than `txn` are skipped. An invocation with no completion
  * is indeterminate (`info`).
  */
-export function parseTransactions(history: History): ParsedHistory {
-  const txns: Txn[] = [];
+export function parseTransactions<Op extends { kind: string; value: unknown } = MicroOp>(
+  history: History,
+  parseOps: MicroOpParser<Op> = parseMicroOps as unknown as MicroOpParser<Op>,
+): ParsedHistory<Op> {
+  const txns: Array<Txn<Op>> = [];
   const malformed: string[] = [];
   // Transactions are numbered in invocation order (easier to read, and the real-time pass walks
   // them in that order): each takes its slot at its invocation and is filled in when it ends.
@@ -123,10 +135,14 @@ export function parseTransactions(history: History): ParsedHistory {
   const finish = (id: number, completion: HistoryEvent | undefined): void => {
     const invoke = invokes[id]!;
     const status: TxnStatus = completion === undefined ? 'info' : (completion.type as TxnStatus);
-    const ok = status === 'ok' && completion !== undefined;
-    const source = ok ? completion : invoke;
-    // Reads of a transaction that did not commit (or may not have) are unknown.
-    const ops = parseMicroOps(source.value, () => `event ${source.index}`, malformed, !ok);
+    let ops: Op[];
+    if (status === 'ok' && completion) {
+      ops = parseOps(completion.value, `event ${completion.index}`, malformed);
+    } else {
+      // Reads of a transaction that did not commit (or may not have) are unknown.
+      ops = parseOps(invoke.value, `event ${invoke.index}`, malformed, true);
+      if (ops.some((op) => op.kind === 'r' && op.value !== null)) ops = ops.map((op) => (op.kind === 'r' ? { ...op, value: null } : op));
+    }
     txns[id] = {
       id,
       invokeIndex: invoke.index,
@@ -148,7 +164,7 @@ export function parseTransactions(history: History): ParsedHistory {
       }
       open.set(event.process, invokes.length);
       invokes.push(event);
-      txns.push(undefined as unknown as Txn); // its slot, filled by finish()
+      txns.push(undefined as unknown as Txn<Op>); // its slot, filled by finish()
     } else {
       const id = open.get(event.process);
       if (id === undefined) {
