@@ -45,7 +45,9 @@ export interface JitterPoint {
 
 export interface ThroughputPoint {
   offered_pps: number;
-  /** Frames the line took in per second over the window. */
+  /** What the sender managed (sent / its own running time): a busy host can keep it below the asked rate. */
+  sent_pps: number;
+  /** Frames the line took in per second of the sender's running time. */
   carried_pps: number;
   /** Datagrams that reached the receiver's socket (read or dropped by its full buffer) / sent. */
   delivered_ratio: number;
@@ -166,11 +168,12 @@ async function throughput(t: TestHandle, seconds: number): Promise<ThroughputPoi
         const k1 = lineThreadTicks();
         await pause(300); // the last frames leave the line 10 ms after they came
         await receiver.stop();
-        const sent = (JSON.parse(sender.lines.find((l) => l.startsWith('{'))!) as { sent: number }).sent;
+        const { sent, seconds: sending } = JSON.parse(sender.lines.find((l) => l.startsWith('{'))!) as { sent: number; seconds: number };
         const got = JSON.parse(receiver.lines.find((l) => l.startsWith('{'))!) as { received: number; socket_drops: number };
         points.push({
           offered_pps: offered,
-          carried_pps: Math.round((c1.received - c0.received) / elapsed),
+          sent_pps: Math.round(sent / sending),
+          carried_pps: Math.round((c1.received - c0.received) / sending),
           delivered_ratio: round((got.received + got.socket_drops) / sent),
           line_dropped: t.network.delayLineCounters()!.dropped - c0.dropped,
           thread_cpu: round((k1 - k0) / TICKS_PER_S / elapsed),
