@@ -16,7 +16,7 @@
  * container) are not detected, so entries of lower layers show through them.
  */
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, readlink, symlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, readlink, realpath, symlink, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import tar from 'tar-stream';
 import { ContainerdError } from '../errors.js';
@@ -75,8 +75,10 @@ export class RootfsView {
     return current;
   }
 
-  async stat(path: string): Promise<{ host: string; stats: Stats } | undefined> {
-    return this.#entry(await this.resolve(path));
+  async stat(path: string): Promise<{ host: string; stats: Stats; layer: number; clean: string } | undefined> {
+    const clean = await this.resolve(path);
+    const entry = await this.#entry(clean);
+    return entry && { ...entry, clean };
   }
 
   /** Names in directory `dir` (a resolved container path) across layers, whiteouts applied. */
@@ -92,6 +94,32 @@ export class RootfsView {
       }
     }
     return [...names].sort();
+  }
+
+  /**
+   * A small regular file of the image, or undefined when `path` is missing or
+   * not a regular file (a device, a fifo, a directory): what the image says,
+   * never what the host has. Resolved inside the root; the host path is opened
+   * without following a symlink anywhere on it; larger than `maxBytes` is an error.
+   */
+  async readRegularFile(path: string, maxBytes: number): Promise<Buffer | undefined> {
+    const found = await this.stat(path);
+    if (!found?.stats.isFile()) return undefined;
+    // A lower layer's entry is reached through that layer's own directories: none of them may be a symlink.
+    if ((await realpath(found.host)) !== posix.join(await realpath(this.layers[found.layer]!), found.clean)) return undefined;
+    const file = await open(found.host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const stats = await file.stat();
+      if (!stats.isFile()) return undefined;
+      if (stats.size > maxBytes) {
+        throw new ContainerdError(`${this.description}: ${path} is ${stats.size} bytes, more than the ${maxBytes} bytes read from it`, {
+          hint: 'the image carries an unusually large file there; check the image',
+        });
+      }
+      return await file.readFile();
+    } finally {
+      await file.close();
+    }
   }
 
   async readFile(path: string): Promise<Buffer> {

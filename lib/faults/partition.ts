@@ -26,7 +26,9 @@ export class Partition {
 
   /** Cut the nodes of `az` from every other node and from the runner. Nothing changes until apply(). */
   isolateAZ(name: string, az: string): IsolationHandle {
-    const members = this.#plan.azNodes(az, `isolateAZ(${JSON.stringify(name)})`).map((n) => n.index);
+    const where = `isolateAZ(${JSON.stringify(name)})`;
+    checkFaultName(name, where);
+    const members = this.#plan.azNodes(az, where).map((n) => n.index);
     return networkFault(this.#registry, {
       name,
       kind: 'isolateAZ',
@@ -97,11 +99,7 @@ export class Partition {
   randomHalves(name: string, seed: number | string): NetworkFaultHandle {
     const where = `randomHalves(${JSON.stringify(name)})`;
     checkFaultName(name, where);
-    if (!(typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)))) {
-      throw new SpecError(`${where}: the seed must be a number or a string, got ${JSON.stringify(seed)}`, {
-        hint: 'pass any fixed value, e.g. 42; log it to replay a failing run',
-      });
-    }
+    checkSeed(seed, where);
     this.#needNodes(2, where);
     return this.#components(name, 'randomHalves', bisect(shuffle(this.#plan.nodes, seedOf(seed))), { seed });
   }
@@ -113,6 +111,7 @@ export class Partition {
   majoritiesRing(name: string, seed?: number | string): NetworkFaultHandle {
     const where = `majoritiesRing(${JSON.stringify(name)})`;
     checkFaultName(name, where);
+    if (seed !== undefined) checkSeed(seed, where);
     this.#needNodes(3, where);
     const ring = seed === undefined ? [...this.#plan.nodes] : shuffle(this.#plan.nodes, seedOf(seed));
     const grudge = majoritiesRing(ring.map((n) => n.index));
@@ -162,6 +161,15 @@ export class Partition {
         hint: 'use between()/oneWay() to cut specific nodes of a small cluster',
       });
     }
+  }
+}
+
+/** A seed must be a finite number or a string: anything else (an object, NaN) would shuffle the same way for every value. */
+function checkSeed(seed: unknown, where: string): void {
+  if (!(typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)))) {
+    throw new SpecError(`${where}: the seed must be a number or a string, got ${typeof seed === 'object' ? JSON.stringify(seed) : String(seed)}`, {
+      hint: 'pass any fixed value, e.g. 42; log it to replay a failing run',
+    });
   }
 }
 

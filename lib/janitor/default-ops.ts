@@ -28,7 +28,7 @@ export const defaultOps: JanitorOps = {
       client.close();
     }
   },
-  async containerdRunNamespaces(socket) {
+  async containerdRunNamespaces(socket, only) {
     const found = new Map<string, string[]>();
     if (!existsSync(socket)) return found;
     const client = await containerdApi.ContainerdClient.connect({ socket });
@@ -37,6 +37,7 @@ export const defaultOps: JanitorOps = {
         operation: 'list containerd namespaces',
       });
       for (const { name } of namespaces) {
+        if (only && !only.includes(name)) continue;
         for (const runId of await labelledRunIds(socket, name)) found.set(runId, [...(found.get(runId) ?? []), name]);
       }
       return found;
