@@ -78,7 +78,6 @@ export async function provisionOnce(runId: string, count: number, upConcurrency 
         netns,
         bridge,
         hostVeth,
-        peerVeth: names.peerVeth(runId, i),
         ifname: names.nodeIf,
         cidr: `${address(i)}/${PREFIX}`,
         engine,

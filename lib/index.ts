@@ -51,8 +51,8 @@ export {
 export * from './history/index.js';
 // Checkers over histories.
 export * from './checker/index.js';
-export { checkListAppend, listAppendChecker } from './checker/elle/index.js';
-export type { ListAppendOptions, ListAppendResult } from './checker/elle/index.js';
+export { checkListAppend, checkRwRegister, listAppendChecker, rwRegisterChecker } from './checker/elle/index.js';
+export type { ListAppendOptions, ListAppendResult, RwRegisterOptions, RwRegisterResult } from './checker/elle/index.js';
 export type { AnomalyExample } from './checker/elle/anomaly-log.js';
 export { ListAppendGenerator, listAppendTxns } from './workload/list-append.js';
 export type { ListAppendGeneratorOptions, ListAppendMicroOp } from './workload/list-append.js';

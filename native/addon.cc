@@ -1,7 +1,9 @@
 // Module entry of pakostii.node: one Init per concern (see native/sources.gypi).
 #include <napi.h>
 
-#include "netlink.h"
+#include "links.h"
+#include "netem.h"
+#include "node_link.h"
 #include "netns.h"
 #include "netns_thread.h"
 #include "qdisc.h"
@@ -15,12 +17,14 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pk::InitNetnsThread(env);
   pk::InitNetns(env, exports);
-  pk::InitNetlink(env, exports);
+  pk::InitLinks(env, exports);
+  pk::InitNodeLink(env, exports);
   pk::InitSockets(env, exports);
   pk::InitRelay(env, exports);
   pk::InitQdisc(env, exports);
+  pk::InitNetem(env, exports);
   pk::InitShape(env, exports);
-  InitXdp(env, exports);
+  pk::InitXdp(env, exports);
   return exports;
 }
 

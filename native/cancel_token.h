@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include <napi.h>
 
@@ -38,6 +39,19 @@ struct CancelToken {
 
  private:
   std::mutex mutex_;
+};
+
+// The worker's hold on its token: closes the eventfd when the work ends, on
+// every path (return or throw), instead of when JS garbage-collects cancel().
+class CancelScope {
+ public:
+  explicit CancelScope(std::shared_ptr<CancelToken> token) : token_(std::move(token)) {}
+  ~CancelScope() { token_->Close(); }
+  CancelScope(const CancelScope&) = delete;
+  CancelScope& operator=(const CancelScope&) = delete;
+
+ private:
+  std::shared_ptr<CancelToken> token_;
 };
 
 // What a cancellable native call returns to JS: { promise, cancel() }.

@@ -1,7 +1,8 @@
 // Errors of the native addon. Kernel work throws pk::SysError (operation, object,
 // errno); the JS boundary turns it into a JS Error with `op`, `object`, `errno`,
 // `code` and the message "<op> <object>: <strerror or detail>", which
-// lib/native/addon.ts converts into a NativeError with a hint for people.
+// lib/native/errors.ts converts into a NativeError with a hint for people.
+// Bindings throw SysError and let binding.h's Export/Guarded convert it.
 #pragma once
 
 #include <napi.h>

@@ -1,13 +1,11 @@
-// rtnetlink over a raw NETLINK_ROUTE socket (no libnl): the link and address
-// operations a run needs. Everything acts in the network namespace the calling
-// thread was in when the socket was opened; call it from RunInNetns work.
-// Every failure throws SysError(op, object, errno), e.g.
-// "veth create pkabcde-1: File exists".
+// rtnetlink over a raw NETLINK_ROUTE socket (no libnl): building requests and
+// reading the kernel's answers. A socket acts in the network namespace the calling
+// thread was in when it was opened; open it in RunInNetns work. Every failure
+// throws SysError(op, object, errno), e.g. "veth create pkabcde-1: File exists".
+// The operations built on it: links.h (links, addresses), qdisc.h (traffic control).
 #pragma once
 
 #include <linux/netlink.h>
-#include <napi.h>
-
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -58,27 +56,5 @@ class NetlinkSocket {
   UniqueFd fd_;
   uint32_t seq_ = 0;
 };
-
-// ---- operations (calling thread's namespace) --------------------------------
-
-// Bridge `name`, up, no address; STP off so ports forward at once.
-void BridgeCreate(NetlinkSocket& nl, const std::string& name);
-void LinkDelete(NetlinkSocket& nl, const std::string& name);
-std::vector<std::string> LinkNames(NetlinkSocket& nl);
-// ifindex of `name`; throws SysError(op, name, ENODEV) when there is none.
-int LinkIndex(NetlinkSocket& nl, const std::string& name, const std::string& op);
-void LinkSetUp(NetlinkSocket& nl, const std::string& name);
-// veth pair: `host` here (master = `master_ifindex` when > 0), its peer created
-// directly inside the namespace `peer_netns_fd` under `peer_name`. Both stay down.
-void VethCreate(NetlinkSocket& nl, const std::string& host, const std::string& peer_name, int peer_netns_fd,
-                int master_ifindex);
-// IPv4 address "a.b.c.d/len" on `ifindex` (`ifname` names it in errors). With
-// `broadcast` the subnet's broadcast address is set too (and the kernel adds its
-// broadcast route); without it the kernel adds only the local and prefix routes.
-void AddressAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, const std::string& cidr,
-                bool broadcast = true);
-
-// Registers createBridge, deleteLink, listLinks, linkIndex, addAddress and provisionNodeLink.
-void InitNetlink(Napi::Env env, Napi::Object exports);
 
 }  // namespace pk

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "binding.h"
 #include "errors.h"
 #include "fd.h"
 #include "netns_thread.h"
@@ -101,27 +102,21 @@ void DeleteNetns(const std::string& name) {
 }
 
 void InitNetns(Napi::Env env, Napi::Object exports) {
-  exports.Set("netnsCreate", Napi::Function::New(
-                                 env,
-                                 [](const Napi::CallbackInfo& info) -> Napi::Value {
-                                   std::string name = info[0].As<Napi::String>().Utf8Value();
-                                   // The thread starts in the host namespace and unshares itself: netns "" here.
-                                   return RunInNetns(info.Env(), "", "netns create", [name]() -> Settle {
-                                     CreateNetnsOnThisThread(name);
-                                     return nullptr;
-                                   });
-                                 },
-                                 "netnsCreate"));
-  exports.Set("netnsDelete", Napi::Function::New(
-                                 env,
-                                 [](const Napi::CallbackInfo& info) -> Napi::Value {
-                                   std::string name = info[0].As<Napi::String>().Utf8Value();
-                                   return RunInNetns(info.Env(), "", "netns delete", [name]() -> Settle {
-                                     DeleteNetns(name);
-                                     return nullptr;
-                                   });
-                                 },
-                                 "netnsDelete"));
+  Export(env, exports, "netnsCreate", [](const Napi::CallbackInfo& info) {
+    std::string name = StringArg(info, 0, "name");
+    // The thread starts in the host namespace and unshares itself: netns "" here.
+    return RunInNetns(info.Env(), "", "netns create", [name]() -> Settle {
+      CreateNetnsOnThisThread(name);
+      return nullptr;
+    });
+  });
+  Export(env, exports, "netnsDelete", [](const Napi::CallbackInfo& info) {
+    std::string name = StringArg(info, 0, "name");
+    return RunInNetns(info.Env(), "", "netns delete", [name]() -> Settle {
+      DeleteNetns(name);
+      return nullptr;
+    });
+  });
 }
 
 }  // namespace pk

@@ -31,11 +31,9 @@
 //   afterwards) resolve in the namespace the thread is in when they run; a
 //   netlink socket stays bound to the namespace it was opened in.
 //
-// Example (the XDP engineer's attach):
-//   return pk::RunInNetns(env, netns, "xdp attach", [prog_fd, ifname]() -> pk::Settle {
-//     std::string why;
-//     int rc = XdpAttachInCurrentNetns(prog_fd, ifname.c_str(), &why);
-//     if (rc < 0) throw pk::SysError("xdp attach", ifname, -rc, why);
+// Example (xdp_attach.cc):
+//   return pk::RunInNetns(env, netns, "xdp attach", [prog_fd, ifname, object]() -> pk::Settle {
+//     XdpAttachInCurrentNetns(prog_fd, ifname, object);  // throws pk::SysError
 //     return nullptr;
 //   });
 #pragma once

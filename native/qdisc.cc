@@ -18,7 +18,9 @@
 #include <memory>
 
 #include "../bpf/pakostii_shape.h"
+#include "binding.h"
 #include "errors.h"
+#include "links.h"
 #include "netns_thread.h"
 
 namespace pk {
@@ -28,10 +30,10 @@ namespace {
 // psched ticks are 64 ns (PSCHED_SHIFT 6) on every kernel since 3.x.
 constexpr uint64_t kNsPerTick = 64;
 constexpr uint32_t kDirectQueuePackets = 1000;
-// Entries of the delay distribution tables we send (the kernel takes 1..16384).
-constexpr size_t kDistEntries = 1024;
 
-tcmsg* TcHeader(NetlinkMessage& m, int ifindex, uint32_t parent, uint32_t handle, uint32_t info = 0) {
+}  // namespace
+
+tcmsg* TcHeader(NetlinkMessage& m, int ifindex, uint32_t parent, uint32_t handle, uint32_t info) {
   auto* tc = m.AddHeader<tcmsg>();
   tc->tcm_family = AF_UNSPEC;
   tc->tcm_ifindex = ifindex;
@@ -41,47 +43,11 @@ tcmsg* TcHeader(NetlinkMessage& m, int ifindex, uint32_t parent, uint32_t handle
   return tc;
 }
 
-uint32_t Probability(double percent) {
-  if (percent <= 0) return 0;
-  if (percent >= 100) return std::numeric_limits<uint32_t>::max();
-  return static_cast<uint32_t>(std::llround(percent / 100.0 * 4294967295.0));
-}
-
 uint32_t Ticks(uint64_t ns) {
   uint64_t ticks = ns / kNsPerTick;
   return ticks > std::numeric_limits<uint32_t>::max() ? std::numeric_limits<uint32_t>::max()
                                                       : static_cast<uint32_t>(ticks);
 }
-
-// Inverse CDF of the standard normal, by bisection on erfc (exact enough for a 16-bit table).
-double InverseNormal(double p) {
-  double lo = -8, hi = 8;
-  for (int i = 0; i < 80; i++) {
-    double mid = (lo + hi) / 2;
-    if (0.5 * std::erfc(-mid / std::sqrt(2.0)) < p)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-
-// A netem delay table: quantiles of a zero-mean, unit-deviation distribution,
-// scaled by NETEM_DIST_SCALE (netem adds table[i] * jitter / scale to the delay).
-std::vector<int16_t> DistributionTable(const std::string& name) {
-  std::vector<int16_t> table(kDistEntries);
-  // Pareto with shape 3: mean 1.5, deviation sqrt(3)/2; its tail is clipped at 4 deviations.
-  const double pareto_mean = 1.5, pareto_sd = std::sqrt(3.0) / 2;
-  for (size_t i = 0; i < kDistEntries; i++) {
-    double p = (static_cast<double>(i) + 0.5) / kDistEntries;
-    double x = name == "normal" ? InverseNormal(p) : (std::pow(1 - p, -1.0 / 3.0) - pareto_mean) / pareto_sd;
-    double scaled = std::round(x * NETEM_DIST_SCALE);
-    table[i] = static_cast<int16_t>(std::clamp(scaled, -32767.0, 32767.0));
-  }
-  return table;
-}
-
-}  // namespace
 
 void HtbRootAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname) {
   NetlinkMessage m(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL);
@@ -110,32 +76,6 @@ void BpfFilterAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, int
   m.PutU32(TCA_BPF_CLASSID, PK_SHAPE_HANDLE);
   m.EndNest(options);
   nl.Request(m, "cls_bpf filter add", ifname);
-}
-
-void BuildNetemQdisc(NetlinkMessage& m, int ifindex, uint32_t parent, uint32_t handle, const NetemSpec& spec) {
-  TcHeader(m, ifindex, parent, handle);
-  m.PutString(TCA_KIND, "netem");
-  // netem's options are a tc_netem_qopt followed by attributes (not a plain nest).
-  size_t options = m.BeginNest(TCA_OPTIONS);
-  auto* qopt = static_cast<tc_netem_qopt*>(m.Reserve(sizeof(tc_netem_qopt)));
-  qopt->latency = Ticks(spec.delay_ns);
-  qopt->jitter = Ticks(spec.jitter_ns);
-  qopt->limit = spec.limit_packets;
-  qopt->duplicate = Probability(spec.duplicate_percent);
-  if (spec.reorder_percent > 0) {
-    qopt->gap = 1;  // as tc does: reorder needs a gap, 1 = any packet may jump the queue
-    tc_netem_reorder reorder = {Probability(spec.reorder_percent), 0};
-    m.Put(TCA_NETEM_REORDER, &reorder, sizeof(reorder));
-  }
-  int64_t latency = static_cast<int64_t>(spec.delay_ns);
-  int64_t jitter = static_cast<int64_t>(spec.jitter_ns);
-  m.Put(TCA_NETEM_LATENCY64, &latency, sizeof(latency));
-  m.Put(TCA_NETEM_JITTER64, &jitter, sizeof(jitter));
-  if (spec.jitter_ns > 0 && spec.distribution != "uniform") {
-    std::vector<int16_t> table = DistributionTable(spec.distribution);
-    m.Put(TCA_NETEM_DELAY_DIST, table.data(), table.size() * sizeof(int16_t));
-  }
-  m.EndNest(options);
 }
 
 void HtbClassAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, const HtbClassSpec& spec) {
@@ -202,46 +142,6 @@ void RootQdiscDelete(NetlinkSocket& nl, int ifindex, const std::string& ifname) 
 
 namespace {
 
-template <typename F>
-Napi::Value Guard(const Napi::CallbackInfo& info, F body) {
-  try {
-    return body();
-  } catch (const SysError& e) {
-    throw ToJsError(info.Env(), e);
-  }
-}
-
-std::string StringAt(const Napi::CallbackInfo& info, size_t i, const char* what) {
-  if (info.Length() <= i || !info[i].IsString())
-    throw Napi::TypeError::New(info.Env(), std::string(what) + " must be a string");
-  return info[i].As<Napi::String>().Utf8Value();
-}
-
-double NumberField(Napi::Object o, const char* key, double fallback) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return fallback;
-  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || d < 0)
-    throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a finite number >= 0");
-  return d;
-}
-
-NetemSpec NetemFrom(Napi::Object o) {
-  NetemSpec spec;
-  spec.delay_ns = static_cast<uint64_t>(NumberField(o, "delayNs", 0));
-  spec.jitter_ns = static_cast<uint64_t>(NumberField(o, "jitterNs", 0));
-  spec.duplicate_percent = NumberField(o, "duplicatePercent", 0);
-  spec.reorder_percent = NumberField(o, "reorderPercent", 0);
-  spec.limit_packets = static_cast<uint32_t>(NumberField(o, "limitPackets", spec.limit_packets));
-  Napi::Value dist = o.Get("distribution");
-  if (dist.IsString()) spec.distribution = dist.As<Napi::String>().Utf8Value();
-  if (spec.distribution != "uniform" && spec.distribution != "normal" && spec.distribution != "pareto") {
-    throw Napi::TypeError::New(o.Env(), "distribution must be uniform, normal or pareto");
-  }
-  return spec;
-}
-
 HtbClassSpec ClassFrom(Napi::Object o) {
   HtbClassSpec spec;
   spec.minor = static_cast<uint32_t>(NumberField(o, "minor", 0));
@@ -282,130 +182,87 @@ bool KindExists(NetlinkSocket& nl, bool filter, const std::string& kind) {
   return true;
 }
 
+// tcSetupShaping(ifname, progFd): root HTB 1: + the cls_bpf classifier, on a host-namespace link.
+Napi::Value SetupShaping(const Napi::CallbackInfo& info) {
+  std::string ifname = StringArg(info, 0, "ifname");
+  CheckIfName("htb qdisc add", ifname);
+  int prog_fd = Int32Arg(info, 1, "progFd");
+  return RunInNetns(info.Env(), "", "htb qdisc add", [ifname, prog_fd]() -> Settle {
+    NetlinkSocket nl("htb qdisc add");
+    int ifindex = LinkIndex(nl, ifname, "htb qdisc add");
+    HtbRootAdd(nl, ifindex, ifname);
+    try {
+      BpfFilterAdd(nl, ifindex, ifname, prog_fd, PK_SHAPE_PROG_NAME);
+    } catch (...) {
+      try {
+        RootQdiscDelete(nl, ifindex, ifname);
+      } catch (const SysError&) {
+      }
+      throw;
+    }
+    return nullptr;
+  });
+}
+
+// tcAddClasses(ifname, [{ minor, rateBytes, burstBytes, limitBytes, netem? }]): one hop for all of them.
+Napi::Value AddClasses(const Napi::CallbackInfo& info) {
+  std::string ifname = StringArg(info, 0, "ifname");
+  CheckIfName("htb class add", ifname);
+  Napi::Array list = ArrayArg(info, 1, "classes");
+  std::vector<HtbClassSpec> classes;
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value item = list.Get(i);
+    if (!item.IsObject()) throw Napi::TypeError::New(info.Env(), "each class must be an object");
+    classes.push_back(ClassFrom(item.As<Napi::Object>()));
+  }
+  return RunInNetns(info.Env(), "", "htb class add", [ifname, classes]() -> Settle {
+    NetlinkSocket nl("htb class add");
+    int ifindex = LinkIndex(nl, ifname, "htb class add");
+    for (const HtbClassSpec& spec : classes) HtbClassAdd(nl, ifindex, ifname, spec);
+    return nullptr;
+  });
+}
+
+// tcRemoveRoot(ifname): deletes the root qdisc (classes, leaves and filter with it).
+Napi::Value RemoveRoot(const Napi::CallbackInfo& info) {
+  std::string ifname = StringArg(info, 0, "ifname");
+  CheckIfName("qdisc delete", ifname);
+  return RunInNetns(info.Env(), "", "qdisc delete", [ifname]() -> Settle {
+    NetlinkSocket nl("qdisc delete");
+    RootQdiscDelete(nl, LinkIndex(nl, ifname, "qdisc delete"), ifname);
+    return nullptr;
+  });
+}
+
+// tcProbeKinds(): { htb, tbf, netem, clsBpf, afXdp } — what this kernel offers, asked in a throwaway namespace.
+Napi::Value ProbeKinds(const Napi::CallbackInfo& info) {
+  return RunInNetns(info.Env(), "", "tc probe", []() -> Settle {
+    // This thread is ours and dies after the work: its private namespace goes with it.
+    if (unshare(CLONE_NEWNET) != 0) ThrowErrno("tc probe", "unshare(CLONE_NEWNET)");
+    NetlinkSocket nl("tc probe");
+    auto found = std::make_shared<std::vector<std::pair<std::string, bool>>>();
+    found->emplace_back("htb", KindExists(nl, false, "htb"));
+    found->emplace_back("tbf", KindExists(nl, false, "tbf"));
+    found->emplace_back("netem", KindExists(nl, false, "netem"));
+    found->emplace_back("clsBpf", KindExists(nl, true, "bpf"));
+    int xsk = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+    found->emplace_back("afXdp", xsk >= 0);
+    if (xsk >= 0) close(xsk);
+    return [found](Napi::Env env) -> Napi::Value {
+      Napi::Object out = Napi::Object::New(env);
+      for (const auto& [kind, ok] : *found) out.Set(kind, ok);
+      return out;
+    };
+  });
+}
+
 }  // namespace
 
 void InitQdisc(Napi::Env env, Napi::Object exports) {
-  // tcSetupShaping(ifname, progFd): root HTB 1: + the cls_bpf classifier, on a host-namespace link.
-  exports.Set("tcSetupShaping", Napi::Function::New(
-                                    env,
-                                    [](const Napi::CallbackInfo& info) {
-                                      return Guard(info, [&]() -> Napi::Value {
-                                        std::string ifname = StringAt(info, 0, "ifname");
-                                        CheckIfName("htb qdisc add", ifname);
-                                        if (info.Length() < 2 || !info[1].IsNumber())
-                                          throw Napi::TypeError::New(info.Env(), "progFd must be a number");
-                                        int prog_fd = info[1].As<Napi::Number>().Int32Value();
-                                        return RunInNetns(
-                                            info.Env(), "", "htb qdisc add", [ifname, prog_fd]() -> Settle {
-                                              NetlinkSocket nl("htb qdisc add");
-                                              int ifindex = LinkIndex(nl, ifname, "htb qdisc add");
-                                              HtbRootAdd(nl, ifindex, ifname);
-                                              try {
-                                                BpfFilterAdd(nl, ifindex, ifname, prog_fd, PK_SHAPE_PROG_NAME);
-                                              } catch (...) {
-                                                try {
-                                                  RootQdiscDelete(nl, ifindex, ifname);
-                                                } catch (const SysError&) {
-                                                }
-                                                throw;
-                                              }
-                                              return nullptr;
-                                            });
-                                      });
-                                    },
-                                    "tcSetupShaping"));
-
-  // tcAddClasses(ifname, [{ minor, rateBytes, burstBytes, limitBytes, netem? }]): one hop for all of them.
-  exports.Set("tcAddClasses", Napi::Function::New(
-                                  env,
-                                  [](const Napi::CallbackInfo& info) {
-                                    return Guard(info, [&]() -> Napi::Value {
-                                      std::string ifname = StringAt(info, 0, "ifname");
-                                      CheckIfName("htb class add", ifname);
-                                      if (info.Length() < 2 || !info[1].IsArray())
-                                        throw Napi::TypeError::New(info.Env(), "classes must be an array");
-                                      Napi::Array list = info[1].As<Napi::Array>();
-                                      std::vector<HtbClassSpec> classes;
-                                      for (uint32_t i = 0; i < list.Length(); i++) {
-                                        Napi::Value item = list.Get(i);
-                                        if (!item.IsObject())
-                                          throw Napi::TypeError::New(info.Env(), "each class must be an object");
-                                        classes.push_back(ClassFrom(item.As<Napi::Object>()));
-                                      }
-                                      return RunInNetns(info.Env(), "", "htb class add", [ifname, classes]() -> Settle {
-                                        NetlinkSocket nl("htb class add");
-                                        int ifindex = LinkIndex(nl, ifname, "htb class add");
-                                        for (const HtbClassSpec& spec : classes) HtbClassAdd(nl, ifindex, ifname, spec);
-                                        return nullptr;
-                                      });
-                                    });
-                                  },
-                                  "tcAddClasses"));
-
-  // tcRemoveRoot(ifname): deletes the root qdisc (classes, leaves and filter with it).
-  exports.Set("tcRemoveRoot", Napi::Function::New(
-                                  env,
-                                  [](const Napi::CallbackInfo& info) {
-                                    return Guard(info, [&]() -> Napi::Value {
-                                      std::string ifname = StringAt(info, 0, "ifname");
-                                      CheckIfName("qdisc delete", ifname);
-                                      return RunInNetns(info.Env(), "", "qdisc delete", [ifname]() -> Settle {
-                                        NetlinkSocket nl("qdisc delete");
-                                        RootQdiscDelete(nl, LinkIndex(nl, ifname, "qdisc delete"), ifname);
-                                        return nullptr;
-                                      });
-                                    });
-                                  },
-                                  "tcRemoveRoot"));
-
-  // tcNetemRequest({ ifindex, parent, handle, delayNs, … }): the bytes of the RTM_NEWQDISC we would send.
-  exports.Set("tcNetemRequest",
-              Napi::Function::New(
-                  env,
-                  [](const Napi::CallbackInfo& info) {
-                    return Guard(info, [&]() -> Napi::Value {
-                      if (info.Length() < 1 || !info[0].IsObject())
-                        throw Napi::TypeError::New(info.Env(), "spec must be an object");
-                      Napi::Object o = info[0].As<Napi::Object>();
-                      NetlinkMessage m(RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL);
-                      BuildNetemQdisc(m, static_cast<int>(NumberField(o, "ifindex", 1)),
-                                      static_cast<uint32_t>(NumberField(o, "parent", TC_H_ROOT)),
-                                      static_cast<uint32_t>(NumberField(o, "handle", 0)), NetemFrom(o));
-                      nlmsghdr* h = m.header();
-                      Napi::Buffer<uint8_t> out =
-                          Napi::Buffer<uint8_t>::Copy(info.Env(), reinterpret_cast<uint8_t*>(h), h->nlmsg_len);
-                      return out;
-                    });
-                  },
-                  "tcNetemRequest"));
-
-  // tcProbeKinds(): { htb, tbf, netem, clsBpf, afXdp } — what this kernel offers, asked in a throwaway namespace.
-  exports.Set("tcProbeKinds", Napi::Function::New(
-                                  env,
-                                  [](const Napi::CallbackInfo& info) {
-                                    return Guard(info, [&]() -> Napi::Value {
-                                      return RunInNetns(info.Env(), "", "tc probe", []() -> Settle {
-                                        // This thread is ours and dies after the work: its private namespace goes with
-                                        // it.
-                                        if (unshare(CLONE_NEWNET) != 0) ThrowErrno("tc probe", "unshare(CLONE_NEWNET)");
-                                        NetlinkSocket nl("tc probe");
-                                        auto found = std::make_shared<std::vector<std::pair<std::string, bool>>>();
-                                        found->emplace_back("htb", KindExists(nl, false, "htb"));
-                                        found->emplace_back("tbf", KindExists(nl, false, "tbf"));
-                                        found->emplace_back("netem", KindExists(nl, false, "netem"));
-                                        found->emplace_back("clsBpf", KindExists(nl, true, "bpf"));
-                                        int xsk = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
-                                        found->emplace_back("afXdp", xsk >= 0);
-                                        if (xsk >= 0) close(xsk);
-                                        return [found](Napi::Env env) -> Napi::Value {
-                                          Napi::Object out = Napi::Object::New(env);
-                                          for (const auto& [kind, ok] : *found) out.Set(kind, ok);
-                                          return out;
-                                        };
-                                      });
-                                    });
-                                  },
-                                  "tcProbeKinds"));
+  Export(env, exports, "tcSetupShaping", SetupShaping);
+  Export(env, exports, "tcAddClasses", AddClasses);
+  Export(env, exports, "tcRemoveRoot", RemoveRoot);
+  Export(env, exports, "tcProbeKinds", ProbeKinds);
 }
 
 }  // namespace pk

@@ -1,7 +1,7 @@
 // Traffic control over rtnetlink (no tc binary): the run's root HTB qdisc on a
 // host-side veth, its classes with their leaf qdiscs, the cls_bpf classifier
-// that picks a class from a BPF map, and netem leaves where the kernel has
-// sch_netem. Everything acts in the namespace of the NetlinkSocket passed in.
+// that picks a class from a BPF map, and netem leaves (netem.h) where the kernel
+// has sch_netem. Everything acts in the namespace of the NetlinkSocket passed in.
 // Failures throw SysError(op, object, errno), with the kernel's extended-ack
 // text when it gave one.
 #pragma once
@@ -12,20 +12,12 @@
 #include <string>
 #include <vector>
 
+#include <linux/rtnetlink.h>
+
+#include "netem.h"
 #include "netlink.h"
 
 namespace pk {
-
-// A netem leaf: what sch_netem is asked to do to the packets of one class.
-struct NetemSpec {
-  uint64_t delay_ns = 0;
-  uint64_t jitter_ns = 0;
-  // "uniform" (netem's default, no table), "normal" or "pareto".
-  std::string distribution = "uniform";
-  double duplicate_percent = 0;
-  double reorder_percent = 0;
-  uint32_t limit_packets = 10000;
-};
 
 // One HTB class (1:minor under the root 1:) and its leaf qdisc.
 struct HtbClassSpec {
@@ -48,10 +40,12 @@ void HtbClassAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, cons
 // Deletes the root qdisc of `ifindex` (its classes and filters go with it).
 void RootQdiscDelete(NetlinkSocket& nl, int ifindex, const std::string& ifname);
 
-// The RTM_NEWQDISC request of a netem qdisc (exposed for tests that parse it back).
-void BuildNetemQdisc(NetlinkMessage& m, int ifindex, uint32_t parent, uint32_t handle, const NetemSpec& spec);
+// The tcmsg header of a traffic-control request (qdisc.cc, netem.cc).
+tcmsg* TcHeader(NetlinkMessage& m, int ifindex, uint32_t parent, uint32_t handle, uint32_t info = 0);
+// Nanoseconds as psched ticks (saturating).
+uint32_t Ticks(uint64_t ns);
 
-// Registers tcSetupShaping, tcAddClasses, tcRemoveRoot, tcNetemRequest, tcProbeKinds.
+// Registers tcSetupShaping, tcAddClasses, tcRemoveRoot, tcProbeKinds.
 void InitQdisc(Napi::Env env, Napi::Object exports);
 
 }  // namespace pk

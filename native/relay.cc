@@ -16,6 +16,7 @@
 #include <string>
 
 #include "cancel_token.h"
+#include "binding.h"
 #include "errors.h"
 #include "fd.h"
 #include "netns_thread.h"
@@ -211,23 +212,16 @@ UniqueFd DupStreamSocket(int fd, const std::string& object) {
 
 Napi::Value StartRelay(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
-    throw Napi::TypeError::New(env, "relay(fdA: number, fdB: number)");
-  }
-  int fd_a = info[0].As<Napi::Number>().Int32Value();
-  int fd_b = info[1].As<Napi::Number>().Int32Value();
+  int fd_a = Int32Arg(info, 0, "fdA");
+  int fd_b = Int32Arg(info, 1, "fdB");
   std::string object = "fd " + std::to_string(fd_a) + " <-> fd " + std::to_string(fd_b);
 
   auto relay = std::make_shared<Relay>();
-  try {
-    if (fd_a < 0 || fd_b < 0 || fd_a == fd_b) throw SysError(kOp, object, EINVAL, "two different fds are needed");
-    relay->a = DupStreamSocket(fd_a, "fd " + std::to_string(fd_a));
-    relay->b = DupStreamSocket(fd_b, "fd " + std::to_string(fd_b));
-    relay->cancel = std::make_shared<CancelToken>();
-    if (!relay->cancel->event) ThrowErrno(kOp, "cancel eventfd");
-  } catch (const SysError& e) {
-    throw ToJsError(env, e);
-  }
+  if (fd_a < 0 || fd_b < 0 || fd_a == fd_b) throw SysError(kOp, object, EINVAL, "two different fds are needed");
+  relay->a = DupStreamSocket(fd_a, "fd " + std::to_string(fd_a));
+  relay->b = DupStreamSocket(fd_b, "fd " + std::to_string(fd_b));
+  relay->cancel = std::make_shared<CancelToken>();
+  if (!relay->cancel->event) ThrowErrno(kOp, "cancel eventfd");
   std::shared_ptr<CancelToken> cancel = relay->cancel;
 
   Napi::Promise promise = RunInNetns(env, "", kOp, [relay]() -> Settle {
@@ -260,8 +254,6 @@ Napi::Value StartRelay(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitRelay(Napi::Env env, Napi::Object exports) {
-  exports.Set("relay", Napi::Function::New(env, StartRelay, "relay"));
-}
+void InitRelay(Napi::Env env, Napi::Object exports) { Export(env, exports, "relay", StartRelay); }
 
 }  // namespace pk

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "binding.h"
 #include "cancel_token.h"
 #include "errors.h"
 #include "fd.h"
@@ -50,30 +51,31 @@ int ConnectWithTimeout(const std::string& object, const sockaddr_in& to, int tim
 
 Napi::Value ConnectInNetns(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsString() || !info[1].IsString() || !info[2].IsNumber() || !info[3].IsNumber()) {
-    throw Napi::TypeError::New(env, "connectInNetns(netns: string, ip: string, port: number, timeoutMs: number)");
-  }
-  std::string netns = info[0].As<Napi::String>().Utf8Value();
-  std::string ip = info[1].As<Napi::String>().Utf8Value();
-  int64_t port = info[2].As<Napi::Number>().Int64Value();
-  int64_t timeout_ms = info[3].As<Napi::Number>().Int64Value();
+  std::string netns = StringArg(info, 0, "netns");
+  std::string ip = StringArg(info, 1, "ip");
+  int64_t port = Int64Arg(info, 2, "port");
+  int64_t timeout_ms = Int64Arg(info, 3, "timeoutMs");
   std::string object = ip + ":" + std::to_string(port) + " from netns " + (netns.empty() ? "(host)" : netns);
 
   sockaddr_in to = {};
   to.sin_family = AF_INET;
   if (inet_pton(AF_INET, ip.c_str(), &to.sin_addr) != 1) {
-    throw ToJsError(env, SysError("connect", object, EINVAL, "not an IPv4 address"));
+    throw SysError("connect", object, EINVAL, "not an IPv4 address");
   }
-  if (port < 1 || port > 65535) throw ToJsError(env, SysError("connect", object, EINVAL, "port must be 1..65535"));
+  if (port < 1 || port > 65535) throw SysError("connect", object, EINVAL, "port must be 1..65535");
   if (timeout_ms < 1 || timeout_ms > INT32_MAX) {
-    throw ToJsError(env, SysError("connect", object, EINVAL, "timeoutMs must be 1..2147483647"));
+    throw SysError("connect", object, EINVAL, "timeoutMs must be 1..2147483647");
   }
   to.sin_port = htons(static_cast<uint16_t>(port));
 
   auto cancel = std::make_shared<CancelToken>();
-  if (!cancel->event) throw ToJsError(env, SysError("connect", object, errno, "cannot create the cancel eventfd"));
+  if (!cancel->event) throw SysError("connect", object, errno, "cannot create the cancel eventfd");
 
-  Napi::Promise promise = RunInNetns(env, netns, "connect", [object, to, timeout_ms, cancel]() -> Settle {
+  // The thread joins the namespace itself (not through RunInNetns's netns
+  // argument) so that the eventfd is closed on every path, a missing namespace too.
+  Napi::Promise promise = RunInNetns(env, "", "connect", [netns, object, to, timeout_ms, cancel]() -> Settle {
+    CancelScope scope(cancel);
+    if (!netns.empty()) JoinNetns(netns, "connect");
     int fd = ConnectWithTimeout(object, to, static_cast<int>(timeout_ms), *cancel);
     return [fd](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, fd); };
   });
@@ -82,8 +84,6 @@ Napi::Value ConnectInNetns(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InitSockets(Napi::Env env, Napi::Object exports) {
-  exports.Set("connectInNetns", Napi::Function::New(env, ConnectInNetns, "connectInNetns"));
-}
+void InitSockets(Napi::Env env, Napi::Object exports) { Export(env, exports, "connectInNetns", ConnectInNetns); }
 
 }  // namespace pk

@@ -5,8 +5,13 @@
 {
   'sources': [
     'addon.cc',
+    'binding.cc',
+    'bpf_engine.cc',
     'errors.cc',
+    'links.cc',
+    'netem.cc',
     'netlink.cc',
+    'node_link.cc',
     'netns.cc',
     'netns_thread.cc',
     'qdisc.cc',

@@ -9,66 +9,62 @@
 #include <cstring>
 #include <string>
 
+#include "binding.h"
 #include "errors.h"
 #include "netns_thread.h"
 #include "xdp.h"
 #include "xdp_internal.h"
 
-namespace pakostii_xdp {
+namespace pk {
 
 Napi::Value AttachOrDetach(const Napi::CallbackInfo& info, bool attach) {
-  Napi::Env env = info.Env();
   const char* op = attach ? "xdp attach" : "xdp detach";
-  int prog_fd = info[0].As<Napi::Number>().Int32Value();
-  std::string netns = info[1].As<Napi::String>().Utf8Value();
-  std::string ifname = info[2].As<Napi::String>().Utf8Value();
+  int prog_fd = Int32Arg(info, 0, "progFd");
+  std::string netns = StringArg(info, 1, "netns");
+  std::string ifname = StringArg(info, 2, "ifname");
   std::string object = ifname + " in netns " + (netns.empty() ? "(host)" : netns);
-  try {
-    pk::CheckIfName(op, ifname);
-  } catch (const pk::SysError& error) {
-    pk::ToJsError(env, error).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  return pk::RunInNetns(env, netns, op, [attach, op, prog_fd, ifname, object]() -> pk::Settle {
-    std::string why;
-    int rc = attach ? XdpAttachInCurrentNetns(prog_fd, ifname.c_str(), &why)
-                    : XdpDetachInCurrentNetns(prog_fd, ifname.c_str(), &why);
-    if (rc < 0) throw pk::SysError(op, object, -rc, why);
+  CheckIfName(op, ifname);
+  return RunInNetns(info.Env(), netns, op, [attach, prog_fd, ifname, object]() -> Settle {
+    if (attach) {
+      XdpAttachInCurrentNetns(prog_fd, ifname, object);
+    } else {
+      XdpDetachInCurrentNetns(prog_fd, ifname, object);
+    }
     return nullptr;
   });
 }
 
-}  // namespace pakostii_xdp
+namespace {
 
-int XdpAttachInCurrentNetns(int prog_fd, const char* ifname, std::string* err) {
-  unsigned ifindex = if_nametoindex(ifname);
-  if (ifindex == 0) {
-    int e = errno;
-    *err = std::string("no interface ") + ifname + " in this namespace";
-    return -e;
-  }
+unsigned IfIndexOrThrow(const char* op, const std::string& ifname, const std::string& object) {
+  unsigned ifindex = if_nametoindex(ifname.c_str());
+  if (ifindex == 0) throw SysError(op, object, errno, "no interface " + ifname + " in this namespace");
+  return ifindex;
+}
+
+}  // namespace
+
+void XdpAttachInCurrentNetns(int prog_fd, const std::string& ifname, const std::string& object) {
+  const char* op = "xdp attach";
+  unsigned ifindex = IfIndexOrThrow(op, ifname, object);
   int rc =
       bpf_xdp_attach(static_cast<int>(ifindex), prog_fd, XDP_FLAGS_SKB_MODE | XDP_FLAGS_UPDATE_IF_NOEXIST, nullptr);
   if (rc < 0) {
-    *err = rc == -EBUSY || rc == -EEXIST ? std::string("another XDP program is already attached to ") + ifname
-                                         : std::string("bpf_xdp_attach: ") + std::strerror(-rc);
-    return rc;
+    throw SysError(op, object, -rc,
+                   rc == -EBUSY || rc == -EEXIST ? "another XDP program is already attached to " + ifname
+                                                 : std::string("bpf_xdp_attach: ") + std::strerror(-rc));
   }
-  return 0;
 }
 
-int XdpDetachInCurrentNetns(int prog_fd, const char* ifname, std::string* err) {
-  unsigned ifindex = if_nametoindex(ifname);
-  if (ifindex == 0) {
-    int e = errno;
-    *err = std::string("no interface ") + ifname + " in this namespace";
-    return -e;
-  }
+void XdpDetachInCurrentNetns(int prog_fd, const std::string& ifname, const std::string& object) {
+  const char* op = "xdp detach";
+  unsigned ifindex = IfIndexOrThrow(op, ifname, object);
   // XDP_FLAGS_REPLACE + old_prog_fd: detach only if our program is the attached one.
   bpf_xdp_attach_opts opts = {};
   opts.sz = sizeof(opts);
   opts.old_prog_fd = prog_fd;
   int rc = bpf_xdp_detach(static_cast<int>(ifindex), XDP_FLAGS_SKB_MODE | XDP_FLAGS_REPLACE, &opts);
-  if (rc < 0) *err = std::string("bpf_xdp_detach: ") + std::strerror(-rc);
-  return rc;
+  if (rc < 0) throw SysError(op, object, -rc, std::string("bpf_xdp_detach: ") + std::strerror(-rc));
 }
+
+}  // namespace pk

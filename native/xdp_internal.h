@@ -3,20 +3,11 @@
 
 #include <napi.h>
 
-#include "errors.h"
-
 #include <cstddef>
 #include <cstdint>
-#include <string>
 #include <vector>
 
-namespace pakostii_xdp {
-
-// The addon's JS error (op/object/errno/code, errors.h), turned into a NativeError in TS.
-inline Napi::Error XdpError(Napi::Env env, const std::string& op, const std::string& object, int err,
-                            const std::string& detail = "") {
-  return pk::ToJsError(env, pk::SysError(op, object, err, detail));
-}
+namespace pk {
 
 // BPF_PROG_TEST_RUN of `frame` of which the program sees the first `visible` bytes.
 // Returns 0 or -errno; the XDP action in *retval. Any thread.
@@ -27,6 +18,7 @@ int TestRun(int prog_fd, const uint8_t* frame, size_t size, size_t visible, uint
 Napi::Promise QueueTestRunRepeat(Napi::Env env, int prog_fd, std::vector<uint8_t> frame, uint32_t repeat);
 
 // xdpAttach / xdpDetach(progFd, netns, ifname): Promise<void>, on an owned thread joined to netns (netns_thread.h).
+// Throws SysError for a bad interface name (Export turns it into the JS error).
 Napi::Value AttachOrDetach(const Napi::CallbackInfo& info, bool attach);
 
-}  // namespace pakostii_xdp
+}  // namespace pk

@@ -7,9 +7,10 @@
 #include <vector>
 
 #include "../bpf/pakostii_shared.h"
+#include "errors.h"
 #include "xdp_internal.h"
 
-namespace pakostii_xdp {
+namespace pk {
 
 // The kernel refuses test inputs shorter than an Ethernet header, but lets the
 // context end the packet early (xdp_md.data_end): the program then sees only the
@@ -58,7 +59,7 @@ class TestRunWorker : public Napi::AsyncWorker {
     deferred_.Resolve(result);
   }
   void OnError(const Napi::Error&) override {
-    deferred_.Reject(XdpError(Env(), "xdp test run", PK_PROG_NAME, errno_).Value());
+    deferred_.Reject(ToJsError(Env(), SysError("xdp test run", PK_PROG_NAME, errno_)).Value());
   }
 
  private:
@@ -77,4 +78,4 @@ Napi::Promise QueueTestRunRepeat(Napi::Env env, int prog_fd, std::vector<uint8_t
   return worker->Promise();
 }
 
-}  // namespace pakostii_xdp
+}  // namespace pk

@@ -12,6 +12,7 @@ import { cleanup } from '../lib/janitor/index.js';
 import { readRun } from '../lib/host/run-records.js';
 import { auditRun, describeLeaks, leakCount, orphanXdpPrograms, snapshotHostNetwork, snapshotXdpPrograms } from '../test/helpers/leak-audit.js';
 import { driveFixture, type FixtureRun } from '../test/reliability/fixtures/drive-fixture.js';
+import { Random } from '../lib/workload/random.js';
 
 const SCENARIOS = ['throw', 'sigint', 'sigkill+janitor', 'missing-image'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -26,16 +27,10 @@ interface Outcome {
   ms: number;
 }
 
-/** Small deterministic PRNG (mulberry32) so a failing soak can be replayed with --seed. */
+/** Seeded floats so a failing soak can be replayed with --seed. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const stream = new Random(seed);
+  return () => stream.next();
 }
 
 function expectation(scenario: Scenario, run: FixtureRun): string | undefined {

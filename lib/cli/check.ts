@@ -1,7 +1,7 @@
 /**
  * `pakostii check --model M --format F [--json] [--timeout-ms N] FILE...`:
- * checks history files for linearizability (or, with `--model list-append`,
- * transactional isolation). Exit status: 0 when every file is
+ * checks history files for linearizability (or, with `--model list-append`
+ * or `--model rw-register`, transactional isolation). Exit status: 0 when every file is
  * linearizable, 1 when any is not, otherwise 2 when any is unknown or could
  * not be read (a definite violation outranks an undecided file).
  */
@@ -10,12 +10,14 @@ import { checkLinearizable, type LinearizabilityResult } from '../checker/linear
 import { BUILTIN_MODELS, type BuiltinModelName } from '../checker/models.js';
 import { HistoryFormatError } from '../history/errors.js';
 import { HISTORY_FORMATS, readHistoryFile, type HistoryFormat } from '../history/read.js';
-import { checkListAppendFile, LIST_APPEND_MODEL, listAppendJson, listAppendText, parseConsistencyModels } from './check-list-append.js';
+import { checkTxnFile, isTxnModel, parseConsistencyModels, TXN_MODELS, type TxnModel, txnJson, txnText } from './check-transactions.js';
 import { describeError } from './options.js';
 
 interface CheckOptions {
-  model: BuiltinModelName | typeof LIST_APPEND_MODEL;
+  model: BuiltinModelName | TxnModel;
   consistencyModels?: string[];
+  sequentialKeys?: boolean;
+  linearizableKeys?: boolean;
   format: HistoryFormat;
   json?: boolean;
   timeoutMs?: number;
@@ -67,10 +69,12 @@ function toText(file: string, result: LinearizabilityResult): string {
 
 export function checkCommand(): Command {
   return new Command('check')
-    .description('check operation histories for linearizability, or list-append transactions for isolation anomalies')
+    .description('check operation histories for linearizability, or list-append / rw-register transactions for isolation anomalies')
     .argument('<files...>', 'history files')
-    .addOption(new Option('--model <model>', 'the object the history is of').choices([...Object.keys(BUILTIN_MODELS), LIST_APPEND_MODEL]).makeOptionMandatory())
-    .option('--consistency-models <models>', 'list-append: the models the system claims, comma-separated (default strict-serializable)', parseConsistencyModels)
+    .addOption(new Option('--model <model>', 'the object the history is of').choices([...Object.keys(BUILTIN_MODELS), ...TXN_MODELS]).makeOptionMandatory())
+    .option('--consistency-models <models>', 'list-append, rw-register: the models the system claims, comma-separated (default strict-serializable)', parseConsistencyModels)
+    .option('--sequential-keys', 'rw-register: assume each process observes a key\'s versions in order')
+    .option('--linearizable-keys', 'rw-register: assume a key\'s versions follow real time')
     .addOption(new Option('--format <format>', 'history format').choices([...HISTORY_FORMATS]).default('jsonl'))
     .option('--json', 'one JSON object per file on stdout')
     .option('--timeout-ms <ms>', 'time budget per file; past it the answer is unknown', parseTimeout)
@@ -80,11 +84,11 @@ export function checkCommand(): Command {
       for (const file of files) {
         try {
           const parsed = await readHistoryFile(file, options.format);
-          if (options.model === LIST_APPEND_MODEL) {
-            const { result, ms } = checkListAppendFile(parsed.history, options);
+          if (isTxnModel(options.model)) {
+            const { result, ms } = checkTxnFile(options.model, parsed.history, options);
             if (result.valid === false) anyInvalid = true;
             if (result.valid === 'unknown') anyUndecided = true;
-            process.stdout.write(options.json ? `${JSON.stringify(listAppendJson(file, result, ms))}\n` : listAppendText(file, result, ms));
+            process.stdout.write(options.json ? `${JSON.stringify(txnJson(options.model, file, result, ms))}\n` : txnText(file, result, ms));
             continue;
           }
           const result = await checkLinearizable(parsed.history, {

@@ -1,6 +1,7 @@
 /** `pakostii cleanup [--dry-run] [--json]`: remove what dead runs left behind (the janitor). */
 import { statSync } from 'node:fs';
 import { Command } from 'commander';
+import { DEFAULT_CONTAINERD_SOCKET } from '../host/paths.js';
 import { cleanup, formatCleanupReport } from '../janitor/index.js';
 import { addContainerdOptions, type ContainerdOptions } from './options.js';
 
@@ -23,7 +24,7 @@ export function cleanupCommand(): Command {
       // A path that is not a socket (a typo, /etc/passwd) would make every containerd check fail quietly.
       const socket = statSync(options.containerdSocket, { throwIfNoEntry: false });
       if (socket && !socket.isSocket()) {
-        process.stderr.write(`pakostii cleanup: --containerd-socket ${options.containerdSocket} is not a socket\n  hint: give containerd's gRPC socket (default /run/containerd/containerd.sock)\n`);
+        process.stderr.write(`pakostii cleanup: --containerd-socket ${options.containerdSocket} is not a socket\n  hint: give containerd's gRPC socket (default ${DEFAULT_CONTAINERD_SOCKET})\n`);
         process.exitCode = 2;
         return;
       }

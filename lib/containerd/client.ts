@@ -14,7 +14,7 @@ import { subscribeTaskExits } from './events.js';
 import { ContainerdGrpc } from './grpc.js';
 import * as images from './images/index.js';
 import type { Container, ContainerCreateRequest, ImageInfo, PluginInfo, PullProgress, RunObjects, TaskExitEvent } from './types.js';
-import { listRunObjects, removeRunObjects } from './run-objects.js';
+import { labelledRunIds, listRunObjects, removeRunObjects } from './run-objects.js';
 
 /** How long connect() waits for the daemon's Version answer. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -145,5 +145,16 @@ export class ContainerdClient {
 
   removeRunObjects(runId: string): Promise<void> {
     return removeRunObjects(this.grpc, runId);
+  }
+
+  /** Run ids labelled on containers, snapshots and leases of this client's namespace (for the janitor's deep mode). */
+  labelledRunIds(): Promise<string[]> {
+    return labelledRunIds(this.grpc);
+  }
+
+  /** Names of every containerd namespace. */
+  async listNamespaces(): Promise<string[]> {
+    const { namespaces } = await this.grpc.unary<{ namespaces: Array<{ name: string }> }>('namespaces', 'List', {}, { operation: 'list containerd namespaces' });
+    return namespaces.map(({ name }) => name);
   }
 }

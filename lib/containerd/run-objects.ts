@@ -4,6 +4,7 @@
  * leak audits and the teardown path of a crashed run.
  */
 import { LABELS } from '../host/names.js';
+import { runIdOfDir } from '../host/patterns.js';
 import { SNAPSHOTTER, removeContainer } from './container.js';
 import { ignoreNotFound } from './errors.js';
 import type { ContainerdGrpc } from './grpc.js';
@@ -15,20 +16,43 @@ export function runLabelFilter(runId: string): string {
   return `labels."${LABELS.run}"==${runId}`;
 }
 
-export async function listRunObjects(grpc: ContainerdGrpc, runId: string): Promise<RunObjects> {
-  const filters = [runLabelFilter(runId)];
+interface Labelled {
+  id?: string;
+  name?: string;
+  labels?: Record<string, string>;
+}
+
+/** Containers, snapshots and leases of the client's namespace that match `filters`. */
+async function listLabelled(grpc: ContainerdGrpc, filters: string[], what: string): Promise<{ containers: Labelled[]; snapshots: Labelled[]; leases: Labelled[] }> {
   const [containers, snapshots, leases] = await Promise.all([
-    grpc.unary<{ containers: Array<{ id: string }> }>('containers', 'List', { filters }, { operation: `list containers of run ${runId}` }),
-    grpc
-      .serverStream<{ info: Array<{ name: string }> }>('snapshots', 'List', { snapshotter: SNAPSHOTTER, filters }, { operation: `list snapshots of run ${runId}` })
-      .collect(),
-    grpc.unary<{ leases: Array<{ id: string }> }>('leases', 'List', { filters }, { operation: `list leases of run ${runId}` }),
+    grpc.unary<{ containers: Labelled[] }>('containers', 'List', { filters }, { operation: `list containers ${what}` }),
+    grpc.serverStream<{ info: Labelled[] }>('snapshots', 'List', { snapshotter: SNAPSHOTTER, filters }, { operation: `list snapshots ${what}` }).collect(),
+    grpc.unary<{ leases: Labelled[] }>('leases', 'List', { filters }, { operation: `list leases ${what}` }),
   ]);
+  return { containers: containers.containers, snapshots: snapshots.flatMap((page) => page.info), leases: leases.leases };
+}
+
+export async function listRunObjects(grpc: ContainerdGrpc, runId: string): Promise<RunObjects> {
+  const { containers, snapshots, leases } = await listLabelled(grpc, [runLabelFilter(runId)], `of run ${runId}`);
   return {
-    containers: containers.containers.map((c) => c.id).sort(),
-    snapshots: snapshots.flatMap((page) => page.info.map((s) => s.name)).sort(),
-    leases: leases.leases.map((l) => l.id).sort(),
+    containers: containers.map((c) => c.id ?? '').sort(),
+    snapshots: snapshots.map((s) => s.name ?? '').sort(),
+    leases: leases.map((l) => l.id ?? '').sort(),
   };
+}
+
+/**
+ * Run ids on the containers, snapshots and leases of the client's namespace that
+ * carry the run label; only well-formed ids (anything else is not ours to judge).
+ */
+export async function labelledRunIds(grpc: ContainerdGrpc): Promise<string[]> {
+  const { containers, snapshots, leases } = await listLabelled(grpc, [`labels."${LABELS.run}"`], `labelled by pakostii in ${grpc.namespace}`);
+  const ids = new Set<string>();
+  for (const item of [...containers, ...snapshots, ...leases]) {
+    const id = item.labels?.[LABELS.run];
+    if (id && runIdOfDir(id)) ids.add(id);
+  }
+  return [...ids].sort();
 }
 
 /**

@@ -25,7 +25,11 @@ export const names = {
   bridge: (runId: string) => `${OBJECT_PREFIX}b-${runId}`,
   /** Host-side end of node `index`'s veth: "pkabcde-123" (≤ 15 bytes for index < 100000000). */
   hostVeth: (runId: string, index: number) => `${OBJECT_PREFIX}${runId}-${index}`,
-  /** Temporary name of the peer end before it is moved and renamed to `eth0`. */
+  /**
+   * The peer end's name on the host before it was moved into the namespace, in
+   * versions that made it there. The addon now creates the peer inside the
+   * namespace as `eth0`; the janitor still recognises leftovers of this name.
+   */
   peerVeth: (runId: string, index: number) => `${OBJECT_PREFIX}${runId}p${index}`,
   /** Interface name inside every node namespace. */
   nodeIf: 'eth0',

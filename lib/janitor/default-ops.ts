@@ -7,9 +7,6 @@
 import { existsSync } from 'node:fs';
 import * as containerdApi from '../containerd/index.js';
 import * as native from '../native/index.js';
-import { SNAPSHOTTER } from '../containerd/container.js';
-import { LABELS } from '../host/names.js';
-import { runIdOfDir } from '../host/patterns.js';
 import type { JanitorOps } from './types.js';
 
 export const defaultOps: JanitorOps = {
@@ -33,12 +30,14 @@ export const defaultOps: JanitorOps = {
     if (!existsSync(socket)) return found;
     const client = await containerdApi.ContainerdClient.connect({ socket });
     try {
-      const { namespaces } = await client.rpc.unary<{ namespaces: Array<{ name: string }> }>('namespaces', 'List', {}, {
-        operation: 'list containerd namespaces',
-      });
-      for (const { name } of namespaces) {
-        if (only && !only.includes(name)) continue;
-        for (const runId of await labelledRunIds(socket, name)) found.set(runId, [...(found.get(runId) ?? []), name]);
+      for (const namespace of await client.listNamespaces()) {
+        if (only && !only.includes(namespace)) continue;
+        const inNamespace = await containerdApi.ContainerdClient.connect({ socket, namespace });
+        try {
+          for (const runId of await inNamespace.labelledRunIds()) found.set(runId, [...(found.get(runId) ?? []), namespace]);
+        } finally {
+          inNamespace.close();
+        }
       }
       return found;
     } finally {
@@ -46,28 +45,3 @@ export const defaultOps: JanitorOps = {
     }
   },
 };
-
-/** Run ids of the containers, snapshots and leases of one namespace that carry the pakostii.run label. */
-async function labelledRunIds(socket: string, namespace: string): Promise<Set<string>> {
-  const client = await containerdApi.ContainerdClient.connect({ socket, namespace });
-  try {
-    const filters = [`labels."${LABELS.run}"`];
-    type Labelled = { labels?: Record<string, string> };
-    const [containers, snapshots, leases] = await Promise.all([
-      client.rpc.unary<{ containers: Labelled[] }>('containers', 'List', { filters }, { operation: `list pakostii containers in ${namespace}` }),
-      client.rpc
-        .serverStream<{ info: Labelled[] }>('snapshots', 'List', { snapshotter: SNAPSHOTTER, filters }, { operation: `list pakostii snapshots in ${namespace}` })
-        .collect(),
-      client.rpc.unary<{ leases: Labelled[] }>('leases', 'List', { filters }, { operation: `list pakostii leases in ${namespace}` }),
-    ]);
-    const ids = new Set<string>();
-    for (const item of [...containers.containers, ...snapshots.flatMap((page) => page.info), ...leases.leases]) {
-      const id = item.labels?.[LABELS.run];
-      // Only well-formed run ids: anything else is not ours to judge.
-      if (id && runIdOfDir(id)) ids.add(id);
-    }
-    return ids;
-  } finally {
-    client.close();
-  }
-}

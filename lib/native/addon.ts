@@ -14,7 +14,6 @@ export interface NativeNodeLinkSpec {
   netns: string;
   bridge: string;
   hostVeth: string;
-  peerVeth: string;
   ifname: string;
   cidr: string;
   progFd?: number;
@@ -99,7 +98,7 @@ export interface ShapeNativeEngine {
   close(): void;
 }
 
-/** Everything the addon exports: native/{netns,netlink,sockets,relay,xdp*,qdisc,shape}.cc. */
+/** Everything the addon exports: native/{netns,links,node_link,sockets,relay,xdp*,qdisc,netem,shape}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;

@@ -1,10 +1,9 @@
 /**
- * Internal kernel API used by the runtime (NOT part of the public API).
+ * Internal kernel API of the layers above (not part of the public API).
  *
- * CONTRACT (owned by the native-core work; signatures are agreed with the runtime):
- * every function here is implemented over the C++ addon in this folder, never by
- * spawning `ip`/`tc`/`bpftool`. Errors are `NativeError` (lib/errors.ts) with op,
- * errno and the object name in the message.
+ * Every function here is implemented over the C++ addon (addon.ts), never by
+ * spawning `ip`/`tc`/`bpftool`: the library runs no child processes. Errors are
+ * `NativeError` (lib/errors.ts) with op, errno and the object name in the message.
  */
 export { createNetns, deleteNetns, listNetns } from './netns.js';
 export { addAddress, createBridge, deleteLink, listLinks, linkIndex, provisionNodeLink } from './links.js';
@@ -22,7 +21,6 @@ export type { TrafficControlSupport, TrafficClass, NetemParams } from './addon.j
  * policy lives in BPF maps. Node index 0 is the runner's namespace; nodes are 1..n.
  * Every packet is judged once, at its destination's ingress: drop[src][dst], loss[src][dst].
  */
-// Implemented in fault-engine.ts / policy-matrix.ts (XDP fault engine).
 import { FaultEngine } from './fault-engine.js';
 import { PolicyMatrix } from './policy-matrix.js';
 export { FaultEngine, PolicyMatrix };

@@ -43,11 +43,6 @@ export interface NodeLinkSpec {
   bridge: string;
   /** Host-side veth name (≤ 15 bytes). */
   hostVeth: string;
-  /**
-   * Temporary peer name (≤ 15 bytes, checked). The addon creates the peer directly
-   * inside the namespace under `ifname`, so this name never appears on the host.
-   */
-  peerVeth: string;
   /** Interface name inside the namespace, normally "eth0". */
   ifname: string;
   /** IPv4 address with prefix, e.g. "198.18.0.5/24". */

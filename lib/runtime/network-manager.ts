@@ -151,7 +151,6 @@ export class NetworkManager {
       netns,
       bridge: this.#bridge!,
       hostVeth,
-      peerVeth: names.peerVeth(this.#runId, index),
       ifname: names.nodeIf,
       cidr: `${ip}/${subnet.prefix}`,
       engine: this.engine,

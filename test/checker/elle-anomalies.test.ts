@@ -69,6 +69,29 @@ describe('list-append checker: one history per anomaly class', () => {
     expect(r.anomalyTypes).toEqual(['G2-item']);
     expect(r.not).toEqual(['repeatable-read']);
     expect(r.anomalies['G2-item']![0]!.steps!.filter((s) => s.endsWith('(rw)'))).toHaveLength(2);
+    expect(r.anomalies['G2-item']![0]!.edges).toEqual(['rw', 'rw']);
+    // Snapshot isolation allows write skew.
+    expect(checkListAppend(h.events, { consistencyModels: ['snapshot-isolation'] }).valid).toBe(true);
+  });
+
+  it('G-nonadjacent: two rw edges, each between two wr edges (snapshot isolation forbids it)', () => {
+    // T0 appends to x, T2 to y; T1 sees x's append but not y's, T3 sees y's but not x's.
+    const h = new TxnHistory().concurrent(
+      [0, [['append', 'x', 1]]],
+      [1, [['r', 'x', [1]], ['r', 'y', []]]],
+      [2, [['append', 'y', 1]]],
+      [3, [['r', 'y', [1]], ['r', 'x', []]]],
+    );
+    const r = checkListAppend(h.events);
+    expect(r.anomalyTypes).toEqual(['G-nonadjacent']);
+    expect(r.not.sort()).toEqual(['repeatable-read', 'snapshot-isolation']);
+    const example = r.anomalies['G-nonadjacent']![0]!;
+    expect(example.edges).toHaveLength(4);
+    // Around the ring, no rw edge follows another.
+    expect(example.edges!.every((e, i) => !(e === 'rw' && example.edges![(i + 1) % 4] === 'rw'))).toBe(true);
+    expect(example.edges!.filter((e) => e === 'rw')).toHaveLength(2);
+    expect(checkListAppend(h.events, { consistencyModels: ['read-committed'] }).valid).toBe(true);
+    expect(checkListAppend(h.events, { consistencyModels: ['snapshot-isolation'] }).valid).toBe(false);
   });
 
   it('G-single-realtime: a stale read that only real-time order exposes', () => {

@@ -7,14 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import { checkListAppend } from '../../lib/checker/elle/index.js';
 import type { HistoryEvent } from '../../lib/history/types.js';
-import { mulberry32, simulateListAppend } from '../helpers/list-append-sim.js';
+import { seededFloats, simulateListAppend } from '../helpers/list-append-sim.js';
 
 describe('list-append checker on random histories', () => {
   it('3,000 seeded strict-serializable histories are all valid', () => {
     const failures: string[] = [];
     let committed = 0;
     for (let seed = 1; seed <= 3000; seed++) {
-      const shape = mulberry32(seed * 7919);
+      const shape = seededFloats(seed * 7919);
       const history = simulateListAppend({
         seed,
         transactions: 20 + Math.floor(shape() * 60),

@@ -5,17 +5,12 @@
  * real object returned. Seeded; shared by the property tests and the bench.
  */
 import type { HistoryEvent } from '../../lib/history/types.js';
+import { Random } from '../../lib/workload/random.js';
 
-/** mulberry32: small, fast, seeded. */
+/** Seeded floats in [0, 1): the workload's own stream, so tests replay like runs do. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const stream = new Random(seed);
+  return () => stream.next();
 }
 
 export type GenModel = 'register' | 'register-cas' | 'kv' | 'set' | 'queue' | 'counter';

@@ -7,16 +7,12 @@
  */
 import type { HistoryEvent } from '../../lib/history/types.js';
 import { type ListAppendGeneratorOptions, ListAppendGenerator, type ListAppendMicroOp } from '../../lib/workload/list-append.js';
+import { Random } from '../../lib/workload/random.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Seeded floats in [0, 1) from the workload's own stream. */
+export function seededFloats(seed: number): () => number {
+  const stream = new Random(seed);
+  return () => stream.next();
 }
 
 export interface SimulationOptions {
@@ -36,7 +32,7 @@ interface InFlight {
 }
 
 export function simulateListAppend(options: SimulationOptions): HistoryEvent[] {
-  const random = mulberry32(options.seed);
+  const random = seededFloats(options.seed);
   const gen = new ListAppendGenerator({ ...options.generator, random });
   const failP = options.failProbability ?? 0.05;
   const infoP = options.infoProbability ?? 0.02;

@@ -1,7 +1,8 @@
 /** A small builder for hand-written transaction histories. */
 import type { HistoryEvent } from '../../lib/history/types.js';
 
-export type Mop = ['append', string, number] | ['r', string, number[] | null];
+/** List-append (`append`, `r` of a list) and rw-register (`w`, `r` of one value) micro-operations. */
+export type Mop = ['append', string, number] | ['w', string, number] | ['r', string, number[] | number | null];
 
 export class TxnHistory {
   readonly events: HistoryEvent[] = [];

@@ -3,10 +3,11 @@
  * namespace, handed back as a net.Socket usable from the JS thread. The echo
  * server runs inside a namespace (`ip netns exec`, test-side only).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { readlinkSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NativeError } from '../../lib/errors.js';
 import { connectInNetns, createBridge, createNetns, deleteLink, deleteNetns, provisionNodeLink } from '../../lib/native/index.js';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   await createBridge(bridge);
   for (const n of [server, client]) {
     await createNetns(n.netns);
-    await provisionNodeLink({ netns: n.netns, bridge, hostVeth: names.hostVeth(runId, n.index), peerVeth: names.peerVeth(runId, n.index), ifname: 'eth0', cidr: `${n.ip}/24` });
+    await provisionNodeLink({ netns: n.netns, bridge, hostVeth: names.hostVeth(runId, n.index), ifname: 'eth0', cidr: `${n.ip}/24` });
   }
   echo = spawn('ip', ['netns', 'exec', server.netns, process.execPath, '-e', ECHO], { stdio: ['ignore', 'pipe', 'inherit'] });
   await once(echo.stdout!, 'data');
@@ -131,4 +132,20 @@ describe('connectInNetns', () => {
     expect((enoent as NativeError).code).toBe('ENOENT');
     expect((enoent as NativeError).message).toContain(missing);
   });
+});
+
+describe('connectInNetns gives back its fds when it settles', () => {
+  it('1,500 connects (a quarter refused, in the host and in a node namespace) under a 256-fd limit: no EMFILE, fd count back to baseline', () => {
+    const child = fileURLToPath(new URL('./connect-fds-child.mts', import.meta.url));
+    const cwd = fileURLToPath(new URL('../..', import.meta.url));
+    for (const netns of ['', server.netns]) {
+      // The loopback of the namespace: the child's own listener when netns is '' and
+      // otherwise nothing (every connect refused), which still exercises the eventfd.
+      const out = execFileSync('prlimit', ['--nofile=256:256', '--', process.execPath, '--import', 'tsx', child, '1500', netns], { encoding: 'utf8', cwd });
+      const result = JSON.parse(out.trim().split('\n').at(-1)!) as { baseline: number; after: number | string; connected: number; failures: Record<string, number> };
+      expect(result.failures.EMFILE, JSON.stringify(result)).toBeUndefined();
+      if (netns === '') expect(result.connected).toBe(1125);
+      expect(typeof result.after === 'number' && result.after <= result.baseline, JSON.stringify(result)).toBe(true);
+    }
+  }, 120_000);
 });

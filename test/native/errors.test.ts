@@ -47,7 +47,7 @@ describe('interface names over 15 bytes', () => {
     try {
       await createBridge(bridge);
       const error = await rejection(
-        provisionNodeLink({ netns, bridge, hostVeth: `${names.hostVeth(runId, 1)}-toolong`, peerVeth: names.peerVeth(runId, 1), ifname: 'eth0', cidr: '198.19.1.2/24' }),
+        provisionNodeLink({ netns, bridge, hostVeth: `${names.hostVeth(runId, 1)}-toolong`, ifname: 'eth0', cidr: '198.19.1.2/24' }),
       );
       expect(error.code).toBe('EINVAL');
       expect(error.message).toContain('-toolong');
@@ -88,7 +88,7 @@ describe('names already taken', () => {
   it('a host veth name in use → EEXIST from veth create', async () => {
     await createNetns(netns);
     await createBridge(bridge);
-    const spec = { netns, bridge, hostVeth: names.hostVeth(runId, 2), peerVeth: names.peerVeth(runId, 2), ifname: 'eth0', cidr: '198.19.2.2/24' };
+    const spec = { netns, bridge, hostVeth: names.hostVeth(runId, 2), ifname: 'eth0', cidr: '198.19.2.2/24' };
     try {
       await provisionNodeLink(spec);
       const error = await rejection(provisionNodeLink({ ...spec, ifname: 'eth1' }));
@@ -122,7 +122,7 @@ describe('a missing namespace', () => {
     await createBridge(bridge);
     try {
       const error = await rejection(
-        provisionNodeLink({ netns: missing, bridge, hostVeth: names.hostVeth(runId, 3), peerVeth: names.peerVeth(runId, 3), ifname: 'eth0', cidr: '198.19.3.2/24' }),
+        provisionNodeLink({ netns: missing, bridge, hostVeth: names.hostVeth(runId, 3), ifname: 'eth0', cidr: '198.19.3.2/24' }),
       );
       expect(error.code).toBe('ENOENT');
       expect(error.message).toContain(missing);

@@ -26,7 +26,7 @@ const nodes = [1, 2, 3].map((index) => ({
   index,
   netns: names.nodeNetns(runId, `n${index}`),
   hostVeth: names.hostVeth(runId, index),
-  peerVeth: names.peerVeth(runId, index),
+ 
   ip: `198.19.88.${index + 1}`,
 }));
 
@@ -73,7 +73,7 @@ beforeAll(async () => {
   await createBridge(bridge);
   for (const n of nodes) {
     await createNetns(n.netns);
-    await provisionNodeLink({ netns: n.netns, bridge, hostVeth: n.hostVeth, peerVeth: n.peerVeth, ifname: 'eth0', cidr: `${n.ip}/24`, engine });
+    await provisionNodeLink({ netns: n.netns, bridge, hostVeth: n.hostVeth, ifname: 'eth0', cidr: `${n.ip}/24`, engine });
     engine.setNodeAddress(n.ip, n.index);
   }
 });

@@ -7,6 +7,8 @@ export interface AnomalyExample {
   explanation: string;
   /** For cycle anomalies: one line per edge of the cycle. */
   steps?: string[];
+  /** For cycle anomalies: the type of each edge (`ww`, `wr`, `rw`, `process`, `realtime`), from ops[i] to ops[i+1] (the last back to ops[0]). */
+  edges?: string[];
   /** Set when the cycle search ran out of budget and this is a cycle, not necessarily the shortest. */
   partial?: boolean;
 }

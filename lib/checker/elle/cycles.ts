@@ -3,7 +3,11 @@
  *
  * Each family is a shape of cycle (Adya's definitions, Elle's names):
  * G0 only ww; G1c ww and wr with at least one wr; G-single exactly one rw;
- * G2-item two or more rw. A family is searched first over data edges alone,
+ * G-nonadjacent two or more rw, no two of them adjacent (what snapshot
+ * isolation forbids, per Cerone and Gotsman); G2-item two or more rw with
+ * some two adjacent (write skew, which snapshot isolation allows). So every
+ * cycle with an rw edge is exactly one of the last three. A family is
+ * searched first over data edges alone,
  * then allowing process edges (`-process`), then real-time edges too
  * (`-realtime`); a variant is named only when the weaker search found
  * nothing. Every cycle of a family contains an edge of its seed type, so the
@@ -26,19 +30,23 @@ export interface FoundCycle {
   partial?: boolean;
 }
 
+/** What a cycle needs of its rw edges beyond the seed (an rw seed itself for the last two). */
+type RwRule = 'none' | 'nonadjacent' | 'adjacent';
+
 interface Family {
   name: string;
   seed: EdgeType;
   mask: number;
-  moreRw: boolean;
+  rw: RwRule;
 }
 
 const bit = (t: EdgeType): number => 1 << t;
 const FAMILIES: Family[] = [
-  { name: 'G0', seed: WW, mask: bit(WW), moreRw: false },
-  { name: 'G1c', seed: WR, mask: bit(WW) | bit(WR), moreRw: false },
-  { name: 'G-single', seed: RW, mask: bit(WW) | bit(WR), moreRw: false },
-  { name: 'G2-item', seed: RW, mask: DATA_MASK, moreRw: true },
+  { name: 'G0', seed: WW, mask: bit(WW), rw: 'none' },
+  { name: 'G1c', seed: WR, mask: bit(WW) | bit(WR), rw: 'none' },
+  { name: 'G-single', seed: RW, mask: bit(WW) | bit(WR), rw: 'none' },
+  { name: 'G-nonadjacent', seed: RW, mask: DATA_MASK, rw: 'nonadjacent' },
+  { name: 'G2-item', seed: RW, mask: DATA_MASK, rw: 'adjacent' },
 ];
 const VARIANTS: Array<{ suffix: string; extra: number }> = [
   { suffix: '', extra: 0 },
@@ -62,6 +70,11 @@ export function localGraph(g: Graph, members: Int32Array, comp: Int32Array, id: 
   return edges.freeze(members.length);
 }
 
+/** Search state flags (a state is node * 8 + flags). */
+const EXTRA = 1;
+const LAST_RW = 2;
+const RW_MET = 4;
+
 class Search {
   private readonly stamp: Int32Array;
   private readonly parentState: Int32Array;
@@ -73,7 +86,7 @@ class Search {
     private readonly g: Graph,
     private readonly budget: number,
   ) {
-    const states = g.nodeCount * 4;
+    const states = g.nodeCount * 8;
     this.stamp = new Int32Array(states);
     this.parentState = new Int32Array(states);
     this.parentEdge = new Int32Array(states);
@@ -83,35 +96,46 @@ class Search {
     return this.spent >= this.budget;
   }
 
-  /** Shortest path from `from` to `to` over `mask`, within `comp`'s component, meeting the flags; edge list or null. */
-  path(from: number, to: number, mask: number, extraMask: number, needRw: boolean, needExtra: boolean, comp: Int32Array): number[] | null {
+  /**
+   * Shortest path from `from` to `to` over `mask`, within `comp`'s component,
+   * that closes a cycle of the family after an rw seed when `rule` asks for
+   * one (the seed counts as the edge before the first and after the last),
+   * and uses an `extraMask` edge when `needExtra`; edge list or null.
+   */
+  path(from: number, to: number, mask: number, extraMask: number, rule: RwRule, needExtra: boolean, comp: Int32Array): number[] | null {
     const g = this.g;
-    const target = to * 4 + (needRw ? 2 : 0) + (needExtra ? 1 : 0);
+    const tracksRw = rule !== 'none';
     const scope = comp[from]!;
+    const start = from * 8 + (tracksRw ? LAST_RW : 0);
     this.epoch++;
-    const queue = [from * 4];
-    this.stamp[from * 4] = this.epoch;
+    const queue = [start];
+    this.stamp[start] = this.epoch;
     for (let head = 0; head < queue.length; head++) {
       const s = queue[head]!;
-      const v = s >> 2;
+      const v = s >> 3;
       for (let e = g.offsets[v]!; e < g.offsets[v + 1]!; e++) {
         this.spent++;
         const k = g.kind[e]!;
         if ((bit(k as EdgeType) & mask) === 0) continue;
         const w = g.dst[e]!;
         if (comp[w] !== scope || w === from) continue;
-        const rw = (s & 2) | (k === RW ? 2 : 0);
-        const extra = (s & 1) | ((bit(k as EdgeType) & extraMask) !== 0 ? 1 : 0);
-        const t = w * 4 + (needRw ? rw : 0) + (needExtra ? extra : 0);
-        // The path may not pass through its end: the cycle would reuse the seed edge.
-        if (w === to && t !== target) continue;
+        let flags = needExtra && ((s & EXTRA) !== 0 || (bit(k as EdgeType) & extraMask) !== 0) ? EXTRA : 0;
+        if (tracksRw) {
+          const isRw = k === RW;
+          const afterRw = (s & LAST_RW) !== 0;
+          if (rule === 'nonadjacent' && isRw && afterRw) continue;
+          const met = (s & RW_MET) !== 0 || (isRw && (rule === 'nonadjacent' || afterRw));
+          flags |= (isRw ? LAST_RW : 0) | (met ? RW_MET : 0);
+        }
+        const t = w * 8 + flags;
+        if (w === to && !closes(flags, rule, needExtra)) continue; // the path may not pass through its end
         if (this.stamp[t] === this.epoch) continue;
         this.stamp[t] = this.epoch;
         this.parentState[t] = s;
         this.parentEdge[t] = e;
-        if (t === target) {
+        if (w === to) {
           const path: number[] = [];
-          for (let x = t; x !== from * 4; x = this.parentState[x]!) path.push(this.parentEdge[x]!);
+          for (let x = t; x !== start; x = this.parentState[x]!) path.push(this.parentEdge[x]!);
           return path.reverse();
         }
         queue.push(t);
@@ -120,6 +144,28 @@ class Search {
     }
     return null;
   }
+}
+
+/** Whether a path arriving at the seed's source with these flags closes a cycle of the family. */
+function closes(flags: number, rule: RwRule, needExtra: boolean): boolean {
+  if (needExtra && (flags & EXTRA) === 0) return false;
+  const met = (flags & RW_MET) !== 0;
+  const lastRw = (flags & LAST_RW) !== 0;
+  if (rule === 'nonadjacent') return met && !lastRw; // the seed (rw) follows the last edge
+  if (rule === 'adjacent') return met || lastRw;
+  return true;
+}
+
+/** How many rw edges a cycle has, and whether two of them follow each other (around the ring). */
+function rwShape(g: Graph, edges: readonly number[]): { rw: number; adjacent: boolean } {
+  let rw = 0;
+  let adjacent = false;
+  edges.forEach((e, i) => {
+    if (g.kind[e] !== RW) return;
+    rw++;
+    if (edges.length > 1 && g.kind[edges[(i + 1) % edges.length]!] === RW) adjacent = true;
+  });
+  return { rw, adjacent };
 }
 
 function edgeSource(g: Graph, e: number): number {
@@ -140,18 +186,17 @@ function cycleFrom(g: Graph, edges: number[]): { nodes: number[]; edges: number[
 
 /** Names a cycle by what its edges are (for the budget fallback). */
 export function classify(g: Graph, edges: readonly number[]): string {
-  let rw = 0;
   let wr = 0;
   let process = 0;
   let realtime = 0;
   for (const e of edges) {
     const k = g.kind[e]!;
-    if (k === RW) rw++;
-    else if (k === WR) wr++;
+    if (k === WR) wr++;
     else if (k === PROCESS) process++;
     else if (k === REALTIME) realtime++;
   }
-  const base = rw >= 2 ? 'G2-item' : rw === 1 ? 'G-single' : wr > 0 ? 'G1c' : 'G0';
+  const { rw, adjacent } = rwShape(g, edges);
+  const base = rw >= 2 ? (adjacent ? 'G2-item' : 'G-nonadjacent') : rw === 1 ? 'G-single' : wr > 0 ? 'G1c' : 'G0';
   return base + (realtime > 0 ? '-realtime' : process > 0 ? '-process' : '');
 }
 
@@ -175,6 +220,12 @@ function simplePath(g: Graph, from: number, edges: readonly number[]): number[] 
   return kept;
 }
 
+function fits(g: Graph, rule: RwRule, cycle: readonly number[]): boolean {
+  if (rule === 'none') return true;
+  const { rw, adjacent } = rwShape(g, cycle);
+  return rw >= 2 && adjacent === (rule === 'adjacent');
+}
+
 function searchFamily(g: Graph, search: Search, family: Family, extra: number): number[] | null {
   const needExtra = extra !== 0;
   const pathMask = family.mask | extra;
@@ -188,11 +239,11 @@ function searchFamily(g: Graph, search: Search, family: Family, extra: number): 
       const v = g.dst[e]!;
       if (comp[v] !== comp[u]) continue;
       if (search.exhausted) return best;
-      const walk = search.path(v, u, pathMask, extra, family.moreRw, needExtra, comp);
-      const rest = walk && simplePath(g, v, walk);
+      const walk = search.path(v, u, pathMask, extra, family.rw, needExtra, comp);
+      const cycle = walk && [e, ...simplePath(g, v, walk)];
       // A walk that met its conditions only inside a loop is no cycle of this family.
-      const valid = rest && (!family.moreRw || rest.some((x) => g.kind[x] === RW)) && (!needExtra || rest.some((x) => (bit(g.kind[x] as EdgeType) & extra) !== 0));
-      if (valid && (!best || rest.length + 1 < best.length)) best = [e, ...rest];
+      const valid = cycle && fits(g, family.rw, cycle) && (!needExtra || cycle.some((x) => (bit(g.kind[x] as EdgeType) & extra) !== 0));
+      if (valid && (!best || cycle.length < best.length)) best = cycle;
       if (best && (best.length === 2 || ++triedAfterFound > EXTRA_SEEDS)) return best;
     }
   }
@@ -203,7 +254,7 @@ function searchFamily(g: Graph, search: Search, family: Family, extra: number): 
 function anyCycle(g: Graph): number[] {
   const all = new Int32Array(g.nodeCount);
   const first = g.offsets[0]!;
-  const rest = new Search(g, Number.POSITIVE_INFINITY).path(g.dst[first]!, 0, 0xff, 0, false, false, all);
+  const rest = new Search(g, Number.POSITIVE_INFINITY).path(g.dst[first]!, 0, 0xff, 0, 'none', false, all);
   return [first, ...(rest ?? [])];
 }
 

@@ -15,9 +15,9 @@
  */
 import type { ProcessId } from '../../history/types.js';
 import { type EdgeList, PROCESS, REALTIME } from './graph.js';
-import type { Txn } from './transactions.js';
+import type { TxnBase } from './transactions.js';
 
-export function addProcessEdges(txns: readonly Txn[], edges: EdgeList): void {
+export function addProcessEdges(txns: readonly TxnBase[], edges: EdgeList): void {
   const last = new Map<ProcessId, number>();
   for (const t of txns) {
     if (t.status === 'fail') continue;
@@ -28,13 +28,13 @@ export function addProcessEdges(txns: readonly Txn[], edges: EdgeList): void {
   }
 }
 
-export function addRealtimeEdges(txns: readonly Txn[], edges: EdgeList): void {
+export function addRealtimeEdges(txns: readonly TxnBase[], edges: EdgeList): void {
   // Events in history order: invocations (txns are sorted by invocation) merged with ok completions.
   const completions = txns.filter((t) => t.status === 'ok').sort((a, b) => a.completeIndex - b.completeIndex);
   let frontier: number[] = [];
   const linkedFrom = new Map<number, number[]>();
   let c = 0;
-  const complete = (t: Txn): void => {
+  const complete = (t: TxnBase): void => {
     const preds = linkedFrom.get(t.id);
     linkedFrom.delete(t.id);
     if (preds && preds.length > 0) {

@@ -26,7 +26,8 @@ export interface ReadOp {
 
 export type MicroOp = AppendOp | ReadOp;
 
-export interface Txn {
+/** A transaction apart from its micro-operations (all the graph and the order edges need). */
+export interface TxnBase {
   /** Dense id, position in {@link ParsedHistory.txns}. */
   id: number;
   /** History index of the invocation (how the report and the explanations name it). */
@@ -35,15 +36,21 @@ export interface Txn {
   completeIndex: number;
   process: ProcessId;
   status: TxnStatus;
-  /** Micro-operations: the completion's for `ok`, the invocation's otherwise. */
-  ops: MicroOp[];
   /** ns since the run started. */
   invokeTime: number;
   completeTime: number;
 }
 
-export interface ParsedHistory {
-  txns: Txn[];
+export interface Txn<Op = MicroOp> extends TxnBase {
+  /** Micro-operations: the completion's for `ok`, the invocation's otherwise. */
+  ops: Op[];
+}
+
+/** Reads micro-operations from a transaction's value, noting what is malformed. */
+export type MicroOpParser<Op> = (value: unknown, where: string, malformed: string[]) => Op[];
+
+export interface ParsedHistory<Op = MicroOp> {
+  txns: Array<Txn<Op>>;
   /** Problems with the shape of the input (not anomalies). */
   malformed: string[];
 }
@@ -93,18 +100,21 @@ export function parseMicroOps(value: unknown, where: string, malformed: string[]
  * operations other than `txn` are skipped. An invocation with no completion
  * is indeterminate (`info`).
  */
-export function parseTransactions(history: History): ParsedHistory {
-  const txns: Txn[] = [];
+export function parseTransactions<Op extends { kind: string; value: unknown } = MicroOp>(
+  history: History,
+  parseOps: MicroOpParser<Op> = parseMicroOps as unknown as MicroOpParser<Op>,
+): ParsedHistory<Op> {
+  const txns: Array<Txn<Op>> = [];
   const malformed: string[] = [];
   const open = new Map<ProcessId, HistoryEvent>();
   const finish = (invoke: HistoryEvent, completion: HistoryEvent | undefined): void => {
     const status: TxnStatus = completion === undefined ? 'info' : (completion.type as TxnStatus);
-    let ops: MicroOp[];
+    let ops: Op[];
     if (status === 'ok' && completion) {
-      ops = parseMicroOps(completion.value, `event ${completion.index}`, malformed);
+      ops = parseOps(completion.value, `event ${completion.index}`, malformed);
     } else {
       // Reads of a transaction that did not commit (or may not have) are unknown.
-      ops = parseMicroOps(invoke.value, `event ${invoke.index}`, malformed).map((op) => (op.kind === 'r' ? { ...op, value: null } : op));
+      ops = parseOps(invoke.value, `event ${invoke.index}`, malformed).map((op) => (op.kind === 'r' ? { ...op, value: null } : op));
     }
     txns.push({
       id: txns.length,

@@ -48,7 +48,6 @@ export async function checkBpfXdp(addon: CheckResult): Promise<CheckResult> {
       netns,
       bridge,
       hostVeth,
-      peerVeth: names.peerVeth(runId, 1),
       ifname: names.nodeIf,
       cidr: PROBE_CIDR,
       engine,

@@ -1,4 +1,4 @@
-/** `pakostii check --model list-append` on our JSONL and on Jepsen's EDN (`[:append k v]`, `[:r k [..]]`). */
+/** `pakostii check --model list-append|rw-register` on our JSONL and on Jepsen's EDN (`[:append k v]`, `[:r k [..]]`, `[:w k v]`). */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,5 +45,35 @@ describe('pakostii check --model list-append', () => {
     const result = await runCli(['check', '--model', 'list-append', file]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/valid \(2 committed of 2 transactions/);
+  });
+});
+
+describe('pakostii check --model rw-register', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pakostii-check-rw-'));
+  // Write skew on registers: both read x and y as nil, each writes one.
+  const skew = new TxnHistory().concurrent([0, [['r', 'x', null], ['r', 'y', null], ['w', 'x', 1]]], [1, [['r', 'x', null], ['r', 'y', null], ['w', 'y', 1]]]).events;
+  // Blind writes one after the other: only real time orders them.
+  const blind = new TxnHistory().txn(0, [['w', 'x', 1]]).txn(1, [['w', 'x', 2]]).txn(2, [['r', 'x', 2]]).events;
+
+  it('EDN: exit 1 on write skew, with the cycle in words', async () => {
+    const file = join(dir, 'skew.edn');
+    const edn = toEdn(skew);
+    expect(edn).toContain('[:w "x" 1]');
+    writeFileSync(file, edn);
+    const result = await runCli(['check', '--model', 'rw-register', '--format', 'edn', file]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/G2-item ×1: write skew/);
+    expect(result.stdout).toMatch(/T0 read y = nil, and T1 wrote 1, a later version \(every version follows the initial nil\) \(rw\)/);
+  });
+
+  it('an open version order is unknown (exit 2) until --linearizable-keys orders it (exit 0)', async () => {
+    const file = join(dir, 'blind.jsonl');
+    writeFileSync(file, toJsonl(blind));
+    const open = await runCli(['check', '--model', 'rw-register', '--json', file]);
+    expect(open.code).toBe(2);
+    expect(JSON.parse(open.stdout.trim())).toMatchObject({ valid: 'unknown', model: 'rw-register', ambiguousKeys: ['x'] });
+    const ordered = await runCli(['check', '--model', 'rw-register', '--linearizable-keys', file]);
+    expect(ordered.code).toBe(0);
+    expect(ordered.stdout).toMatch(/valid \(3 committed of 3 transactions/);
   });
 });
