@@ -22,6 +22,7 @@ export type { LossOptions } from './faults/loss.js';
 export type { BandwidthOptions } from './faults/bandwidth.js';
 export type { DelayOptions, DelayDistribution } from './faults/delay.js';
 export type { FaultCapability } from './faults/capabilities.js';
+export type { DelayLineCounters } from './native/delay-line.js';
 export type { ContainersHandle, StartOptions, StopOptions, RestartOptions } from './faults/process-faults.js';
 export type { TimelineEntry, TimelineEventType } from './faults/timeline.js';
 export type { ExecResult } from './containerd/index.js';

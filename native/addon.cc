@@ -1,6 +1,8 @@
 // Module entry of pakostii.node: one Init per concern (see native/sources.gypi).
 #include <napi.h>
 
+#include "delay_engine.h"
+#include "ethtool.h"
 #include "links.h"
 #include "netem.h"
 #include "node_link.h"
@@ -24,6 +26,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pk::InitQdisc(env, exports);
   pk::InitNetem(env, exports);
   pk::InitShape(env, exports);
+  pk::InitDelayEngine(env, exports);
+  pk::InitEthtool(env, exports);
   pk::InitXdp(env, exports);
   return exports;
 }

@@ -7,7 +7,10 @@
     'addon.cc',
     'binding.cc',
     'bpf_engine.cc',
+    'delay_engine.cc',
+    'delay_line.cc',
     'errors.cc',
+    'ethtool.cc',
     'links.cc',
     'netem.cc',
     'netlink.cc',
@@ -21,5 +24,6 @@
     'xdp.cc',
     'xdp_attach.cc',
     'xdp_test_run.cc',
+    'xsk_socket.cc',
   ],
 }

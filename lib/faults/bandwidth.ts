@@ -67,11 +67,14 @@ export function parseRate(rate: unknown, where: string): number {
   return Math.round(bytes);
 }
 
-/** What the slow-link faults of a run share: the registry, the class ledger and the shaper. */
+/** What the slow-link faults of a run share: the registry, the class ledger and the engines. */
 export interface SlowLinks {
   readonly registry: FaultRegistry;
   readonly ledger: PairClassLedger;
+  /** HTB classes on the destinations' links (bandwidth, and delay by netem). */
   readonly shaper: () => TrafficShaper;
+  /** The addon's AF_XDP delay line (delay where the kernel has no sch_netem). */
+  readonly delayLine: () => TrafficShaper;
 }
 
 /** The handle of a slow-link fault: apply() first waits for the fault's classes (once). */
@@ -115,11 +118,19 @@ export function pairsOf(from: readonly number[], to: readonly number[]): ShapedP
 /** Define a slow-link fault: register it, and start creating its classes now. */
 export function defineSlowLink(
   links: SlowLinks,
-  definition: { name: string; kind: string; params: Record<string, unknown>; pairs: ShapedPair[]; spec: ClassSpec; rank: number },
+  definition: {
+    name: string;
+    kind: string;
+    params: Record<string, unknown>;
+    pairs: ShapedPair[];
+    spec: ClassSpec;
+    rank: number;
+    engine?: 'shaper' | 'delayLine';
+  },
 ): NetworkFaultHandle {
   const make = (): NetworkFaultHandle => {
     const fault = links.registry.define(definition.name, definition.kind, definition.params, () => undefined);
-    const shaper = links.shaper();
+    const shaper = definition.engine === 'delayLine' ? links.delayLine() : links.shaper();
     const ready = shaper.createClasses(definition.pairs, definition.spec).then((minors) => {
       links.ledger.register(fault, definition.kind, definition.rank, shaper, definition.pairs, minors);
     });

@@ -21,7 +21,7 @@ export interface FaultCapability {
   /** The fault kind ("partition" stands for every partition.* topology). */
   readonly kind: FaultKindName;
   /** The engine used here, or null when none can carry it on this kernel. */
-  readonly engine: 'xdp' | 'htb+cls_bpf' | 'netem' | null;
+  readonly engine: 'xdp' | 'htb+cls_bpf' | 'netem' | 'delay-line' | null;
   /** What the engine is, or what is missing. */
   readonly detail: string;
   /** Kernel features missing for the kind (empty when supported). */
@@ -38,20 +38,21 @@ export function faultCapabilities(kernel: KernelTrafficSupport | undefined): Fau
       ? { kind: 'bandwidth', engine: 'htb+cls_bpf', detail: 'HTB class per pair on the destination link, picked by a cls_bpf map', missing: [] }
       : { kind: 'bandwidth', engine: null, detail: `needs ${shapingMissing.join(' and ')}`, missing: shapingMissing },
   ];
-  const delayMissing = [
-    ...(k.netem ? [] : ['sch_netem (CONFIG_NET_SCH_NETEM)']),
-    ...shapingMissing,
-  ];
-  caps.push(
-    delayMissing.length === 0
-      ? { kind: 'delay', engine: 'netem', detail: 'netem leaf of an HTB class per pair, picked by a cls_bpf map', missing: [] }
-      : {
-          kind: 'delay',
-          engine: null,
-          detail: `needs ${delayMissing.join(' and ')}; the addon's own delay line (AF_XDP) is not built yet`,
-          missing: delayMissing,
-        },
-  );
+  // netem where the kernel has it; else the addon's delay line, which needs AF_XDP sockets only.
+  const netemMissing = [...(k.netem ? [] : ['sch_netem (CONFIG_NET_SCH_NETEM)']), ...shapingMissing];
+  if (netemMissing.length === 0) {
+    caps.push({ kind: 'delay', engine: 'netem', detail: 'netem leaf of an HTB class per pair, picked by a cls_bpf map', missing: [] });
+  } else if (k.afXdp) {
+    caps.push({
+      kind: 'delay',
+      engine: 'delay-line',
+      detail: `the addon's delay line: XDP sends delayed pairs' frames to AF_XDP sockets, a native thread sends them on when due (no ${netemMissing.join(' or ')} needed)`,
+      missing: [],
+    });
+  } else {
+    const missing = [...netemMissing, 'AF_XDP sockets (CONFIG_XDP_SOCKETS) for the delay line'];
+    caps.push({ kind: 'delay', engine: null, detail: `needs ${netemMissing.join(' and ')}, or AF_XDP sockets (CONFIG_XDP_SOCKETS) for the addon's delay line`, missing });
+  }
   return caps;
 }
 

@@ -1,9 +1,11 @@
 /**
  * t.network.delay: added one-way latency from → to, with optional jitter (a
- * distribution around the delay), duplication and reordering. Engine: a netem
- * leaf under a per-pair HTB class on the destination's link, picked by the run's
- * classifier — so apply/heal are map writes like every other fault. Kernels
- * without sch_netem get NotSupportedError naming it (see capabilities.ts).
+ * distribution around the delay), duplication and reordering. Two engines, one
+ * API (capabilities.ts picks): a netem leaf under a per-pair HTB class on the
+ * destination's link where the kernel has sch_netem, else the addon's delay line
+ * (AF_XDP, lib/runtime/delay-line-shaper.ts). Either way the pieces are made at
+ * define and apply/heal are map writes like every other fault. A kernel with
+ * neither gets NotSupportedError naming what is missing.
  */
 import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
@@ -81,7 +83,14 @@ export function defineDelay(
   const where = `delay(${JSON.stringify(name)})`;
   checkFaultName(name, where);
   const d = checkDelay(plan, options, where);
-  requireEngine(kernel, 'delay', where);
+  const engine = requireEngine(kernel, 'delay', where).engine;
+  const profile = {
+    delayNs: Math.round(d.ms * 1e6),
+    jitterNs: Math.round(d.jitterMs * 1e6),
+    distribution: d.distribution,
+    duplicatePercent: d.duplicatePercent,
+    reorderPercent: d.reorderPercent,
+  };
   return defineSlowLink(links, {
     name,
     kind: 'delay',
@@ -93,19 +102,11 @@ export function defineDelay(
       distribution: d.distribution,
       duplicate_percent: d.duplicatePercent,
       reorder_percent: d.reorderPercent,
-      engine: 'netem',
+      engine,
     },
     pairs: pairsOf(d.from.indexes, d.to.indexes),
-    spec: {
-      rateBytes: MAX_RATE_BYTES,
-      netem: {
-        delayNs: Math.round(d.ms * 1e6),
-        jitterNs: Math.round(d.jitterMs * 1e6),
-        distribution: d.distribution,
-        duplicatePercent: d.duplicatePercent,
-        reorderPercent: d.reorderPercent,
-      },
-    },
+    spec: engine === 'netem' ? { rateBytes: MAX_RATE_BYTES, netem: profile } : { rateBytes: MAX_RATE_BYTES, delay: profile },
+    engine: engine === 'netem' ? 'shaper' : 'delayLine',
     // The longest delay wins on a pair (a slower path dominates).
     rank: -d.ms,
   });

@@ -9,8 +9,11 @@
  * the one with the lowest rank wins (for bandwidth the lowest rate: two
  * bottlenecks in a row deliver the slower one's rate), the others stay
  * registered and take over when it is healed. A delay and a bandwidth limit on
- * the same pair are not combined yet: applying the second throws
- * NotSupportedError instead of silently dropping one of them.
+ * the same pair are refused (NotSupportedError when the second is applied)
+ * rather than silently dropping one of them: the addon's delay line transmits
+ * held frames straight onto the destination's link (AF_XDP's transmit skips the
+ * link's qdisc, so the HTB class would never see them), and the netem engine
+ * would need one class holding both a rate and a netem leaf, which is not built.
  */
 import { NotSupportedError } from '../errors.js';
 import type { Fault, FaultHook } from './registry.js';
@@ -24,6 +27,14 @@ export interface ShapedPair {
 export interface ClassSpec {
   /** Bytes per second (delay classes use a rate far above any veth's). */
   readonly rateBytes: number;
+  /** What the addon's delay line does to the pair's frames (delay engine "delay-line"). */
+  readonly delay?: {
+    delayNs: number;
+    jitterNs: number;
+    distribution: 'uniform' | 'normal' | 'pareto';
+    duplicatePercent: number;
+    reorderPercent: number;
+  };
   /** A netem leaf instead of a FIFO (delay engine "netem"). */
   readonly netem?: {
     delayNs: number;
@@ -35,7 +46,7 @@ export interface ClassSpec {
 }
 
 export interface TrafficShaper {
-  /** One class per pair (on the pair's destination link); resolves with their minors, in pair order. */
+  /** One class per pair (on the pair's destination link, or a delay-line profile); resolves with their ids, in pair order. */
   createClasses(pairs: readonly ShapedPair[], spec: ClassSpec): Promise<number[]>;
   /** Point src → dst at class `minor` of dst's link (0 = unshaped). Synchronous, no syscall. */
   setPair(src: number, dst: number, minor: number): void;
@@ -50,6 +61,7 @@ interface Entry {
 
 interface Registered {
   readonly kind: string;
+  readonly shaper: TrafficShaper;
   readonly rank: number;
   readonly entries: readonly Entry[];
   readonly minorByCell: ReadonlyMap<number, number>;
@@ -60,7 +72,6 @@ export class PairClassLedger {
   readonly #faults = new WeakMap<Fault, Registered>();
   /** Active owners per cell, in apply order. */
   readonly #owners = new Map<number, Registered[]>();
-  #shaper: TrafficShaper | undefined;
 
   constructor(nodes: number) {
     this.#nodes = nodes;
@@ -76,9 +87,8 @@ export class PairClassLedger {
 
   /** A slow-link fault whose classes now exist: `minors[i]` is the class of `pairs[i]`. */
   register(fault: Fault, kind: string, rank: number, shaper: TrafficShaper, pairs: readonly ShapedPair[], minors: readonly number[]): void {
-    this.#shaper = shaper;
     const entries = pairs.map((p, i) => ({ cell: p.src * this.#nodes + p.dst, src: p.src, dst: p.dst, minor: minors[i]! }));
-    this.#faults.set(fault, { kind, rank, entries, minorByCell: new Map(entries.map((e) => [e.cell, e.minor])) });
+    this.#faults.set(fault, { kind, shaper, rank, entries, minorByCell: new Map(entries.map((e) => [e.cell, e.minor])) });
   }
 
   #apply(registered: Registered, fault: Fault): void {
@@ -86,8 +96,9 @@ export class PairClassLedger {
       const other = this.#owners.get(entry.cell)?.find((owner) => owner.kind !== registered.kind);
       if (other !== undefined) {
         throw new NotSupportedError(
-          `${fault.kind} "${fault.name}": a pair cannot be under a ${registered.kind} and a ${other.kind} fault at once yet`,
-          { hint: `heal the ${other.kind} fault on that pair first, or use loss/partitions alongside` },
+          `${fault.kind} "${fault.name}": a pair cannot be under a ${registered.kind} and a ${other.kind} fault at once: ` +
+            'delayed frames reach the destination link past its qdisc (AF_XDP transmit), where the rate limit lives',
+          { hint: `heal the ${other.kind} fault on that pair first; loss and partitions compose with either` },
         );
       }
     }
@@ -95,7 +106,7 @@ export class PairClassLedger {
       const owners = this.#owners.get(entry.cell) ?? [];
       owners.push(registered);
       this.#owners.set(entry.cell, owners);
-      this.#write(entry, owners);
+      this.#write(entry, owners, registered.shaper);
     }
   }
 
@@ -104,15 +115,18 @@ export class PairClassLedger {
       const owners = (this.#owners.get(entry.cell) ?? []).filter((owner) => owner !== registered);
       if (owners.length === 0) this.#owners.delete(entry.cell);
       else this.#owners.set(entry.cell, owners);
-      this.#write(entry, owners);
+      this.#write(entry, owners, registered.shaper);
     }
   }
 
-  /** The cell goes to the lowest-ranked active owner (the latest applied on a tie), or back to unshaped. */
-  #write(entry: Entry, owners: readonly Registered[]): void {
+  /**
+   * The cell goes to the lowest-ranked active owner (the latest applied on a tie), or back to
+   * unshaped. Owners of a cell are all of one kind, so they share `shaper`.
+   */
+  #write(entry: Entry, owners: readonly Registered[], shaper: TrafficShaper): void {
     let best: Registered | undefined;
     for (const owner of owners) if (best === undefined || owner.rank <= best.rank) best = owner;
     const minor = best === undefined ? 0 : best.minorByCell.get(entry.cell)!;
-    this.#shaper!.setPair(entry.src, entry.dst, minor);
+    shaper.setPair(entry.src, entry.dst, minor);
   }
 }

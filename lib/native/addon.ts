@@ -98,7 +98,48 @@ export interface ShapeNativeEngine {
   close(): void;
 }
 
-/** Everything the addon exports: native/{netns,links,node_link,sockets,relay,xdp*,qdisc,netem,shape}.cc. */
+/** What the delay line does to a pair's frames (one profile per delay fault). */
+export interface DelayProfileParams {
+  delayNs: number;
+  jitterNs: number;
+  distribution: 'uniform' | 'normal' | 'pareto';
+  duplicatePercent: number;
+  reorderPercent: number;
+}
+
+/** The delay line's counters since load (native/delay_line.h). */
+export interface DelayLineCounters {
+  /** Frames taken off the AF_XDP RX rings. */
+  received: number;
+  /** Frames the kernel completed on a TX ring (duplicates included). */
+  sent: number;
+  /** Frames the line lost: no room, no route, or dropped by the kernel before its RX ring. */
+  dropped: number;
+  /** Extra copies made by duplication. */
+  duplicated: number;
+  /** Frames waiting now. */
+  held: number;
+  /** AF_XDP sockets (one per host-side veth in use). */
+  links: number;
+  /** Worst lateness of a transmit vs its due time, ns. */
+  lateNsMax: number;
+}
+
+/** The addon's delay line (native/delay_engine.cc): pair map as JS-writable memory, a thread, AF_XDP sockets. */
+export interface DelayNativeEngine {
+  readonly progFd: number;
+  readonly maxNodes: number;
+  pairBuffer(): ArrayBuffer;
+  setNodeAddress(ipv4: string, index: number): void;
+  setProfile(id: number, profile: DelayProfileParams): void;
+  /** An AF_XDP socket on a host-side veth (host namespace), for node `node`'s frames. */
+  addLink(ifname: string, node: number): Promise<void>;
+  counters(): DelayLineCounters;
+  /** Stops the thread and frees sockets, umem and program. */
+  close(): Promise<void>;
+}
+
+/** Everything the addon exports: native/{netns,links,node_link,sockets,relay,xdp*,qdisc,netem,shape,delay*,ethtool}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
@@ -122,6 +163,10 @@ export interface NativeAddon {
   tcRemoveRoot(ifname: string): Promise<void>;
   tcNetemRequest(spec: NetemParams & { ifindex?: number; parent?: number; handle?: number }): Uint8Array;
   tcProbeKinds(): Promise<TrafficControlSupport>;
+
+  delayLoadLine(maxNodes: number): Promise<DelayNativeEngine>;
+  /** TX checksum offload (and TSO) off on `ifname` in `netns`: frames leave complete. */
+  linkDisableTxOffload(netns: string, ifname: string): Promise<void>;
 }
 
 /** The package root; the addon cannot be found without it. */

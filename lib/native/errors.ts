@@ -80,3 +80,9 @@ export function callNativeSync<T>(call: () => T): T {
     throw toNativeError(error);
   }
 }
+
+/** A link (or its qdisc) is already gone (ENODEV/ENOENT): nothing left to remove there. */
+export function isGoneError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  return code === 'ENODEV' || code === 'ENOENT';
+}

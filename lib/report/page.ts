@@ -4,6 +4,7 @@
  * ran), the charts and lanes drawn by the inlined client script from the
  * embedded data.
  */
+import { anomaliesHtml } from './anomaly-graphs.js';
 import { reportAssets } from './assets.js';
 import { OP_TYPES } from './op-columns.js';
 import { encodeModel, type ReportModel } from './report-data.js';
@@ -94,6 +95,7 @@ function violations(model: ReportModel): string {
 <h3>${esc(name)}${typeof r.partition === 'string' ? ` <span class="muted">partition ${esc(r.partition)}</span>` : ''}</h3>
 <p class="summary">${esc(String(r.summary ?? ''))}</p>
 ${ops.length ? `<p><button type="button" class="show-violation" data-checker="${esc(name)}">Show these ${ops.length} operation(s) in the timeline</button></p><ul class="violation-ops" data-checker="${esc(name)}">${ops.map((i) => `<li><a href="#" class="op-link" data-op="${i}">op ${i}</a> <span class="op-text" data-op="${i}"></span></li>`).join('')}</ul>` : ''}
+${anomaliesHtml(name, r as Record<string, unknown>, esc)}
 ${steps.length ? `<h4>Linearization of the longest linearizable prefix</h4><table class="linearization"><thead><tr><th>#</th><th>operation</th><th>model state after</th></tr></thead><tbody>${steps
         .map((s, k) => `<tr><td>${k + 1}</td><td><a href="#" class="op-link" data-op="${Number(s.op)}">${esc(String(s.description ?? `op ${String(s.op)}`))}</a></td><td><code>${esc(String(s.state ?? ''))}</code></td></tr>`)
         .join('')}</tbody></table>` : ''}

@@ -25,6 +25,8 @@ import type { HistoryRecorder } from '../history/recorder.js';
 import type { WorkloadOptions } from '../workload/options.js';
 import type { WorkloadResult } from '../workload/workload.js';
 import { RunTrafficShaper } from './traffic-shaper.js';
+import { RunDelayLine } from './delay-line-shaper.js';
+import type { DelayLineCounters } from '../native/delay-line.js';
 import type { RunContext } from './run-context.js';
 
 /** Handles are only usable while the test function runs (t.signal not yet aborted). */
@@ -52,6 +54,7 @@ export class NetworkHandle {
   /** Counter of generated fault names. */
   #unnamed = 0;
   #slowLinks: SlowLinks | undefined;
+  #delayLine: RunDelayLine | undefined;
   /** Partition faults: isolateAZ, isolateNode, between, oneWay, halves, randomHalves, majoritiesRing, bridge. */
   readonly partition: Partition;
 
@@ -72,10 +75,11 @@ export class NetworkHandle {
   }
 
   /**
-   * Added one-way latency from → to, with jitter, duplication, reordering. Engine: netem; on a
-   * kernel without sch_netem it throws NotSupportedError naming it (see capabilities()).
+   * Added one-way latency from → to, with jitter, duplication, reordering. Engine: netem where the
+   * kernel has sch_netem, else the addon's AF_XDP delay line (see capabilities()). Its pieces are made now.
    */
   delay(name: string, options: DelayOptions): NetworkFaultHandle {
+    assertRunning(this.#ctx, `delay(${JSON.stringify(name)})`);
     return defineDelay(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
@@ -88,6 +92,14 @@ export class NetworkHandle {
   /** Which engine carries each fault kind on this machine (null: not supported here, with what is missing). */
   capabilities(): FaultCapability[] {
     return faultCapabilities(this.#ctx.trafficControl);
+  }
+
+  /**
+   * Frames the addon's delay line has received, sent, dropped (its own losses), duplicated and
+   * holds now; undefined while no delay fault of this run uses it.
+   */
+  delayLineCounters(): DelayLineCounters | undefined {
+    return this.#delayLine?.counters();
   }
 
   /** Slow-link state of the run, made on first use (runs without slow links never touch traffic control). */
@@ -106,6 +118,13 @@ export class NetworkHandle {
             ctx.trackCloseable(shaper);
           }
           return shaper;
+        },
+        delayLine: () => {
+          if (this.#delayLine === undefined) {
+            this.#delayLine = new RunDelayLine(ctx.id, ctx.network, ctx.logger);
+            ctx.trackCloseable(this.#delayLine);
+          }
+          return this.#delayLine;
         },
       };
     }

@@ -11,6 +11,7 @@ import { SpecError } from '../errors.js';
 import type { ClassSpec, ShapedPair, TrafficShaper } from '../faults/traffic-classes.js';
 import type { TrafficClass } from '../native/addon.js';
 import { ShapeEngine } from '../native/shape-engine.js';
+import { isGoneError } from '../native/errors.js';
 import { names } from '../host/names.js';
 import type { NetworkManager } from './network-manager.js';
 
@@ -92,7 +93,7 @@ export class RunTrafficShaper implements TrafficShaper {
           await chain;
           await (await this.#engine!).removeLink(link);
         } catch (error) {
-          if (!isGone(error)) errors.push(error);
+          if (!isGoneError(error)) errors.push(error);
         }
       }),
     );
@@ -122,10 +123,4 @@ export class RunTrafficShaper implements TrafficShaper {
     }
     return this.#engine;
   }
-}
-
-/** The link is already gone (ENODEV/ENOENT) or had no qdisc of ours (EINVAL/ENOENT): nothing left to remove. */
-function isGone(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
-  return code === 'ENODEV' || code === 'ENOENT';
 }

@@ -24,6 +24,18 @@ interface Answer {
   count?: number;
   overflow?: number;
   rate?: number;
+  stats?: LatencyStats;
+  values?: number[];
+}
+
+/** Latencies in ms (n = how many were measured; lost: round trips without an answer). */
+export interface LatencyStats {
+  n: number;
+  min: number;
+  p50: number;
+  p99: number;
+  max: number;
+  lost?: number;
 }
 
 export class Agent {
@@ -138,6 +150,27 @@ export class Agents {
       receiver.request('tcpRate', { from: sender.ip, warmupMs, ms }),
     ]);
     return measured.rate!;
+  }
+
+  /** One-way latencies from → to (ms) of `count` stamped datagrams, one per `intervalMs`. */
+  async oneWay(from: string, to: string, count = 200, intervalMs = 2): Promise<LatencyStats & { values: number[] }> {
+    const sender = this.get(from);
+    const receiver = this.get(to);
+    await receiver.request('udpLatency', { from: sender.ip }); // reset
+    await sender.request('udpStamped', { host: receiver.ip, count, intervalMs });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const answer = await receiver.request('udpLatency', { from: sender.ip });
+    return { ...answer.stats!, values: answer.values! };
+  }
+
+  /** UDP round trips from → to → from (ms), one at a time. */
+  async udpRtt(from: string, to: string, count = 100): Promise<LatencyStats> {
+    return (await this.get(from).request('udpRtt', { host: this.get(to).ip, count })).stats!;
+  }
+
+  /** TCP handshake times from → to (ms): SYN there, SYN-ACK back. */
+  async tcpConnectTimes(from: string, to: string, count = 20): Promise<LatencyStats> {
+    return (await this.get(from).request('tcpConnectTimes', { host: this.get(to).ip, count })).stats!;
   }
 
   stop(): Promise<void[]> {

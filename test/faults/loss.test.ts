@@ -2,12 +2,11 @@
  * t.network.loss on real traffic: over ≥ 10,000 UDP datagrams the share lost
  * stays within 5 standard deviations of the binomial expectation, only in the
  * faulted direction; two losses on one pair compose as independent drops;
- * healing one keeps the other; loss composes with a cut. Delay faults
- * fail with NotSupportedError on this kernel (no sch_netem).
+ * healing one keeps the other; loss composes with a cut.
  */
 import { describe, expect, it } from 'vitest';
 import { spec, Test } from '../../lib/index.js';
-import { NotSupportedError, SpecError } from '../../lib/errors.js';
+import { SpecError } from '../../lib/errors.js';
 import { captureLogger } from '../e2e/support.js';
 import { expectNoLeaks } from '../helpers/leak-audit.js';
 import { Agents } from './agents.js';
@@ -30,7 +29,7 @@ function expectLoss(received: number, sent: number, percent: number): void {
 const N = 20_000;
 
 describe('packet loss', () => {
-  it('drops the given share one way, composes, heals; delay is not supported here', async () => {
+  it('drops the given share one way, composes, heals', async () => {
     const { logger } = captureLogger();
     const measured: string[] = [];
     const result = await new Test('faults_loss', cluster(), { logger }).run(async (t) => {
@@ -78,9 +77,6 @@ describe('packet loss', () => {
         expect(() => t.network.loss('bad', { from: 'n1', to: 'n2', percent: 120 })).toThrow(/at most 100/);
         expect(() => t.network.loss('bad', { from: 'n1', to: 'n1', percent: 10 })).toThrow(/same single node/);
 
-        // Latency: no sch_netem on this kernel.
-        expect(() => t.network.delay('slow', { from: 'n1', to: 'n2', ms: 100 })).toThrow(NotSupportedError);
-        expect(() => t.network.delay('slow', { from: 'n1', to: 'n2', ms: 100 })).toThrow(/sch_netem/);
         expect(() => t.network.delay('slow', { from: 'nX', to: 'n2', ms: 100 })).toThrow(SpecError); // names first
       } finally {
         await agents.stop();

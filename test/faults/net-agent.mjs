@@ -2,7 +2,9 @@
 // runner's) network namespace with `ip netns exec <ns> node net-agent.mjs`.
 // Serves TCP on 7100 (accept and close), counts UDP datagrams on 7101 per
 // source address, and sinks TCP streams on 7102 (bytes per source address) for
-// throughput measurements. One JSON command per stdin line, one JSON answer per
+// throughput measurements. Latency: UDP echo on 7103 (round trips), and
+// datagrams stamped with the sender's CLOCK_MONOTONIC on 7101 give one-way
+// latencies (every agent runs on the same host, so the clocks are one). One JSON command per stdin line, one JSON answer per
 // stdout line, matched by `id`. AGENT_BIND (an address) limits the servers to
 // it: an agent in the host namespace listens on the run's address only.
 import { createSocket } from 'node:dgram';
@@ -13,6 +15,8 @@ import { createInterface } from 'node:readline';
 const TCP_PORT = 7100;
 const UDP_PORT = 7101;
 const STREAM_PORT = 7102;
+const ECHO_PORT = 7103;
+const STAMP = 0x54; // first byte of a datagram that carries a send time (8 bytes, ns)
 const received = new Map(); // source address -> datagrams
 const streamed = new Map(); // source address -> bytes received on STREAM_PORT
 
@@ -25,9 +29,26 @@ createServer((socket) => {
 const BIND = process.env.AGENT_BIND || undefined;
 createServer((socket) => socket.end()).listen(TCP_PORT, BIND);
 const sink = createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
-sink.on('message', (_msg, from) => received.set(from.address, (received.get(from.address) ?? 0) + 1));
+const latencies = new Map(); // source address -> one-way latencies (ms) of stamped datagrams
+sink.on('message', (msg, from) => {
+  received.set(from.address, (received.get(from.address) ?? 0) + 1);
+  if (msg.length >= 9 && msg[0] === STAMP) {
+    const list = latencies.get(from.address) ?? [];
+    list.push(Number(process.hrtime.bigint() - msg.readBigUInt64LE(1)) / 1e6);
+    latencies.set(from.address, list);
+  }
+});
 sink.bind(UDP_PORT, BIND);
+const echo = createSocket('udp4');
+echo.on('message', (msg, from) => echo.send(msg, from.port, from.address));
+echo.bind(ECHO_PORT, BIND);
 const sender = createSocket('udp4');
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return sorted.length === 0 ? { n: 0 } : { n: sorted.length, min: sorted[0], p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] };
+}
 
 function connectOnce(host, timeoutMs) {
   return new Promise((resolve) => {
@@ -104,6 +125,54 @@ const commands = {
     const b1 = streamed.get(from) ?? 0;
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     return { ok: true, rate: (b1 - b0) / seconds };
+  },
+  // `count` stamped datagrams to host's sink, one per `intervalMs` (one-way latency at the receiver).
+  udpStamped: async ({ host, count, intervalMs = 2, size = 64 }) => {
+    for (let i = 0; i < count; i++) {
+      const msg = Buffer.alloc(Math.max(9, size));
+      msg[0] = STAMP;
+      msg.writeBigUInt64LE(process.hrtime.bigint(), 1);
+      await new Promise((resolve) => sender.send(msg, UDP_PORT, host, resolve));
+      await pause(intervalMs);
+    }
+    return { ok: true };
+  },
+  // One-way latencies (ms) of the stamped datagrams from `from` since the last call: { n, min, p50, p99, max }.
+  udpLatency: async ({ from }) => {
+    const list = latencies.get(from) ?? [];
+    latencies.delete(from);
+    return { ok: true, stats: stats(list), values: list };
+  },
+  // `count` UDP round trips to host's echo, one at a time: { n (answered), lost, p50, p99, … } in ms.
+  udpRtt: async ({ host, count, timeoutMs = 1000 }) => {
+    const socket = createSocket('udp4');
+    await new Promise((resolve) => socket.bind(0, resolve));
+    const rtts = [];
+    let lost = 0;
+    for (let i = 0; i < count; i++) {
+      const t0 = process.hrtime.bigint();
+      const ok = await new Promise((resolve) => {
+        const timer = setTimeout(() => resolve(false), timeoutMs);
+        socket.once('message', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+        socket.send(Buffer.from(`r${i}`), ECHO_PORT, host);
+      });
+      if (ok) rtts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      else lost++;
+    }
+    socket.close();
+    return { ok: true, stats: { ...stats(rtts), lost } };
+  },
+  // `count` TCP connects to host, one at a time: handshake times (ms) of those that connected.
+  tcpConnectTimes: async ({ host, count, timeoutMs = 2000 }) => {
+    const times = [];
+    for (let i = 0; i < count; i++) {
+      const t0 = process.hrtime.bigint();
+      if ((await connectOnce(host, timeoutMs)) === 'ok') times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    return { ok: true, stats: stats(times) };
   },
   // Datagrams received from `from` since the last call.
   // (and buffer overflows, from any source, since the last call).

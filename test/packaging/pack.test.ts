@@ -161,12 +161,8 @@ describe('installed with no compiler on PATH', () => {
       (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
     );
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: Array<{ name: string; status: string; detail: string }> };
-    // Everything required is green; the only warning allowed is the delay engine
-    // this kernel lacks (no sch_netem), which doctor reports by design.
-    expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
-    const warnings = report.checks.filter((c) => c.status !== 'ok');
-    expect(warnings.map((c) => c.name).filter((name) => name !== 'fault-delay')).toEqual([]);
-    for (const w of warnings) expect(w.detail).toMatch(/sch_netem/);
+    // Everything is green: delay has the addon's delay line where there is no sch_netem.
+    expect(report.checks.filter((c) => c.status !== 'ok')).toEqual([]);
     const addon = report.checks.find((c) => c.name === 'addon')!;
     expect(addon.detail).toMatch(new RegExp(`^prebuild: ${join(consumer, 'node_modules/pakostii/prebuilds/linux-x64/')}[^/]+\\.node$`));
   });

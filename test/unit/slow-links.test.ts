@@ -70,7 +70,25 @@ describe('PairClassLedger', () => {
     ledger.register(delay, 'delay', -100, shaper, [{ src: 1, dst: 2 }], [2]);
     ledger.hook(bw, 'apply');
     expect(() => ledger.hook(delay, 'apply')).toThrow(NotSupportedError);
+    expect(() => ledger.hook(delay, 'apply')).toThrow(/past its qdisc/);
     expect(shaper.cells.get('1>2')).toBe(1);
+  });
+
+  it('writes each fault through its own engine (HTB classes, delay line)', () => {
+    const htb = fakeShaper();
+    const line = fakeShaper();
+    const ledger = new PairClassLedger(4);
+    const bw = fault('bw');
+    const delay = fault('delay', 'delay');
+    ledger.register(bw, 'bandwidth', 125_000, htb, [{ src: 1, dst: 2 }], [1]);
+    ledger.register(delay, 'delay', -100, line, [{ src: 2, dst: 1 }], [7]);
+    ledger.hook(bw, 'apply');
+    ledger.hook(delay, 'apply');
+    expect(Object.fromEntries(htb.cells)).toEqual({ '1>2': 1 });
+    expect(Object.fromEntries(line.cells)).toEqual({ '2>1': 7 });
+    ledger.hook(delay, 'heal');
+    expect(Object.fromEntries(line.cells)).toEqual({ '2>1': 0 });
+    expect(Object.fromEntries(htb.cells)).toEqual({ '1>2': 1 });
   });
 });
 
@@ -82,15 +100,20 @@ describe('fault capabilities', () => {
       ['partition', 'xdp'],
       ['loss', 'xdp'],
       ['bandwidth', 'htb+cls_bpf'],
-      ['delay', null],
+      ['delay', 'delay-line'],
     ]);
-    expect(caps[3]!.missing).toEqual(['sch_netem (CONFIG_NET_SCH_NETEM)']);
+    expect(caps[3]!.detail).toMatch(/AF_XDP/);
     expect(faultCapabilities({ ...here, netem: true })[3]!.engine).toBe('netem');
+    const neither = faultCapabilities({ ...here, afXdp: false })[3]!;
+    expect(neither.engine).toBeNull();
+    expect(neither.missing).toEqual(['sch_netem (CONFIG_NET_SCH_NETEM)', 'AF_XDP sockets (CONFIG_XDP_SOCKETS) for the delay line']);
     expect(faultCapabilities({ ...here, clsBpf: false })[2]!.missing).toEqual(['cls_bpf (CONFIG_NET_CLS_BPF)']);
   });
   it('throws NotSupportedError naming the missing kernel feature', () => {
-    expect(() => requireEngine(here, 'delay', 'delay("x")')).toThrow(NotSupportedError);
-    expect(() => requireEngine(here, 'delay', 'delay("x")')).toThrow(/sch_netem/);
+    const bare = { ...here, afXdp: false };
+    expect(() => requireEngine(bare, 'delay', 'delay("x")')).toThrow(NotSupportedError);
+    expect(() => requireEngine(bare, 'delay', 'delay("x")')).toThrow(/sch_netem.*CONFIG_XDP_SOCKETS/);
+    expect(requireEngine(here, 'delay', 'delay("x")').engine).toBe('delay-line');
     expect(requireEngine(here, 'bandwidth', 'bandwidth("x")').engine).toBe('htb+cls_bpf');
   });
 });
