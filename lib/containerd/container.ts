@@ -10,9 +10,9 @@ import { ignoreNotFound, isNotFound } from './errors.js';
 import { execInContainer } from './exec.js';
 import { jsonAny, type ContainerdGrpc } from './grpc.js';
 import type { Mount } from './images/rpc.js';
-import type { Container, ContainerCreateRequest, ExecResult, ImageInfo, TaskStatus } from './types.js';
+import type { Container, ContainerCreateRequest, ExecResult, ImageInfo, RootfsLocation, TaskStatus } from './types.js';
+import { readImageFile } from './image-files.js';
 import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
-import { RootfsView } from './rootfs-files.js';
 import { buildRuntimeSpec, NOFILE_LIMIT, resolveUser, RUNC_RUNTIME, RUNTIME_SPEC_TYPE_URL, type OciSpec, type UserDatabase } from './oci-spec.js';
 import {
   createTask,
@@ -60,8 +60,9 @@ export const MAX_USER_DATABASE_BYTES = 4 * 1024 * 1024;
  * host's /etc/shadow), only regular files count (never /dev/zero), and size is capped.
  */
 export async function readUserDatabase(mounts: readonly Mount[], imageName: string): Promise<UserDatabase> {
-  const view = new RootfsView(rootfsLayers(mounts), `image ${imageName}`);
-  const find = async (file: string): Promise<string | undefined> => (await view.readRegularFile(file, MAX_USER_DATABASE_BYTES))?.toString('utf8');
+  const layers = rootfsLayers(mounts);
+  const find = async (file: string): Promise<string | undefined> =>
+    (await readImageFile(layers, file, MAX_USER_DATABASE_BYTES, `image ${imageName}`))?.toString('utf8');
   const [passwd, group] = await Promise.all([find('/etc/passwd'), find('/etc/group')]);
   return { ...(passwd === undefined ? {} : { passwd }), ...(group === undefined ? {} : { group }) };
 }
@@ -195,19 +196,19 @@ export class ServiceContainer implements Container {
     }
   }
 
-  async rootfs(): Promise<RootfsView> {
+  async rootfs(): Promise<RootfsLocation> {
     const task = await getTask(this.grpc, this.id).catch((err: unknown) => {
       if (isNotFound(err)) return undefined;
       throw err;
     });
-    if (task && task.status !== 'stopped' && task.pid > 0) return new RootfsView([`/proc/${task.pid}/root`], `container ${this.id} (running)`);
+    if (task && task.status !== 'stopped' && task.pid > 0) return { state: 'running', layers: [`/proc/${task.pid}/root`], description: `container ${this.id} (running)` };
     const { mounts } = await this.grpc.unary<{ mounts: Mount[] }>(
       'snapshots',
       'Mounts',
       { snapshotter: SNAPSHOTTER, key: this.id },
       { operation: `get rootfs mounts of ${this.id}` },
     );
-    return new RootfsView(rootfsLayers(mounts), `container ${this.id} (stopped)`);
+    return { state: 'stopped', layers: rootfsLayers(mounts), description: `container ${this.id} (stopped)` };
   }
 
   async logsSinceStart(): Promise<{ stdout: string; stderr: string }> {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { ExecResult } from '../containerd/index.js';
 import { PakostiiError, StateError } from '../errors.js';
 import { defineLoss, type LossOptions } from '../faults/loss.js';
-import type { NetworkFaultHandle } from '../faults/network-fault.js';
+import { callOf, type NetworkFaultHandle } from '../faults/network-fault.js';
 import { Partition } from '../faults/partition.js';
 import { ContainersHandle } from '../faults/process-faults.js';
 import { defineBandwidth, type BandwidthOptions, type SlowLinks } from '../faults/bandwidth.js';
@@ -51,11 +51,13 @@ export interface ActiveFault {
 
 export class NetworkHandle {
   readonly #ctx: RunContext;
-  /** Counter of generated fault names. */
-  #unnamed = 0;
   #slowLinks: SlowLinks | undefined;
   #delayLine: RunDelayLine | undefined;
-  /** Partition faults: isolateAZ, isolateNode, between, oneWay, halves, randomHalves, majoritiesRing, bridge. */
+  /**
+   * Partition faults: isolateAZ, isolateNode, between, oneWay, halves, randomHalves, majoritiesRing, bridge.
+   * Every network fault takes its name first; leave it out for a one-off fault and the run
+   * generates one ("<kind> <n>", e.g. "oneWay 1"), unique in the run, shown in logs and faults.jsonl.
+   */
   readonly partition: Partition;
 
   constructor(ctx: RunContext) {
@@ -63,29 +65,29 @@ export class NetworkHandle {
     this.partition = new Partition(ctx.faults, ctx.plan);
   }
 
-  /** Drop `percent` % of the packets from `from` to `to`, at random (the reverse direction is untouched). */
-  loss(name: string, options: LossOptions): NetworkFaultHandle;
-  /** A one-off loss without a name: the timeline and logs get a generated one ("loss 1", "loss 2", …). */
-  loss(options: LossOptions): NetworkFaultHandle;
-  loss(nameOrOptions: string | LossOptions, options?: LossOptions): NetworkFaultHandle {
-    if (typeof nameOrOptions === 'object' && nameOrOptions !== null) {
-      return defineLoss(this.#ctx.faults, this.#ctx.plan, `loss ${++this.#unnamed}`, nameOrOptions);
-    }
-    return defineLoss(this.#ctx.faults, this.#ctx.plan, nameOrOptions, options as LossOptions);
+  /**
+   * Drop `percent` % of the packets from `from` to `to`, at random (the reverse direction is untouched).
+   * Without a name, a one-off loss: the timeline and logs get a generated one ("loss 1", "loss 2", …).
+   */
+  loss(...args: [options: LossOptions] | [name: string | undefined, options: LossOptions]): NetworkFaultHandle {
+    const [name, options] = args.length === 1 ? [undefined, args[0]] : args;
+    return defineLoss(this.#ctx.faults, this.#ctx.plan, name, options);
   }
 
   /**
    * Added one-way latency from → to, with jitter, duplication, reordering. Engine: netem where the
    * kernel has sch_netem, else the addon's AF_XDP delay line (see capabilities()). Its pieces are made now.
    */
-  delay(name: string, options: DelayOptions): NetworkFaultHandle {
-    assertRunning(this.#ctx, `delay(${JSON.stringify(name)})`);
+  delay(...args: [options: DelayOptions] | [name: string | undefined, options: DelayOptions]): NetworkFaultHandle {
+    const [name, options] = args.length === 1 ? [undefined, args[0]] : args;
+    assertRunning(this.#ctx, callOf('delay', name));
     return defineDelay(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
   /** Rate limit of each ordered pair from → to (HTB class per pair, picked by a BPF map). Classes are made now. */
-  bandwidth(name: string, options: BandwidthOptions): NetworkFaultHandle {
-    assertRunning(this.#ctx, `bandwidth(${JSON.stringify(name)})`);
+  bandwidth(...args: [options: BandwidthOptions] | [name: string | undefined, options: BandwidthOptions]): NetworkFaultHandle {
+    const [name, options] = args.length === 1 ? [undefined, args[0]] : args;
+    assertRunning(this.#ctx, callOf('bandwidth', name));
     return defineBandwidth(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 

@@ -5,45 +5,128 @@
  * - a running (or paused) container is reached through /proc/<pid>/root of its
  *   init process: the container's own view, its bind mounts included;
  * - a stopped one through its snapshot's directories (overlay upperdir, then
- *   lowerdirs, top first; a whiteout in a higher layer hides what is below).
- *   Writes go to the upperdir, which no mounted overlay is using then.
+ *   lowerdirs, top first), merged here as overlayfs merges them: a whiteout
+ *   (a 0/0 character device, or an AUFS-style `.wh.<name>` file) hides the name
+ *   in every layer below; an opaque directory (xattr trusted.overlay.opaque or
+ *   user.overlay.opaque = "y", or a `.wh..wh..opq` file in it) hides the same
+ *   directory of every layer below; so does anything that is not a directory.
+ *   Writes go to the upperdir, which no mounted overlay is using then; a
+ *   directory made there in place of a whiteout is marked opaque, so what was
+ *   deleted stays deleted.
  *
  * Paths are resolved here, component by component, against the container's
  * root: a symlink inside the container is followed as the container would
  * follow it (an absolute target starts again at the container's root, ".."
- * stops at it) and never leads to the host's files. Known limit: overlay
- * "opaque" directories (a directory deleted and re-created in a stopped
- * container) are not detected, so entries of lower layers show through them.
+ * stops at it) and never leads to the host's files.
  */
 import { constants, type Stats } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, readlink, realpath, symlink, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, readlink, symlink, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import tar from 'tar-stream';
+import type { RootfsLocation } from '../containerd/index.js';
 import { ContainerdError } from '../errors.js';
+import { getXattr, setXattr } from '../native/index.js';
 
 const MAX_SYMLINK_HOPS = 40;
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+const OPAQUE_XATTRS = ['trusted.overlay.opaque', 'user.overlay.opaque'];
 
 function isWhiteout(stats: Stats): boolean {
   return stats.isCharacterDevice() && stats.rdev === 0;
 }
 
+/** One name of the merged view: the layer it comes from, and (a directory) the layers merged into it, top first. */
+interface MergedEntry {
+  host: string;
+  stats: Stats;
+  layer: number;
+  merged: number[];
+}
+
 export class RootfsView {
+  /** Whether `layers` are overlay layers whose marks must be applied (a stopped container), or one merged view. */
+  readonly #overlay: boolean;
+  /** Layers merged into the root directory (computed once). */
+  #root: Promise<number[]> | undefined;
+
   /** `layers`: host directories, top first; writes go to `layers[0]`. */
   constructor(
     readonly layers: readonly string[],
     readonly description: string,
-  ) {}
+    overlay = layers.length > 1,
+  ) {
+    this.#overlay = overlay;
+  }
 
-  /** The top-most layer's entry at container path `clean` (no symlink resolution), or undefined. */
-  async #entry(clean: string): Promise<{ host: string; stats: Stats; layer: number } | undefined> {
-    for (const [layer, dir] of this.layers.entries()) {
-      const host = posix.join(dir, clean);
-      const stats = await lstat(host).catch(() => undefined);
-      if (!stats) continue;
-      if (isWhiteout(stats)) return undefined;
-      return { host, stats, layer };
+  static of(location: RootfsLocation): RootfsView {
+    return new RootfsView(location.layers, location.description, location.state === 'stopped');
+  }
+
+  async #lstat(layer: number, path: string): Promise<Stats | undefined> {
+    return lstat(posix.join(this.layers[layer]!, path)).catch(() => undefined);
+  }
+
+  /** Whether layer `layer` deletes `name` of directory `dir` (a 0/0 device, or a `.wh.<name>` file). */
+  async #whitedOut(layer: number, dir: string, name: string, stats: Stats | undefined): Promise<boolean> {
+    if (stats && isWhiteout(stats)) return true;
+    return (await this.#lstat(layer, posix.join(dir, WHITEOUT_PREFIX + name))) !== undefined;
+  }
+
+  /** Whether directory `dir` of layer `layer` hides the same directory of the layers below. */
+  async #opaque(layer: number, dir: string): Promise<boolean> {
+    const host = posix.join(this.layers[layer]!, dir);
+    for (const name of OPAQUE_XATTRS) {
+      const value = await getXattr(host, name).catch(() => null);
+      if (value?.toString() === 'y') return true;
     }
-    return undefined;
+    return (await this.#lstat(layer, posix.join(dir, OPAQUE_MARKER))) !== undefined;
+  }
+
+  /** The merged view's entry at container path `clean` (no symlink resolution), or undefined. */
+  async #entry(clean: string): Promise<MergedEntry | undefined> {
+    if (!this.#overlay) {
+      const host = posix.join(this.layers[0]!, clean);
+      const stats = await lstat(host).catch(() => undefined);
+      return stats ? { host, stats, layer: 0, merged: [0] } : undefined;
+    }
+    let dir = '/';
+    let merged = await (this.#root ??= this.#rootLayers());
+    let entry: MergedEntry = { host: this.layers[0]!, stats: await lstat(this.layers[0]!), layer: 0, merged };
+    for (const name of clean.split('/').filter(Boolean)) {
+      if (!entry.stats.isDirectory()) return undefined;
+      const found = await this.#child(merged, dir, name);
+      if (!found) return undefined;
+      entry = found;
+      merged = found.merged;
+      dir = posix.join(dir, name);
+    }
+    return entry;
+  }
+
+  async #rootLayers(): Promise<number[]> {
+    const merged: number[] = [];
+    for (const layer of this.layers.keys()) {
+      merged.push(layer);
+      if (await this.#opaque(layer, '/')) break;
+    }
+    return merged;
+  }
+
+  /** `name` in directory `dir`, whose layers are `layers` (top first). */
+  async #child(layers: readonly number[], dir: string, name: string): Promise<MergedEntry | undefined> {
+    const path = posix.join(dir, name);
+    let found: MergedEntry | undefined;
+    for (const layer of layers) {
+      const stats = await this.#lstat(layer, path);
+      if (await this.#whitedOut(layer, dir, name, stats)) break;
+      if (!stats) continue;
+      if (!found) found = { host: posix.join(this.layers[layer]!, path), stats, layer, merged: [] };
+      if (!stats.isDirectory() || !found.stats.isDirectory()) break;
+      found.merged.push(layer);
+      if (await this.#opaque(layer, path)) break;
+    }
+    return found;
   }
 
   /**
@@ -75,51 +158,30 @@ export class RootfsView {
     return current;
   }
 
-  async stat(path: string): Promise<{ host: string; stats: Stats; layer: number; clean: string } | undefined> {
-    const clean = await this.resolve(path);
-    const entry = await this.#entry(clean);
-    return entry && { ...entry, clean };
+  async stat(path: string): Promise<{ host: string; stats: Stats } | undefined> {
+    return this.#entry(await this.resolve(path));
   }
 
-  /** Names in directory `dir` (a resolved container path) across layers, whiteouts applied. */
+  /** Names in directory `dir` (a resolved container path) across its merged layers, whiteouts applied. */
   async list(dir: string): Promise<string[]> {
+    const entry = await this.#entry(dir);
+    if (!entry?.stats.isDirectory()) return [];
     const names = new Set<string>();
     const hidden = new Set<string>();
-    for (const layer of this.layers) {
-      const entries = await readdir(posix.join(layer, dir), { withFileTypes: true }).catch(() => []);
-      for (const e of entries) {
-        if (names.has(e.name) || hidden.has(e.name)) continue;
-        if (e.isCharacterDevice() && isWhiteout(await lstat(posix.join(layer, dir, e.name)))) hidden.add(e.name);
-        else names.add(e.name);
+    for (const layer of entry.merged) {
+      const deleted: string[] = [];
+      for (const e of await readdir(posix.join(this.layers[layer]!, dir), { withFileTypes: true }).catch(() => [])) {
+        if (this.#overlay && e.name.startsWith(WHITEOUT_PREFIX)) {
+          if (e.name !== OPAQUE_MARKER) deleted.push(e.name.slice(WHITEOUT_PREFIX.length));
+        } else if (this.#overlay && e.isCharacterDevice() && isWhiteout(await lstat(posix.join(this.layers[layer]!, dir, e.name)))) {
+          deleted.push(e.name);
+        } else if (!hidden.has(e.name)) {
+          names.add(e.name);
+        }
       }
+      for (const name of deleted) hidden.add(name);
     }
     return [...names].sort();
-  }
-
-  /**
-   * A small regular file of the image, or undefined when `path` is missing or
-   * not a regular file (a device, a fifo, a directory): what the image says,
-   * never what the host has. Resolved inside the root; the host path is opened
-   * without following a symlink anywhere on it; larger than `maxBytes` is an error.
-   */
-  async readRegularFile(path: string, maxBytes: number): Promise<Buffer | undefined> {
-    const found = await this.stat(path);
-    if (!found?.stats.isFile()) return undefined;
-    // A lower layer's entry is reached through that layer's own directories: none of them may be a symlink.
-    if ((await realpath(found.host)) !== posix.join(await realpath(this.layers[found.layer]!), found.clean)) return undefined;
-    const file = await open(found.host, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    try {
-      const stats = await file.stat();
-      if (!stats.isFile()) return undefined;
-      if (stats.size > maxBytes) {
-        throw new ContainerdError(`${this.description}: ${path} is ${stats.size} bytes, more than the ${maxBytes} bytes read from it`, {
-          hint: 'the image carries an unusually large file there; check the image',
-        });
-      }
-      return await file.readFile();
-    } finally {
-      await file.close();
-    }
   }
 
   async readFile(path: string): Promise<Buffer> {
@@ -164,22 +226,26 @@ export class RootfsView {
     return Buffer.concat(chunks);
   }
 
-  /** Host path in the top layer for container path `resolved`, creating missing parent directories there (copying modes from lower layers). */
+  /**
+   * Host path in the top layer for container path `resolved`, creating missing parent directories
+   * there (modes copied from the merged view). A directory made in place of a whiteout is opaque:
+   * what the container deleted stays deleted.
+   */
   async #prepareParent(resolved: string): Promise<string> {
-    const parent = posix.dirname(resolved);
-    const parts = parent.split('/').filter(Boolean);
+    const parts = posix.dirname(resolved).split('/').filter(Boolean);
     let current = '/';
     for (const part of parts) {
       current = posix.join(current, part);
+      const seen = await this.#entry(current);
+      if (seen && !seen.stats.isDirectory()) throw new ContainerdError(`${this.description}: ${current} is not a directory`, { hint: 'copy to a directory path' });
       const inTop = posix.join(this.layers[0]!, current);
       const stats = await lstat(inTop).catch(() => undefined);
       if (stats?.isDirectory()) continue;
-      if (stats) {
-        if (!isWhiteout(stats)) throw new ContainerdError(`${this.description}: ${current} is not a directory`, { hint: 'copy to a directory path' });
-        await unlink(inTop);
-      }
-      const below = await this.#entry(current);
-      await mkdir(inTop, { mode: below?.stats.isDirectory() ? below.stats.mode & 0o7777 : 0o755 });
+      const replacesWhiteout = stats !== undefined && isWhiteout(stats);
+      if (stats && !replacesWhiteout) throw new ContainerdError(`${this.description}: ${current} is not a directory`, { hint: 'copy to a directory path' });
+      if (replacesWhiteout) await unlink(inTop);
+      await mkdir(inTop, { mode: seen ? seen.stats.mode & 0o7777 : 0o755 });
+      if (replacesWhiteout && this.#overlay) await setXattr(inTop, OPAQUE_XATTRS[0]!, 'y');
     }
     return posix.join(this.layers[0]!, resolved);
   }
