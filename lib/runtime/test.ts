@@ -28,7 +28,8 @@ import { reportAtRunEnd } from '../report/run-end.js';
 import { NetworkManager, type Reach } from './network-manager.js';
 import { probeTransport } from './probe-transport.js';
 import type { RunContext } from './run-context.js';
-import { TestHandle } from './test-handle.js';
+import type { TestHandle } from './handles.js';
+import { RunTestHandle } from './test-handle.js';
 import { RunInfo } from './run-info.js';
 import { TeardownStack } from './teardown-stack.js';
 
@@ -236,7 +237,7 @@ export class Test {
       log.info(`starting test "${this.name}"`);
       // An interrupt does not wait for fn: it may be stuck on a peer we are about to remove.
       const body = Promise.resolve()
-        .then(() => fn(new TestHandle(ctx)))
+        .then(() => fn(new RunTestHandle(ctx)))
         .then((returned) => {
           if (returned instanceof Error) throw returned;
         });
