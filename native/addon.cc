@@ -12,6 +12,7 @@
 #include "relay.h"
 #include "shape.h"
 #include "sockets.h"
+#include "xattr.h"
 #include "xdp.h"
 
 namespace {
@@ -28,6 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pk::InitShape(env, exports);
   pk::InitDelayEngine(env, exports);
   pk::InitEthtool(env, exports);
+  pk::InitXattr(env, exports);
   pk::InitXdp(env, exports);
   return exports;
 }

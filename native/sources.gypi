@@ -21,6 +21,7 @@
     'relay.cc',
     'shape.cc',
     'sockets.cc',
+    'xattr.cc',
     'xdp.cc',
     'xdp_attach.cc',
     'xdp_test_run.cc',

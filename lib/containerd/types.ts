@@ -1,4 +1,3 @@
-import type { RootfsView } from './rootfs-files.js';
 /**
  * Types of the containerd layer (internal, NOT part of the public API): what
  * the client takes and returns. containerd's gRPC API over @grpc/grpc-js, no
@@ -55,6 +54,9 @@ export interface ExecResult {
   /** stdout byte for byte. */
   stdoutBytes: Buffer;
   stderrBytes: Buffer;
+  /** More output than the limit (maxOutputBytes) was written; the rest was dropped. */
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
 }
 
 export type TaskStatus = 'created' | 'running' | 'paused' | 'stopped' | 'unknown';
@@ -73,14 +75,27 @@ export interface Container {
   status(): Promise<TaskStatus>;
   exec(
     argv: string[],
-    options?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; signal?: AbortSignal },
+    options?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; signal?: AbortSignal; maxOutputBytes?: number },
   ): Promise<ExecResult>;
   /** Kill and delete task, container and snapshot. Idempotent. */
   remove(): Promise<void>;
-  /** The container's files as the host can read and write them (running: /proc/<pid>/root; stopped: the snapshot). */
-  rootfs(): Promise<RootfsView>;
+  /** Where the host can read and write the container's files (running: /proc/<pid>/root; stopped: the snapshot's layers). */
+  rootfs(): Promise<RootfsLocation>;
   /** What the service wrote to stdout and stderr since its last start() (from the log files). */
   logsSinceStart(): Promise<{ stdout: string; stderr: string }>;
+}
+
+/**
+ * A container's root filesystem as host directories. Running: one directory,
+ * /proc/<pid>/root, the container's own merged view. Stopped: the snapshot's
+ * overlay layers, top (the writable upperdir) first, still carrying overlayfs's
+ * marks (whiteouts, opaque directories) that a reader must honour.
+ */
+export interface RootfsLocation {
+  readonly state: 'running' | 'stopped';
+  readonly layers: readonly string[];
+  /** e.g. "container <id> (stopped)", for messages. */
+  readonly description: string;
 }
 
 export interface TaskExitEvent {

@@ -10,7 +10,7 @@ import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { requireEngine, type KernelTrafficSupport } from './capabilities.js';
 import { BasicFaultHandle } from './handle.js';
-import { checkFaultName, type NetworkFaultHandle } from './network-fault.js';
+import { callOf, faultName, type NetworkFaultHandle } from './network-fault.js';
 import { checkDisjoint, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 import type { Fault, FaultRegistry } from './registry.js';
 import type { ClassSpec, PairClassLedger, ShapedPair, TrafficShaper } from './traffic-classes.js';
@@ -144,11 +144,10 @@ export function defineBandwidth(
   links: SlowLinks,
   plan: ClusterPlan,
   kernel: KernelTrafficSupport | undefined,
-  name: string,
+  given: string | undefined,
   options: BandwidthOptions,
 ): NetworkFaultHandle {
-  const where = `bandwidth(${JSON.stringify(name)})`;
-  checkFaultName(name, where);
+  const where = callOf('bandwidth', given);
   if (typeof options !== 'object' || options === null) {
     throw new SpecError(`${where}: options are missing`, { hint: "e.g. t.network.bandwidth('thin', { from: 'n1', to: 'n2', rate: '1mbit' })" });
   }
@@ -157,6 +156,7 @@ export function defineBandwidth(
   const to = resolveGroup(plan, options.to, 'to', where);
   checkDisjoint(from, to, where);
   requireEngine(kernel, 'bandwidth', where);
+  const name = faultName(links.registry, given, 'bandwidth', where);
   return defineSlowLink(links, {
     name,
     kind: 'bandwidth',

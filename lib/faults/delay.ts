@@ -11,7 +11,7 @@ import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { defineSlowLink, MAX_RATE_BYTES, pairsOf, type SlowLinks } from './bandwidth.js';
 import { requireEngine, type KernelTrafficSupport } from './capabilities.js';
-import { checkFaultName, type NetworkFaultHandle } from './network-fault.js';
+import { callOf, faultName, type NetworkFaultHandle } from './network-fault.js';
 import { checkDisjoint, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 
 export type DelayDistribution = 'uniform' | 'normal' | 'pareto';
@@ -77,11 +77,10 @@ export function defineDelay(
   links: SlowLinks,
   plan: ClusterPlan,
   kernel: KernelTrafficSupport | undefined,
-  name: string,
+  given: string | undefined,
   options: DelayOptions,
 ): NetworkFaultHandle {
-  const where = `delay(${JSON.stringify(name)})`;
-  checkFaultName(name, where);
+  const where = callOf('delay', given);
   const d = checkDelay(plan, options, where);
   const engine = requireEngine(kernel, 'delay', where).engine;
   const profile = {
@@ -91,6 +90,7 @@ export function defineDelay(
     duplicatePercent: d.duplicatePercent,
     reorderPercent: d.reorderPercent,
   };
+  const name = faultName(links.registry, given, 'delay', where);
   return defineSlowLink(links, {
     name,
     kind: 'delay',

@@ -7,7 +7,7 @@
 import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { lossOneWay } from './cuts.js';
-import { checkFaultName, networkFault, type NetworkFaultHandle } from './network-fault.js';
+import { callOf, faultName, networkFault, type NetworkFaultHandle } from './network-fault.js';
 import { checkSomePair, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 import type { FaultRegistry } from './registry.js';
 
@@ -28,9 +28,9 @@ export type LossOptions =
     }
   | { between: NodeSelector; percent: number; from?: undefined; to?: undefined };
 
-export function defineLoss(registry: FaultRegistry, plan: ClusterPlan, name: string, options: LossOptions): NetworkFaultHandle {
-  const where = `loss(${JSON.stringify(name)})`;
-  checkFaultName(name, where);
+/** `name` undefined: a generated one ("loss 1", …). */
+export function defineLoss(registry: FaultRegistry, plan: ClusterPlan, given: string | undefined, options: LossOptions): NetworkFaultHandle {
+  const where = callOf('loss', given);
   if (typeof options !== 'object' || options === null) {
     throw new SpecError(`${where}: options are missing`, { hint: 'e.g. t.network.loss("flaky", { from: "n1", to: "n2", percent: 30 })' });
   }
@@ -47,6 +47,7 @@ export function defineLoss(registry: FaultRegistry, plan: ClusterPlan, name: str
   const from = between ?? resolveGroup(plan, options.from as NodeSelector, 'from', where);
   const to = between ?? resolveGroup(plan, options.to as NodeSelector, 'to', where);
   checkSomePair(from, to, where);
+  const name = faultName(registry, given, 'loss', where);
   return networkFault(registry, {
     name,
     kind: 'loss',

@@ -64,6 +64,19 @@ export function networkFault(registry: FaultRegistry, definition: NetworkFaultDe
   return make(false);
 }
 
+/**
+ * The name a fault is defined with: the test's own (checked), or, when the test
+ * left it out (undefined), a generated "<kind> <n>" unique in the run.
+ */
+export function faultName(registry: FaultRegistry, name: string | undefined, kind: string, where: string): string {
+  return name === undefined ? registry.generatedName(kind) : checkFaultName(name, where);
+}
+
+/** How a fault constructor call is shown in errors: `between("a|b")`, or `between()` when unnamed. */
+export function callOf(method: string, name: string | undefined): string {
+  return name === undefined ? `${method}()` : `${method}(${JSON.stringify(name)})`;
+}
+
 /** Fault names show up in logs, faults() and faults.jsonl: any non-empty string. */
 export function checkFaultName(name: unknown, where: string): string {
   if (typeof name !== 'string' || name.trim() === '') {

@@ -2,12 +2,17 @@
  * t.network.partition: constructors of partition faults. Adding a fault kind =
  * a PolicyFill (see isolate-az.ts) plus a method here that validates its
  * arguments against the plan and defines it on the registry.
+ *
+ * Every constructor takes the fault's name first, and every one may be called
+ * without it (the same arguments minus the name): a one-off fault then gets a
+ * generated name, "<kind> <n>", unique in the run. `undefined` as the name does
+ * the same (majoritiesRing(undefined, seed) is the unnamed ring with a seed).
  */
 import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { cutBetween, cutComponents, cutGrudge, cutOneWay } from './cuts.js';
 import { isolateGroup } from './isolate-az.js';
-import { checkFaultName, networkFault, type NetworkFaultHandle } from './network-fault.js';
+import { callOf, faultName, networkFault, type NetworkFaultHandle } from './network-fault.js';
 import { checkSomePair, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 import type { FaultRegistry } from './registry.js';
 import { bisect, bridge, majoritiesRing, seedOf, shuffle } from './topologies.js';
@@ -25,8 +30,11 @@ export class Partition {
   }
 
   /** Cut the nodes of `az` from every other node and from the runner. Nothing changes until apply(). */
-  isolateAZ(name: string, az: string): IsolationHandle {
-    const members = this.#plan.azNodes(az, `isolateAZ(${JSON.stringify(name)})`).map((n) => n.index);
+  isolateAZ(...args: [az: string] | [name: string | undefined, az: string]): IsolationHandle {
+    const [given, az] = args.length === 1 ? [undefined, args[0]] : args;
+    const where = callOf('isolateAZ', given);
+    const name = faultName(this.#registry, given, 'isolateAZ', where);
+    const members = this.#plan.azNodes(az, where).map((n) => n.index);
     return networkFault(this.#registry, {
       name,
       kind: 'isolateAZ',
@@ -37,9 +45,10 @@ export class Partition {
   }
 
   /** Cut one node from every other node and (unless withNetworkAccess) from the runner, both ways. */
-  isolateNode(name: string, node: string): NetworkFaultHandle {
-    const where = `isolateNode(${JSON.stringify(name)})`;
-    checkFaultName(name, where);
+  isolateNode(...args: [node: string] | [name: string | undefined, node: string]): NetworkFaultHandle {
+    const [given, node] = args.length === 1 ? [undefined, args[0]] : args;
+    const where = callOf('isolateNode', given);
+    const name = faultName(this.#registry, given, 'isolateNode', where);
     const index = this.#plan.node(node, where).index;
     return networkFault(this.#registry, {
       name,
@@ -54,12 +63,13 @@ export class Partition {
    * Symmetric cut between two groups of nodes; every other pair (and the runner) keeps talking.
    * Groups may overlap ('all', 'all' cuts every node from every other one); a node is never cut from itself.
    */
-  between(name: string, groupA: NodeSelector, groupB: NodeSelector): NetworkFaultHandle {
-    const where = `between(${JSON.stringify(name)})`;
-    checkFaultName(name, where);
+  between(...args: [groupA: NodeSelector, groupB: NodeSelector] | [name: string | undefined, groupA: NodeSelector, groupB: NodeSelector]): NetworkFaultHandle {
+    const [given, groupA, groupB] = args.length === 2 ? [undefined, ...args] : args;
+    const where = callOf('between', given);
     const a = resolveGroup(this.#plan, groupA, 'groupA', where);
     const b = resolveGroup(this.#plan, groupB, 'groupB', where);
     checkSomePair(a, b, where);
+    const name = faultName(this.#registry, given, 'between', where);
     return networkFault(this.#registry, {
       name,
       kind: 'between',
@@ -70,12 +80,13 @@ export class Partition {
   }
 
   /** Packets from `from` nodes to `to` nodes are dropped; packets from `to` to `from` still flow (unless the groups overlap). */
-  oneWay(name: string, from: NodeSelector, to: NodeSelector): NetworkFaultHandle {
-    const where = `oneWay(${JSON.stringify(name)})`;
-    checkFaultName(name, where);
+  oneWay(...args: [from: NodeSelector, to: NodeSelector] | [name: string | undefined, from: NodeSelector, to: NodeSelector]): NetworkFaultHandle {
+    const [given, from, to] = args.length === 2 ? [undefined, ...args] : args;
+    const where = callOf('oneWay', given);
     const src = resolveGroup(this.#plan, from, 'from', where);
     const dst = resolveGroup(this.#plan, to, 'to', where);
     checkSomePair(src, dst, where);
+    const name = faultName(this.#registry, given, 'oneWay', where);
     return networkFault(this.#registry, {
       name,
       kind: 'oneWay',
@@ -86,23 +97,20 @@ export class Partition {
   }
 
   /** Jepsen's partition-halves: cluster order split in two (smaller half first), cut both ways. */
-  halves(name: string): NetworkFaultHandle {
-    const where = `halves(${JSON.stringify(name)})`;
-    checkFaultName(name, where);
+  halves(given?: string): NetworkFaultHandle {
+    const where = callOf('halves', given);
     this.#needNodes(2, where);
+    const name = faultName(this.#registry, given, 'halves', where);
     return this.#components(name, 'halves', bisect(this.#plan.nodes), {});
   }
 
   /** Jepsen's partition-random-halves, reproducible: the same seed always gives the same halves. */
-  randomHalves(name: string, seed: number | string): NetworkFaultHandle {
-    const where = `randomHalves(${JSON.stringify(name)})`;
-    checkFaultName(name, where);
-    if (!(typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)))) {
-      throw new SpecError(`${where}: the seed must be a number or a string, got ${JSON.stringify(seed)}`, {
-        hint: 'pass any fixed value, e.g. 42; log it to replay a failing run',
-      });
-    }
+  randomHalves(...args: [seed: number | string] | [name: string | undefined, seed: number | string]): NetworkFaultHandle {
+    const [given, seed] = args.length === 1 ? [undefined, args[0]] : args;
+    const where = callOf('randomHalves', given);
+    checkSeed(seed, where);
     this.#needNodes(2, where);
+    const name = faultName(this.#registry, given, 'randomHalves', where);
     return this.#components(name, 'randomHalves', bisect(shuffle(this.#plan.nodes, seedOf(seed))), { seed });
   }
 
@@ -110,10 +118,11 @@ export class Partition {
    * Jepsen's partition-majorities-ring: every node sees a majority, no two nodes
    * the same one. Ring in cluster order, or shuffled by `seed` when given.
    */
-  majoritiesRing(name: string, seed?: number | string): NetworkFaultHandle {
-    const where = `majoritiesRing(${JSON.stringify(name)})`;
-    checkFaultName(name, where);
+  majoritiesRing(given?: string, seed?: number | string): NetworkFaultHandle {
+    const where = callOf('majoritiesRing', given);
+    if (seed !== undefined) checkSeed(seed, where);
     this.#needNodes(3, where);
+    const name = faultName(this.#registry, given, 'majoritiesRing', where);
     const ring = seed === undefined ? [...this.#plan.nodes] : shuffle(this.#plan.nodes, seedOf(seed));
     const grudge = majoritiesRing(ring.map((n) => n.index));
     const nameOf = new Map(this.#plan.nodes.map((n) => [n.index, n.name]));
@@ -129,10 +138,10 @@ export class Partition {
   }
 
   /** Jepsen's bridge: two halves cut from each other, one node (the first of the second half) talks to both. */
-  bridge(name: string): NetworkFaultHandle {
-    const where = `bridge(${JSON.stringify(name)})`;
-    checkFaultName(name, where);
+  bridge(given?: string): NetworkFaultHandle {
+    const where = callOf('bridge', given);
     this.#needNodes(3, where);
+    const name = faultName(this.#registry, given, 'bridge', where);
     const shape = bridge(this.#plan.nodes);
     return networkFault(this.#registry, {
       name,
@@ -162,6 +171,15 @@ export class Partition {
         hint: 'use between()/oneWay() to cut specific nodes of a small cluster',
       });
     }
+  }
+}
+
+/** A seed must be a finite number or a string: anything else (an object, NaN) would shuffle the same way for every value. */
+function checkSeed(seed: unknown, where: string): void {
+  if (!(typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)))) {
+    throw new SpecError(`${where}: the seed must be a number or a string, got ${typeof seed === 'object' ? JSON.stringify(seed) : String(seed)}`, {
+      hint: 'pass any fixed value, e.g. 42; log it to replay a failing run',
+    });
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Container } from '../containerd/index.js';
-import type { RootfsView } from '../containerd/rootfs-files.js';
+import { RootfsView } from './rootfs-files.js';
 import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { checkPositiveMs } from '../spec/rules.js';
@@ -143,7 +143,7 @@ export class ContainersHandle {
     if (typeof path !== 'string' || !path.startsWith('/') || path.includes('\0')) {
       throw new SpecError(`${where}: the path must be absolute inside the container`, { hint: 'e.g. "/data/dump.rdb"' });
     }
-    return action(await this.#ctx.container(node, service).rootfs(), path);
+    return action(RootfsView.of(await this.#ctx.container(node, service).rootfs()), path);
   }
 
   #timeout(options: StopOptions, where: string): number | undefined {

@@ -76,6 +76,8 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
   #closed = false;
   /** Faults defined here (so a handle from another run cannot be applied to this one). */
   readonly #defined = new WeakSet<Fault>();
+  /** Every name a fault of this run was defined with (generated names skip them). */
+  readonly #names = new Set<string>();
 
   /** `newMatrix` makes an empty matrix sized for the run (runner included). */
   constructor(engine: PolicyCommitter<M>, newMatrix: () => M, logger: Logger, observer?: FaultObserver) {
@@ -99,7 +101,19 @@ export class FaultRegistry<M extends PolicyTarget = PolicyTarget> {
     policy.writeTo(matrix);
     const fault: DefinedFault<M> = { name, kind, details: Object.freeze({ ...details }), policy, matrix };
     this.#defined.add(fault);
+    this.#names.add(name);
     return Object.freeze(fault);
+  }
+
+  /**
+   * A name for a one-off fault of `kind` the test left unnamed: "<kind> <n>" with the
+   * lowest n that no fault of this run (named or generated) has yet, e.g. "loss 1".
+   */
+  generatedName(kind: string): string {
+    for (let n = 1; ; n++) {
+      const name = `${kind} ${n}`;
+      if (!this.#names.has(name)) return name;
+    }
   }
 
   /** Follow applies and heals from now on (see FaultHook). */

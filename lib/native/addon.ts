@@ -144,7 +144,7 @@ export interface DelayNativeEngine {
   close(): Promise<void>;
 }
 
-/** Everything the addon exports: native/{netns,links,node_link,sockets,relay,xdp*,qdisc,netem,shape,delay*,ethtool}.cc. */
+/** Everything the addon exports: native/{netns,links,node_link,sockets,relay,xdp*,qdisc,netem,shape,delay*,ethtool,xattr}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
@@ -168,6 +168,10 @@ export interface NativeAddon {
   tcRemoveRoot(ifname: string): Promise<void>;
   tcNetemRequest(spec: NetemParams & { ifindex?: number; parent?: number; handle?: number }): Uint8Array;
   tcProbeKinds(): Promise<TrafficControlSupport>;
+  /** lgetxattr: null when the file has no such attribute. */
+  getXattr(path: string, name: string): Promise<Buffer | null>;
+  /** lsetxattr (created or replaced). */
+  setXattr(path: string, name: string, value: Buffer): Promise<void>;
 
   delayLoadLine(maxNodes: number): Promise<DelayNativeEngine>;
   /** TX checksum offload (and TSO) off on `ifname` in `netns`: frames leave complete. */

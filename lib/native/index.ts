@@ -13,6 +13,7 @@ export type { ConnectOptions } from './connect.js';
 export { relaySockets } from './relay.js';
 export type { RelayResult, SocketRelay } from './relay.js';
 export { addonInfo } from './addon.js';
+export { getXattr, setXattr } from './xattr.js';
 export { probeTrafficControl, ShapeEngine } from './shape-engine.js';
 export type { TrafficControlSupport, TrafficClass, NetemParams } from './addon.js';
 

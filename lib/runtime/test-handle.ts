@@ -1,21 +1,21 @@
 /**
- * TestHandle: what the test function gets — the logger, the run's abort
- * signal, and the ways to reach (port forwards, HTTP, exec) and break
- * (partitions) the cluster. Every name is validated against the plan, so a
- * typo fails with the list of valid names.
+ * The handle the test function gets (its public types: handles.ts) — the
+ * logger, the run's abort signal, and the ways to reach (port forwards, HTTP,
+ * exec) and break (partitions) the cluster. Every name is validated against the
+ * plan, so a typo fails with the list of valid names.
  */
 import type { Logger } from 'pino';
-import type { ExecResult } from '../containerd/index.js';
+import type { ExecResult } from '../containerd/types.js';
 import { PakostiiError, StateError } from '../errors.js';
 import { defineLoss, type LossOptions } from '../faults/loss.js';
-import type { NetworkFaultHandle } from '../faults/network-fault.js';
+import { callOf, type NetworkFaultHandle } from '../faults/network-fault.js';
 import { Partition } from '../faults/partition.js';
 import { ContainersHandle } from '../faults/process-faults.js';
 import { defineBandwidth, type BandwidthOptions, type SlowLinks } from '../faults/bandwidth.js';
 import { faultCapabilities, type FaultCapability } from '../faults/capabilities.js';
 import { defineDelay, type DelayOptions } from '../faults/delay.js';
 import { PairClassLedger } from '../faults/traffic-classes.js';
-import { checkArgv, checkPort, checkPositiveMs } from '../spec/rules.js';
+import { checkArgv, checkByteCount, checkContainerDir, checkEnvRecord, checkPort, checkPositiveMs } from '../spec/rules.js';
 import { ClusterHttp } from './cluster-http.js';
 import { resolveHost } from './dial.js';
 import type { DirectReach } from './network-manager.js';
@@ -28,6 +28,7 @@ import { RunTrafficShaper } from './traffic-shaper.js';
 import { RunDelayLine } from './delay-line-shaper.js';
 import type { DelayLineCounters } from '../native/delay-line.js';
 import type { RunContext } from './run-context.js';
+import type { ActiveFault, ExecHandle, ExecOptions, NetworkHandle, TestHandle } from './handles.js';
 
 /** Handles are only usable while the test function runs (t.signal not yet aborted). */
 function assertRunning(ctx: RunContext, where: string): void {
@@ -38,24 +39,11 @@ function assertRunning(ctx: RunContext, where: string): void {
   }
 }
 
-/** One active network fault, as t.network.faults() lists it. */
-export interface ActiveFault {
-  readonly name: string;
-  readonly kind: string;
-  readonly params: Readonly<Record<string, unknown>>;
-  /** Wall clock of apply(). */
-  readonly since: Date;
-  /** process.hrtime.bigint() at apply(), ns. */
-  readonly sinceNs: bigint;
-}
-
-export class NetworkHandle {
+/** t.network over the run's context. */
+export class RunNetworkHandle implements NetworkHandle {
   readonly #ctx: RunContext;
-  /** Counter of generated fault names. */
-  #unnamed = 0;
   #slowLinks: SlowLinks | undefined;
   #delayLine: RunDelayLine | undefined;
-  /** Partition faults: isolateAZ, isolateNode, between, oneWay, halves, randomHalves, majoritiesRing, bridge. */
   readonly partition: Partition;
 
   constructor(ctx: RunContext) {
@@ -63,41 +51,27 @@ export class NetworkHandle {
     this.partition = new Partition(ctx.faults, ctx.plan);
   }
 
-  /** Drop `percent` % of the packets from `from` to `to`, at random (the reverse direction is untouched). */
-  loss(name: string, options: LossOptions): NetworkFaultHandle;
-  /** A one-off loss without a name: the timeline and logs get a generated one ("loss 1", "loss 2", …). */
-  loss(options: LossOptions): NetworkFaultHandle;
-  loss(nameOrOptions: string | LossOptions, options?: LossOptions): NetworkFaultHandle {
-    if (typeof nameOrOptions === 'object' && nameOrOptions !== null) {
-      return defineLoss(this.#ctx.faults, this.#ctx.plan, `loss ${++this.#unnamed}`, nameOrOptions);
-    }
-    return defineLoss(this.#ctx.faults, this.#ctx.plan, nameOrOptions, options as LossOptions);
+  loss(...args: [options: LossOptions] | [name: string | undefined, options: LossOptions]): NetworkFaultHandle {
+    const [name, options] = args.length === 1 ? [undefined, args[0]] : args;
+    return defineLoss(this.#ctx.faults, this.#ctx.plan, name, options);
   }
 
-  /**
-   * Added one-way latency from → to, with jitter, duplication, reordering. Engine: netem where the
-   * kernel has sch_netem, else the addon's AF_XDP delay line (see capabilities()). Its pieces are made now.
-   */
-  delay(name: string, options: DelayOptions): NetworkFaultHandle {
-    assertRunning(this.#ctx, `delay(${JSON.stringify(name)})`);
+  delay(...args: [options: DelayOptions] | [name: string | undefined, options: DelayOptions]): NetworkFaultHandle {
+    const [name, options] = args.length === 1 ? [undefined, args[0]] : args;
+    assertRunning(this.#ctx, callOf('delay', name));
     return defineDelay(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
-  /** Rate limit of each ordered pair from → to (HTB class per pair, picked by a BPF map). Classes are made now. */
-  bandwidth(name: string, options: BandwidthOptions): NetworkFaultHandle {
-    assertRunning(this.#ctx, `bandwidth(${JSON.stringify(name)})`);
+  bandwidth(...args: [options: BandwidthOptions] | [name: string | undefined, options: BandwidthOptions]): NetworkFaultHandle {
+    const [name, options] = args.length === 1 ? [undefined, args[0]] : args;
+    assertRunning(this.#ctx, callOf('bandwidth', name));
     return defineBandwidth(this.#links(), this.#ctx.plan, this.#ctx.trafficControl, name, options);
   }
 
-  /** Which engine carries each fault kind on this machine (null: not supported here, with what is missing). */
   capabilities(): FaultCapability[] {
     return faultCapabilities(this.#ctx.trafficControl);
   }
 
-  /**
-   * Frames the addon's delay line has received, sent, dropped (its own losses), duplicated and
-   * holds now; undefined while no delay fault of this run uses it.
-   */
   delayLineCounters(): DelayLineCounters | undefined {
     return this.#delayLine?.counters();
   }
@@ -131,7 +105,6 @@ export class NetworkHandle {
     return this.#slowLinks;
   }
 
-  /** The network faults applied right now, oldest first. */
   faults(): ActiveFault[] {
     const registry = this.#ctx.faults;
     return registry.active
@@ -142,7 +115,6 @@ export class NetworkHandle {
       .sort((a, b) => (a.sinceNs < b.sinceNs ? -1 : a.sinceNs > b.sinceNs ? 1 : 0));
   }
 
-  /** A forward from 127.0.0.1:<localPort, default a free one> on the host to node:port; call listen() to start it. */
   forwardPort(node: string, port: number, options: ForwardPortOptions = {}): PortForward {
     const where = `forwardPort(${JSON.stringify(node)}, ${port})`;
     this.#ctx.plan.node(node, where);
@@ -154,7 +126,6 @@ export class NetworkHandle {
     return forward;
   }
 
-  /** IPv4 address of a node on the run's network. */
   ipOf(node: string): string {
     this.#ctx.plan.node(node, `ipOf(${JSON.stringify(node)})`);
     return this.#ctx.network.node(node).ip;
@@ -164,29 +135,23 @@ export class NetworkHandle {
     return nodes.map((node) => this.ipOf(node));
   }
 
-  /** What direct reach added on the host (its address and route on the run's bridge); undefined unless reach: 'direct'. */
   directReach(): DirectReach | undefined {
     return this.#ctx.network.directReach;
   }
 }
 
-export interface ExecOptions {
-  env?: Record<string, string>;
-  cwd?: string;
-  /** Default 30 s. */
-  timeoutMs?: number;
-}
-
 export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
+/** The most exec output one stream may keep: it is staged on the host and held in memory. */
+export const MAX_EXEC_OUTPUT_BYTES = 1024 * 1024 * 1024;
 
-export class ExecHandle {
+/** t.exec over the run's context. */
+export class RunExecHandle implements ExecHandle {
   readonly #ctx: RunContext;
 
   constructor(ctx: RunContext) {
     this.#ctx = ctx;
   }
 
-  /** Run argv (no shell) inside the service's container; resolves with exit code and output, whatever the exit code. */
   inContainer(node: string, service: string, ...argv: string[]): Promise<ExecResult> {
     return this.run(node, service, argv);
   }
@@ -197,11 +162,15 @@ export class ExecHandle {
     assertRunning(this.#ctx, where);
     checkArgv(argv, 'argv', where);
     const timeoutMs = checkPositiveMs(options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, 'timeoutMs', where);
+    if (options.env !== undefined) checkEnvRecord(options.env, where);
+    if (options.cwd !== undefined) checkContainerDir(options.cwd, 'cwd', where);
+    if (options.maxOutputBytes !== undefined) checkByteCount(options.maxOutputBytes, 'maxOutputBytes', where, MAX_EXEC_OUTPUT_BYTES);
     const { container } = this.#ctx.containers.service(node, service);
     try {
       return await container.exec(argv, {
         timeoutMs,
         signal: this.#ctx.signal,
+        ...(options.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
         ...(options.env ? { env: options.env } : {}),
         ...(options.cwd ? { cwd: options.cwd } : {}),
       });
@@ -215,20 +184,16 @@ export class ExecHandle {
   }
 }
 
-export class TestHandle {
+/** `t` over the run's context (see TestHandle for what each member does). */
+export class RunTestHandle implements TestHandle {
   readonly id: string;
   readonly name: string;
-  /** Absolute path of this run's artifacts (container logs). */
   readonly artifactsDir: string;
-  /** Bound to test_id. */
   readonly logger: Logger;
-  /** Aborted on Ctrl-C/SIGTERM and at teardown: pass it to anything long-running. */
   readonly signal: AbortSignal;
   readonly network: NetworkHandle;
   readonly exec: ExecHandle;
-  /** Process faults: kill, stop, start, restart, pause, resume a service. */
   readonly containers: ContainersHandle;
-  /** HTTP from inside the cluster network, hosts by node name: t.http.get("http://etcd1:2379/health"). */
   readonly http: ClusterHttp;
   readonly #history: RunHistory;
   readonly #ctx: RunContext;
@@ -241,8 +206,8 @@ export class TestHandle {
     this.artifactsDir = ctx.artifactsDir;
     this.logger = ctx.logger;
     this.signal = ctx.signal;
-    this.network = new NetworkHandle(ctx);
-    this.exec = new ExecHandle(ctx);
+    this.network = new RunNetworkHandle(ctx);
+    this.exec = new RunExecHandle(ctx);
     this.containers = new ContainersHandle({
       plan: ctx.plan,
       logger: ctx.logger,
@@ -260,21 +225,11 @@ export class TestHandle {
     );
   }
 
-  /**
-   * The run's history recorder (history.jsonl): invoke/ok/fail/info for tests
-   * that drive their own loops. t.workload() records into the same history.
-   */
   get history(): HistoryRecorder {
     assertRunning(this.#ctx, 't.history');
     return this.#history.recorder;
   }
 
-  /**
-   * Run a Jepsen-style workload: `concurrency` clients driven by `generator`,
-   * an optional nemesis schedule (healed at the end), final operations, and
-   * checkers. Resolves with the history and the verdicts; a `false` verdict
-   * rejects with TestFailedError.
-   */
   workload<C>(options: WorkloadOptions<C>): Promise<WorkloadResult> {
     try {
       assertRunning(this.#ctx, 't.workload');

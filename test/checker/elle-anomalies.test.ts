@@ -3,7 +3,8 @@
  * checker must report that anomaly type and no other.
  */
 import { describe, expect, it } from 'vitest';
-import { checkListAppend } from '../../lib/checker/elle/index.js';
+import { checkListAppend, PROSCRIBED_BY } from '../../lib/checker/elle/index.js';
+import { violatedModels, weakestViolated } from '../../lib/checker/elle/models.js';
 import { TxnHistory } from '../helpers/txn-history.js';
 
 function types(h: TxnHistory): string[] {
@@ -118,6 +119,22 @@ describe('list-append checker: one history per anomaly class', () => {
     expect(r.anomalies['G-single-process']![0]!.steps!.some((s) => s.endsWith('(process)'))).toBe(true);
   });
 
+  it('G2-item-realtime: write skew that real-time order closes', () => {
+    // Adjacent rw edges closed by real time: T0 misses T2's y (rw), T2 misses T1's x (rw), and T1 completed before T0 began.
+    const skew = new TxnHistory()
+      .invoke(2, [['r', 'x', null], ['append', 'y', 1]])
+      .txn(1, [['append', 'x', 1]])
+      .invoke(0, [['r', 'y', null]])
+      .ok(2, [['r', 'x', []], ['append', 'y', 1]])
+      .ok(0, [['r', 'y', []]])
+      .txn(3, [['r', 'x', [1]], ['r', 'y', [1]]]);
+    const s2 = checkListAppend(skew.events);
+    expect(s2.anomalyTypes).toEqual(['G2-item-realtime']);
+    expect(s2.not).toEqual(['strict-serializable']);
+    expect(s2.anomalies['G2-item-realtime']![0]!.edges!.sort()).toEqual(['realtime', 'rw', 'rw']);
+    expect(checkListAppend(skew.events, { consistencyModels: ['serializable', 'strong-snapshot-isolation'] }).valid).toBe(true);
+  });
+
   it('internal: a read disagrees with the transaction\'s own append', () => {
     const h = new TxnHistory().txn(0, [['append', 'x', 1], ['r', 'x', []]]);
     expect(types(h)).toEqual(['internal']);
@@ -160,5 +177,41 @@ describe('list-append checker: one history per anomaly class', () => {
     expect(r.anomalyTypes).toEqual([]);
     expect(r.valid).toBe(true);
     expect(r.not).toEqual([]);
+  });
+});
+
+describe('anomalies → the weakest consistency models they rule out (Adya, Elle)', () => {
+  const expected: Record<string, string[]> = {
+    G0: ['read-uncommitted'],
+    G1a: ['read-committed'],
+    G1b: ['read-committed'],
+    G1c: ['read-committed'],
+    'G-single': ['snapshot-isolation', 'repeatable-read'],
+    'G-nonadjacent': ['snapshot-isolation', 'repeatable-read'],
+    'G2-item': ['repeatable-read'],
+    'G0-process': ['strong-session-snapshot-isolation'],
+    'G1c-process': ['strong-session-snapshot-isolation'],
+    'G-single-process': ['strong-session-snapshot-isolation'],
+    'G-nonadjacent-process': ['strong-session-snapshot-isolation'],
+    'G2-item-process': ['strong-session-serializable'],
+    'G0-realtime': ['strong-snapshot-isolation'],
+    'G1c-realtime': ['strong-snapshot-isolation'],
+    'G-single-realtime': ['strong-snapshot-isolation'],
+    'G-nonadjacent-realtime': ['strong-snapshot-isolation'],
+    'G2-item-realtime': ['strict-serializable'],
+  };
+
+  it.each(Object.entries(expected))('%s rules out %j', (anomaly, models) => {
+    expect(weakestViolated(violatedModels([anomaly]))).toEqual(models);
+  });
+
+  it('every cycle anomaly is in the table, and the allowed ones stay allowed', () => {
+    for (const a of Object.keys(PROSCRIBED_BY).filter((x) => /^G/.test(x))) expect(expected, a).toHaveProperty([a]);
+    // Snapshot isolation allows write skew but not G-nonadjacent; serializable allows every real-time variant.
+    expect(violatedModels(['G2-item']).has('snapshot-isolation')).toBe(false);
+    expect(violatedModels(['G-nonadjacent']).has('snapshot-isolation')).toBe(true);
+    for (const a of Object.keys(expected).filter((x) => x.endsWith('-realtime'))) expect(violatedModels([a]).has('serializable'), a).toBe(false);
+    // Real-time anomalies imply nothing about sessions.
+    expect(violatedModels(['G-single-realtime']).has('strong-session-snapshot-isolation')).toBe(false);
   });
 });

@@ -3,13 +3,21 @@
  * writeFile/readFile and copyTo/copyFrom (tar) carry every byte value, checked
  * by sha256 on the host and with sha256sum inside the container; a stopped
  * container is read and written through its snapshot; symlinks inside the
- * container are followed inside it and never reach the host's files.
+ * container are followed inside it and never reach the host's files; a
+ * stopped container's snapshot is merged as overlayfs merges it (a file the
+ * container deleted from its image stays deleted, a directory it replaced
+ * hides the image's one, and one made in place of a deleted directory shows
+ * nothing of the old one).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
-import { spec, Test, type TestHandle } from '../../lib/index.js';
+import { ContainerdClient } from '../../lib/containerd/index.js';
+import { CONTAINERD_NAMESPACE } from '../../lib/host/names.js';
+import { buildImage, spec, Test, type TestHandle } from '../../lib/index.js';
 import { BUSYBOX, captureLogger } from './support.js';
 import { expectNoLeaks } from '../helpers/leak-audit.js';
 
@@ -121,6 +129,73 @@ describe('files in and out of containers', () => {
       expect(await shaInside(t, '/etc/extra/one.bin')).toBe(sha(one));
       await expect(t.containers.readFile('n1', 'srv', '/no/such/file')).rejects.toThrow(/no such file/);
       await expect(t.containers.readFile('n1', 'srv', 'relative')).rejects.toThrow(/absolute/);
+    });
+    await expectNoLeaks(result.id);
+  }, 120_000);
+
+  it("a stopped container's files are what it left: deletions and replaced directories of its image are honoured", async () => {
+    const keep = blob(70_000);
+    const dir = mkdtempSync(join(tmpdir(), 'pakostii-overlay-'));
+    let image: string;
+    try {
+      writeFileSync(join(dir, 'keep.bin'), keep);
+      // The image's own layer: what the container then deletes or replaces.
+      const built = await buildImage(
+        {
+          name: 'pakostii.local/test-overlay-marks:1',
+          files: [
+            { path: '/srv/doomed.bin', content: 'deleted by the container\n' },
+            { path: '/srv/keep.bin', source: join(dir, 'keep.bin') },
+            { path: '/srv/conf/a.conf', content: 'image a\n' },
+            { path: '/srv/conf/sub/b.conf', content: 'image b\n' },
+            { path: '/srv/gone/old.txt', content: 'image old\n' },
+          ],
+        },
+        { outDir: dir, cacheDir: join(dir, 'layers') },
+      );
+      image = built.name;
+      const socket = process.env.PAKOSTII_CONTAINERD_SOCKET;
+      const client = await ContainerdClient.connect({ ...(socket ? { socket } : {}), namespace: CONTAINERD_NAMESPACE });
+      try {
+        await client.importArchive(built.archive);
+      } finally {
+        client.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const script = 'rm /srv/doomed.bin && rm -rf /srv/conf && mkdir -p /srv/conf && echo new > /srv/conf/new.conf && rm -rf /srv/gone && echo prepared';
+    const cluster = spec.newCluster().addNode(
+      spec.newNode('n1').runs(
+        spec
+          .newContainer('srv', image)
+          .withCommand(['sh', '-c', `${script}; exec sleep 3600`])
+          .withReadiness(spec.logProbe(/^prepared$/)),
+      ),
+    );
+    const { logger } = captureLogger();
+    const names = async (t: TestHandle, path: string) => [...(await untar(await t.containers.copyFrom('n1', 'srv', path))).keys()].sort();
+    const result = await new Test('copy_files_overlay', cluster, { logger }).run(async (t) => {
+      const running = await names(t, '/srv');
+      expect(running).toEqual(['srv', 'srv/conf', 'srv/conf/new.conf', 'srv/keep.bin']);
+
+      await t.containers.stop('n1', 'srv', { timeoutMs: 1_000 });
+      // The same tree from the snapshot's layers as from the running container.
+      expect(await names(t, '/srv')).toEqual(running);
+      expect(sha(await t.containers.readFile('n1', 'srv', '/srv/keep.bin'))).toBe(sha(keep));
+      await expect(t.containers.readFile('n1', 'srv', '/srv/doomed.bin')).rejects.toThrow(/no such file/);
+      await expect(t.containers.readFile('n1', 'srv', '/srv/conf/a.conf')).rejects.toThrow(/no such file/);
+      await expect(t.containers.readFile('n1', 'srv', '/srv/conf/sub/b.conf')).rejects.toThrow(/no such file/);
+      await expect(t.containers.copyFrom('n1', 'srv', '/srv/gone')).rejects.toThrow(/no such file/);
+      expect((await t.containers.readFile('n1', 'srv', '/srv/conf/new.conf')).toString()).toBe('new\n');
+
+      // Written while stopped where the container deleted a directory: the old one stays gone.
+      await t.containers.writeFile('n1', 'srv', '/srv/gone/fresh.bin', keep);
+      expect(await names(t, '/srv/gone')).toEqual(['gone', 'gone/fresh.bin']);
+      await t.containers.start('n1', 'srv');
+      const inside = await t.exec.inContainer('n1', 'srv', 'sh', '-c', 'ls -A /srv/gone /srv/conf; test -e /srv/doomed.bin || echo no-doomed');
+      expect(inside.stdout).toBe('/srv/conf:\nnew.conf\n\n/srv/gone:\nfresh.bin\nno-doomed\n');
+      expect(await shaInside(t, '/srv/gone/fresh.bin')).toBe(sha(keep));
     });
     await expectNoLeaks(result.id);
   }, 120_000);

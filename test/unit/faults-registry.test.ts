@@ -1,12 +1,16 @@
 /**
- * Fault registry and isolateAZ as pure logic, against a fake engine that
+ * Fault registry, isolateAZ and generated fault names as pure logic, against a fake engine that
  * records each committed matrix (the kernel side is proven in test/e2e).
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { StateError } from '../../lib/errors.js';
 import { Partition } from '../../lib/faults/partition.js';
 import { FaultRegistry } from '../../lib/faults/registry.js';
+import { FaultTimeline, parseTimeline } from '../../lib/faults/timeline.js';
 import { planCluster } from '../../lib/spec/plan.js';
 import { spec } from '../../lib/index.js';
 
@@ -139,5 +143,91 @@ describe("every-pair selectors: 'all' and overlapping groups", () => {
     const overlap = defineLoss(registry, plan, 'some', { from: ['a1', 'b1'], to: ['a1', 'b1'], percent: 10 });
     expect(overlap.params).toEqual({ from: ['a1', 'b1'], to: ['a1', 'b1'], percent: 10 });
     expect(() => defineLoss(registry, plan, 'both', { between: 'all', from: 'a1', percent: 5 } as never)).toThrow(/either between or from\/to/);
+  });
+});
+
+describe('one-off faults without a name', () => {
+  function timelineSetup() {
+    const cluster = spec.newCluster();
+    ['a1', 'b1', 'b2'].forEach((n) => cluster.addNode(spec.newNode(n).withAZ(n.startsWith('a') ? 'az1' : 'az2')));
+    const plan = planCluster(cluster);
+    const dir = mkdtempSync(join(tmpdir(), 'pakostii-names-'));
+    const timeline = new FaultTimeline(dir, pino({ level: 'silent' }));
+    const registry = new FaultRegistry({ commit: () => undefined }, () => new FakeMatrix(4), pino({ level: 'silent' }), timeline.onNetworkEvent);
+    return { partition: new Partition(registry, plan), registry, plan, timeline, dir };
+  }
+
+  it('every partition shape, cut, and loss gets "<kind> <n>"; the timeline records it', async () => {
+    const { partition, registry, plan, timeline, dir } = timelineSetup();
+    try {
+      const { defineLoss } = await import('../../lib/faults/loss.js');
+      const unnamed = [
+        partition.isolateAZ('az1'),
+        partition.isolateNode('b1'),
+        partition.between('a1', ['b1', 'b2']),
+        partition.oneWay('a1', 'b1'),
+        partition.halves(),
+        partition.randomHalves(7),
+        partition.majoritiesRing(),
+        partition.majoritiesRing(undefined, 7),
+        partition.bridge(),
+        defineLoss(registry, plan, undefined, { between: 'all', percent: 5 }),
+      ];
+      expect(unnamed.map((f) => f.name)).toEqual([
+        'isolateAZ 1',
+        'isolateNode 1',
+        'between 1',
+        'oneWay 1',
+        'halves 1',
+        'randomHalves 1',
+        'majoritiesRing 1',
+        'majoritiesRing 2',
+        'bridge 1',
+        'loss 1',
+      ]);
+      // The arguments mean the same without the name.
+      expect(partition.isolateNode('b1').params).toEqual(partition.isolateNode('named', 'b1').params);
+      expect(partition.majoritiesRing(undefined, 7).params).toEqual(partition.majoritiesRing('r', 7).params);
+      expect(partition.oneWay('a1', 'b1').params).toEqual({ from: 'a1', to: 'b1' });
+      for (const fault of unnamed) {
+        await fault.apply();
+        await fault.heal();
+      }
+      timeline.close();
+      const entries = parseTimeline(readFileSync(join(dir, 'faults.jsonl'), 'utf8'));
+      expect(entries.filter((e) => e.event === 'apply').map((e) => e.name)).toEqual(unnamed.map((f) => f.name));
+      expect(entries.find((e) => e.name === 'oneWay 1')).toMatchObject({ kind: 'oneWay', params: { from: 'a1', to: 'b1' } });
+    } finally {
+      timeline.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('generated names never collide: with each other, with the test’s own names, across kinds', async () => {
+    const { partition, registry, plan } = timelineSetup();
+    const { defineLoss } = await import('../../lib/faults/loss.js');
+    const taken = partition.between('between 2', 'a1', 'b1');
+    const names = [
+      partition.between('a1', 'b1').name,
+      partition.between('a1', 'b2').name,
+      partition.between('b1', 'b2').name,
+      defineLoss(registry, plan, undefined, { from: 'a1', to: 'b1', percent: 1 }).name,
+      defineLoss(registry, plan, undefined, { from: 'a1', to: 'b1', percent: 1 }).name,
+    ];
+    expect(names).toEqual(['between 1', 'between 3', 'between 4', 'loss 1', 'loss 2']);
+    expect(new Set([taken.name, ...names]).size).toBe(names.length + 1);
+    // A variant keeps its fault's generated name; it does not take a new one.
+    const cut = partition.isolateNode('a1');
+    expect(cut.withNetworkAccess().name).toBe(cut.name);
+    expect(partition.isolateNode('a1').name).toBe('isolateNode 2');
+  });
+
+  it('a rejected definition takes no number; an empty name is still an error', () => {
+    const { partition } = timelineSetup();
+    expect(() => partition.between('a1', 'nope')).toThrow(/between\(\)/);
+    expect(() => partition.oneWay('a1', 'a1')).toThrow(/no pair of nodes/);
+    expect(partition.between('a1', 'b1').name).toBe('between 1');
+    expect(() => partition.isolateNode('', 'a1')).toThrow(/fault name must be a non-empty string/);
+    expect(() => partition.halves('  ')).toThrow(/fault name must be a non-empty string/);
   });
 });

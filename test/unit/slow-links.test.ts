@@ -1,11 +1,17 @@
 /**
  * Pure logic of the slow-link faults: rates, the per-pair class ledger (the
  * slowest limit on a pair wins, heals hand the pair back, a delay and a
- * bandwidth limit on one pair are refused), and the capability table.
+ * bandwidth limit on one pair are refused), the capability table, and
+ * generated names of unnamed slow links.
  */
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { NotSupportedError, SpecError } from '../../lib/errors.js';
-import { parseRate } from '../../lib/faults/bandwidth.js';
+import { defineBandwidth, parseRate } from '../../lib/faults/bandwidth.js';
+import { defineDelay } from '../../lib/faults/delay.js';
+import { FaultRegistry } from '../../lib/faults/registry.js';
+import { planCluster } from '../../lib/spec/plan.js';
+import { spec } from '../../lib/index.js';
 import { faultCapabilities, requireEngine } from '../../lib/faults/capabilities.js';
 import { PairClassLedger, type TrafficShaper } from '../../lib/faults/traffic-classes.js';
 import type { Fault } from '../../lib/faults/registry.js';
@@ -115,5 +121,24 @@ describe('fault capabilities', () => {
     expect(() => requireEngine(bare, 'delay', 'delay("x")')).toThrow(/sch_netem.*CONFIG_XDP_SOCKETS/);
     expect(requireEngine(here, 'delay', 'delay("x")').engine).toBe('delay-line');
     expect(requireEngine(here, 'bandwidth', 'bandwidth("x")').engine).toBe('htb+cls_bpf');
+  });
+});
+
+describe('slow links without a name', () => {
+  it('bandwidth and delay get generated names, unique in the run', () => {
+    const cluster = spec.newCluster();
+    ['n1', 'n2'].forEach((n) => cluster.addNode(spec.newNode(n)));
+    const plan = planCluster(cluster);
+    const nodes = 3;
+    const registry = new FaultRegistry({ commit: () => undefined }, () => ({ nodes, cut() {}, setLoss() {}, clear() {} }), pino({ level: 'silent' }));
+    const shaper = fakeShaper();
+    const links = { registry, ledger: new PairClassLedger(nodes), shaper: () => shaper, delayLine: () => shaper };
+    const kernel = { htb: true, tbf: true, netem: true, clsBpf: true, afXdp: true };
+    defineBandwidth(links, plan, kernel, 'bandwidth 1', { from: 'n1', to: 'n2', rate: '1mbit' });
+    const thin = defineBandwidth(links, plan, kernel, undefined, { from: 'n1', to: 'n2', rate: '1mbit' });
+    const slow = defineDelay(links, plan, kernel, undefined, { from: 'n2', to: 'n1', ms: 50 });
+    expect([thin.name, slow.name]).toEqual(['bandwidth 2', 'delay 1']);
+    expect(thin.withNetworkAccess().name).toBe('bandwidth 2');
+    expect(() => defineBandwidth(links, plan, kernel, undefined, { from: 'n1', to: 'n1', rate: '1mbit' })).toThrow(/^bandwidth\(\): /);
   });
 });

@@ -9,7 +9,7 @@ import { spec, SpecError, StateError, Test } from '../../lib/index.js';
 import { FaultRegistry } from '../../lib/faults/registry.js';
 import { planCluster } from '../../lib/spec/plan.js';
 import type { RunContext } from '../../lib/runtime/run-context.js';
-import { TestHandle } from '../../lib/runtime/test-handle.js';
+import { RunTestHandle } from '../../lib/runtime/test-handle.js';
 
 const IMAGE = 'pakostii.local/busybox:latest';
 const c = () => spec.newContainer('app', IMAGE);
@@ -115,7 +115,7 @@ describe('cluster structure', () => {
 });
 
 /** A handle over a plan with fakes that fail the test if anything is touched: validation must come first. */
-function handleFor(signal = new AbortController().signal): TestHandle {
+function handleFor(signal = new AbortController().signal): RunTestHandle {
   const cluster = spec
     .newCluster()
     .addNode(spec.newNode('n1').withAZ('az1').runs(c()))
@@ -137,7 +137,7 @@ function handleFor(signal = new AbortController().signal): TestHandle {
     dial: () => Promise.reject(new Error('dial before validation')),
     trackCloseable: () => undefined,
   };
-  return new TestHandle(ctx);
+  return new RunTestHandle(ctx);
 }
 
 describe('names used during a run are checked against the cluster', () => {

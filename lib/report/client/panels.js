@@ -89,6 +89,13 @@ function setupPanels() {
       showOps(checker.ops);
     });
   }
+  // Anomalies of the transactional checkers: a button per example, and each transaction of a drawn cycle.
+  for (const button of document.querySelectorAll('button.show-ops')) {
+    button.addEventListener('click', () => showOps(button.dataset.ops.split(',').map(Number)));
+  }
+  for (const node of document.querySelectorAll('.cycle-graph g.txn')) {
+    node.addEventListener('click', () => showOps([Number(node.dataset.op)]));
+  }
   for (const link of document.querySelectorAll('a.op-link')) {
     link.addEventListener('click', (e) => {
       e.preventDefault();
