@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const cpu0 = process.cpuUsage();
   const { history } = await readJsonlFile(a!);
   const parsedMs = performance.now() - started;
+  const parseCpu = process.cpuUsage(cpu0);
   const result = checkListAppend(history);
   const totalMs = performance.now() - started;
   const cpu = process.cpuUsage(cpu0);
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
       valid: result.valid,
       edges: result.stats.edges,
       parse_ms: Math.round(parsedMs),
+      parse_cpu_ms: Math.round((parseCpu.user + parseCpu.system) / 1000),
       total_ms: Math.round(totalMs),
       cpu_ms: Math.round((cpu.user + cpu.system) / 1000),
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),

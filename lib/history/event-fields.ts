@@ -57,6 +57,36 @@ function optionalTime(raw: unknown, field: string, at: RecordPlace): number | un
   throw new HistoryFormatError(at.source, at.line, `${field} ${JSON.stringify(raw)} is not a time; expected ns ≥ 0`);
 }
 
+/** An event's fields in the order every writer of ours puts them. */
+const FIELD_ORDER = ['index', 'time', 'process', 'type', 'f', 'value', 'node', 'error', 'key', 'planned'] as const;
+
+const isTime = (x: unknown): boolean => typeof x === 'number' && x >= 0 && x !== Number.POSITIVE_INFINITY;
+
+/**
+ * Whether a freshly parsed record already is the event {@link eventFromRecord}
+ * would build from it: exactly an event's fields, in its order, each of the
+ * type that needs no conversion. Readers then keep the record itself (one
+ * object fewer per event, which matters for histories of millions).
+ */
+export function recordIsEvent(record: Record<string, unknown>, index: number): record is Record<string, unknown> & HistoryEvent {
+  const process = record['process'];
+  const type = record['type'];
+  const f = record['f'];
+  if (record['index'] !== index || !isTime(record['time']) || record['value'] === undefined) return false;
+  if (process !== 'nemesis' && !(typeof process === 'number' && Number.isInteger(process) && process >= 0)) return false;
+  if ((type !== 'invoke' && type !== 'ok' && type !== 'fail' && type !== 'info') || typeof f !== 'string' || f === '') return false;
+  let next = 0;
+  for (const field in record) {
+    while (next < FIELD_ORDER.length && FIELD_ORDER[next] !== field) next++;
+    if (next === FIELD_ORDER.length) return false;
+    next++;
+    if (next <= 6) continue;
+    const x = record[field];
+    if (field === 'planned' ? !isTime(x) : typeof x !== 'string') return false;
+  }
+  return true;
+}
+
 /**
  * Builds an event from a plain record. `index` is the event's position in the
  * history (the record's own `index`, when present, must agree).

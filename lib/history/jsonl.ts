@@ -1,7 +1,7 @@
 /** Our history format: `history.jsonl`, one {@link HistoryEvent} as a JSON object per line. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { HistoryFormatError } from './errors.js';
-import { eventFromRecord } from './event-fields.js';
+import { eventFromRecord, recordIsEvent } from './event-fields.js';
 import type { History, HistoryEvent } from './types.js';
 
 /** A parsed file: the events and the line each came from (for error messages). */
@@ -13,13 +13,55 @@ export interface ParsedHistory {
 }
 
 export function parseJsonl(text: string, source = 'history.jsonl'): ParsedHistory {
-  const history: HistoryEvent[] = [];
-  const lines: number[] = [];
-  const rows = text.split('\n');
-  for (let i = 0; i < rows.length; i += 1) {
-    const row = rows[i]!.trim();
-    if (row === '') continue;
-    const line = i + 1;
+  const parsed: ParsedHistory = { history: [], lines: [], source };
+  parseRows(text, 1, parsed, true);
+  return parsed;
+}
+
+/** Bytes decoded per step when parsing a file: large enough to amortise the decoding, small enough to die young. */
+const CHUNK_BYTES = 4 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * {@link parseJsonl} over the bytes of a file, decoded a few MB at a time at
+ * line ends (a newline byte never occurs inside a UTF-8 sequence), so a large
+ * history never exists as one giant string.
+ */
+export function parseJsonlBytes(bytes: Buffer, source = 'history.jsonl'): ParsedHistory {
+  const parsed: ParsedHistory = { history: [], lines: [], source };
+  let line = 1;
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(start + CHUNK_BYTES, bytes.length);
+    if (end < bytes.length) {
+      const last = bytes.lastIndexOf(NEWLINE, end - 1);
+      const next = last >= start ? last : bytes.indexOf(NEWLINE, end);
+      end = next === -1 ? bytes.length : next + 1;
+    }
+    line = parseRows(bytes.toString('utf8', start, end), line, parsed, end === bytes.length);
+    start = end;
+  }
+  return parsed;
+}
+
+/**
+ * Parses the newline-separated rows of `text` (first row = line `line`) into
+ * `parsed`; the row after the last newline only when `final`. The next line number.
+ */
+function parseRows(text: string, line: number, parsed: ParsedHistory, final: boolean): number {
+  const { history, lines, source } = parsed;
+  for (let start = 0; ; line += 1) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) {
+      if (!final || start >= text.length) break;
+      end = text.length;
+    }
+    let row = text.slice(start, end);
+    start = end + 1;
+    // Our own lines need no trim; anything else is trimmed as a person would expect.
+    if (row.charCodeAt(0) !== 0x7b || row.charCodeAt(row.length - 1) !== 0x7d) {
+      row = row.trim();
+      if (row === '') continue;
+    }
     let record: unknown;
     try {
       record = JSON.parse(row);
@@ -29,10 +71,47 @@ export function parseJsonl(text: string, source = 'history.jsonl'): ParsedHistor
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       throw new HistoryFormatError(source, line, 'expected a JSON object {"process", "type", "f", "value", …}');
     }
-    history.push(eventFromRecord(record as Record<string, unknown>, history.length, { source, line }));
+    const index = history.length;
+    history.push(recordIsEvent(record as Record<string, unknown>, index) ? (record as HistoryEvent) : eventFromRecord(record as Record<string, unknown>, index, { source, line }));
     lines.push(line);
   }
-  return { history, lines, source };
+  return line;
+}
+
+/**
+ * One event as its line of history.jsonl (no newline): the same text as
+ * `JSON.stringify(event)` for an event whose fields are in {@link HistoryEvent}'s
+ * order (as the recorder builds them), written field by field so that only
+ * `value` and `error` go through JSON.stringify — the recorder's hot path.
+ */
+export function eventLine(event: HistoryEvent): string {
+  const { process, value, node, error, key, planned } = event;
+  let line = `{"index":${jsonNumber(event.index)},"time":${jsonNumber(event.time)},"process":${typeof process === 'number' ? jsonNumber(process) : jsonString(process)},"type":"${event.type}","f":${jsonString(event.f)}`;
+  const json = value === null ? 'null' : typeof value === 'number' ? jsonNumber(value) : (JSON.stringify(value) as string | undefined);
+  if (json !== undefined) line += `,"value":${json}`;
+  if (node !== undefined) line += `,"node":${jsonString(node)}`;
+  if (error !== undefined) line += `,"error":${JSON.stringify(error)}`;
+  if (key !== undefined) line += `,"key":${jsonString(key)}`;
+  if (planned !== undefined) line += `,"planned":${jsonNumber(planned)}`;
+  return `${line}}`;
+}
+
+function jsonNumber(n: number): string {
+  return typeof n === 'number' && Number.isFinite(n) ? `${n}` : JSON.stringify(n);
+}
+
+/** Quoted forms of the few strings every event repeats (f, node, key names). */
+const quoted = new Map<string, string>();
+
+function jsonString(s: string): string {
+  let json = quoted.get(s);
+  if (json === undefined) {
+    json = JSON.stringify(s);
+    if (typeof s !== 'string' || s.length > 64) return json;
+    if (quoted.size >= 4096) quoted.clear();
+    quoted.set(s, json);
+  }
+  return json;
 }
 
 /** One line per event, each ending in a newline. */
@@ -43,7 +122,7 @@ export function toJsonl(history: History): string {
 }
 
 export async function readJsonlFile(path: string): Promise<ParsedHistory> {
-  return parseJsonl(await readFile(path, 'utf8'), path);
+  return parseJsonlBytes(await readFile(path), path);
 }
 
 export async function writeJsonlFile(path: string, history: History): Promise<void> {

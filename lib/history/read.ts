@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseEdn } from './edn.js';
 import { HistoryFormatError } from './errors.js';
 import { parseJepsenLog } from './jepsen-log.js';
-import { parseJsonl, type ParsedHistory } from './jsonl.js';
+import { parseJsonl, parseJsonlBytes, type ParsedHistory } from './jsonl.js';
 import { validateHistory } from './operations.js';
 
 export const HISTORY_FORMATS = ['jsonl', 'edn', 'jepsen-log'] as const;
@@ -25,13 +25,14 @@ export function parseHistory(text: string, format: HistoryFormat, source: string
  * {@link HistoryFormatError} naming the file and line.
  */
 export async function readHistoryFile(path: string, format: HistoryFormat): Promise<ParsedHistory> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new HistoryFormatError(path, 0, `cannot read: ${(error as Error).message}`, { cause: error });
   }
-  const parsed = parseHistory(text, format, path);
+  // JSONL is parsed from the bytes a chunk at a time (histories of millions of events).
+  const parsed = format === 'jsonl' ? parseJsonlBytes(bytes, path) : parseHistory(bytes.toString('utf8'), format, path);
   validateHistory(parsed.history, { source: path, lineOf: (i) => parsed.lines[i] ?? i + 1 });
   return parsed;
 }

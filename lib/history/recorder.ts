@@ -12,7 +12,8 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { StateError } from '../errors.js';
-import type { EventType, History, HistoryEvent, ProcessId } from './types.js';
+import { eventLine } from './jsonl.js';
+import { ARTIFACT_FILE_MODE, type EventType, type History, type HistoryEvent, type ProcessId } from './types.js';
 
 /** Optional fields of an event. */
 export interface EventExtras {
@@ -32,6 +33,11 @@ export interface RecorderOptions {
   onWriteError?: (error: unknown) => void;
 }
 
+/** How many lines are concatenated before being copied into the write buffer. */
+const LINES_PER_COPY = 32;
+/** A write buffer larger than this is not kept for the next turn. */
+const BUFFER_KEPT_BYTES = 4 * 1024 * 1024;
+
 export class HistoryRecorder {
   readonly path: string | undefined;
   /** process.hrtime.bigint() at the zero of `time`. */
@@ -42,6 +48,8 @@ export class HistoryRecorder {
   readonly #retired = new Set<number>();
   readonly #onWriteError: ((error: unknown) => void) | undefined;
   #fd: number | undefined;
+  /** Reused for every write; grows with a turn's events (and is dropped after a very large one). */
+  #buffer = Buffer.alloc(0);
   #written = 0;
   #flushScheduled = false;
   #writeFailed = false;
@@ -56,7 +64,7 @@ export class HistoryRecorder {
     this.startedMono = options.startedMono ?? process.hrtime.bigint();
     this.#onWriteError = options.onWriteError;
     if (this.path !== undefined) {
-      this.#fd = openSync(this.path, 'a', 0o644);
+      this.#fd = openSync(this.path, 'a', ARTIFACT_FILE_MODE);
       process.on('exit', this.#flushOnExit);
     }
   }
@@ -129,15 +137,27 @@ export class HistoryRecorder {
     this.#flushScheduled = false;
     const events = this.#events;
     if (this.#written >= events.length || this.#fd === undefined) return;
+    // Lines are joined a few at a time and copied into one reusable buffer: a single string of a
+    // whole turn's events would be a deep concatenation that costs more to flatten than to build.
+    let length = 0;
     let text = '';
-    for (let i = this.#written; i < events.length; i++) text += `${JSON.stringify(events[i])}\n`;
+    let joined = 0;
+    for (let i = this.#written; i < events.length; i++) {
+      text += `${eventLine(events[i]!)}\n`;
+      if (++joined === LINES_PER_COPY || i === events.length - 1) {
+        length = this.#append(text, length);
+        text = '';
+        joined = 0;
+      }
+    }
     this.#written = events.length;
     try {
-      writeSync(this.#fd, text);
+      for (let done = 0; done < length; ) done += writeSync(this.#fd, this.#buffer, done, length - done);
     } catch (error) {
       if (!this.#writeFailed) this.#onWriteError?.(error);
       this.#writeFailed = true;
     }
+    if (this.#buffer.length > BUFFER_KEPT_BYTES) this.#buffer = Buffer.alloc(0);
   }
 
   /** Flush and close the file; the in-memory history stays readable. Later events are kept in memory only. */
@@ -148,6 +168,17 @@ export class HistoryRecorder {
     process.off('exit', this.#flushOnExit);
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
+  }
+
+  /** Copies `text` into the write buffer at `offset` (growing it as needed); the new end. */
+  #append(text: string, offset: number): number {
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    if (offset + text.length * 3 > this.#buffer.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, offset + text.length * 3, 16 * 1024));
+      this.#buffer.copy(bigger, 0, 0, offset);
+      this.#buffer = bigger;
+    }
+    return offset + this.#buffer.write(text, offset);
   }
 
   #complete(process: ProcessId, type: EventType, value: unknown, extras: EventExtras | undefined): HistoryEvent {

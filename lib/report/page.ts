@@ -4,7 +4,7 @@
  * ran), the charts and lanes drawn by the inlined client script from the
  * embedded data.
  */
-import { anomaliesHtml } from './anomaly-graphs.js';
+import { anomaliesHtml, anomalyExamples } from './anomaly-graphs.js';
 import { reportAssets } from './assets.js';
 import { OP_TYPES } from './op-columns.js';
 import { encodeModel, type ReportModel } from './report-data.js';
@@ -29,6 +29,7 @@ ${header(model)}
 <canvas id="fault-strip" class="strip"></canvas></section>
 ${hasHistory ? historySections(model.ops!.fns) : '<p class="note">This run recorded no history: the page shows its fault timeline and logs.</p>'}
 ${violations(model)}
+${allowedAnomalies(model)}
 ${faultTable(model)}
 ${logSection(model)}
 ${model.files.warnings.length ? `<section><h2>Warnings</h2><ul>${model.files.warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></section>` : ''}
@@ -101,6 +102,15 @@ ${steps.length ? `<h4>Linearization of the longest linearizable prefix</h4><tabl
         .join('')}</tbody></table>` : ''}
 </div>`;
     })
+    .join('')}</section>`;
+}
+
+/** Anomalies a transactional checker found but the claimed models allow (the run is still valid): shown, not as violations. */
+function allowedAnomalies(model: ReportModel): string {
+  const checkers = Object.entries(model.files.results?.checkers ?? {}).filter(([, r]) => r.valid !== false && anomalyExamples(r as Record<string, unknown>).length > 0);
+  if (checkers.length === 0) return '';
+  return `<section id="allowed-anomalies"><h2>Anomalies the claimed models allow</h2>${checkers
+    .map(([name, r]) => `<div class="allowed" data-checker="${esc(name)}"><h3>${esc(name)}</h3><p class="summary">${esc(String(r.summary ?? ''))}</p>${anomaliesHtml(name, r as Record<string, unknown>, esc)}</div>`)
     .join('')}</section>`;
 }
 

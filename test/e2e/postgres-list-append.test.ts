@@ -3,6 +3,8 @@
  * (examples/postgres-list-append.ts), each level in its own run, checked by
  * the list-append checker against what the level is known to allow.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkIsolationLevel } from '../../examples/postgres-list-append.js';
 import { expectNoLeaks } from '../helpers/leak-audit.js';
@@ -20,6 +22,10 @@ describe('PostgreSQL list-append (examples/postgres-list-append.ts)', () => {
     expect(result.anomalyTypes.some((a) => /^(G-single|G2-item)/.test(a)), result.summary).toBe(true);
     expect(result.valid).toBe(true); // everything found is allowed by read committed
     expect(result.not.some((m) => m === 'snapshot-isolation' || m === 'repeatable-read')).toBe(true);
+    // The run's report draws the anomalies it allowed, each cycle as a graph.
+    const report = readFileSync(join(run.artifactsDir, 'report.html'), 'utf8');
+    expect(report).toContain('id="allowed-anomalies"');
+    expect(report).toMatch(/<figure class="cycle-graph">/);
     await expectNoLeaks(run.id);
   }, 180_000);
 

@@ -12,6 +12,7 @@ import {
   toJsonl,
   type HistoryEvent,
 } from '../../lib/history/index.js';
+import { parseJsonlBytes } from '../../lib/history/jsonl.js';
 import { etcdVerdicts, HISTORIES } from './support.js';
 
 function errorOf(fn: () => unknown): HistoryFormatError {
@@ -145,5 +146,46 @@ describe('validation', () => {
       { invoke: 0, complete: 2, process: 0, f: 'write', value: 1, output: undefined, outcome: 'info', invokeTime: 5, completeTime: 7, error: 'timeout' },
       { invoke: 1, process: 1, f: 'read', value: null, output: undefined, outcome: 'pending', invokeTime: 6 },
     ]);
+  });
+});
+
+describe('JSONL reader over bytes', () => {
+  it('reads a file of several chunks exactly as the text reader reads its text', () => {
+    const rows: string[] = ['\uFEFF{"index":0,"time":1,"process":0,"type":"invoke","f":"write","value":"ünï ✓"}'];
+    for (let i = 1, length = 0; length < 5 * 1024 * 1024; i++) {
+      const value = JSON.stringify(i % 7 === 0 ? `ж${'é'.repeat(i % 300)}` : [['append', i % 5, i], ['r', i % 3, [1, 2, i]]]);
+      if (i % 1000 === 0) rows.push('', '   ');
+      length += value.length + 80;
+      rows.push(`{"index":${i},"time":${i},"process":${i % 10},"type":"${i % 2 ? 'invoke' : 'ok'}","f":"txn","value":${value}}${i % 13 === 0 ? '\r' : ''}`);
+    }
+    const text = rows.join('\n');
+    const fromBytes = parseJsonlBytes(Buffer.from(text, 'utf8'));
+    expect(fromBytes.history.length).toBeGreaterThan(30_000);
+    expect(fromBytes).toEqual(parseJsonl(text));
+  });
+
+  it('normalises records that are not in our own shape as the text reader does', () => {
+    const rows = [
+      '{"process":0,"type":"invoke","f":"read","value":null,"index":0}',
+      '{"index":1,"time":5,"process":0,"type":"ok","f":"read","value":1,"node":7,"extra":true}',
+      '{"index":2,"process":"nemesis","type":"info","f":"kill","error":{"code":1},"planned":3}',
+      '{"index":3,"time":9,"process":1,"type":"invoke","f":"read","value":2,"node":null,"key":"k"}',
+    ];
+    const { history } = parseJsonlBytes(Buffer.from(rows.join('\n')));
+    expect(history).toEqual([
+      { index: 0, time: 0, process: 0, type: 'invoke', f: 'read', value: null },
+      { index: 1, time: 5, process: 0, type: 'ok', f: 'read', value: 1, node: '7' },
+      { index: 2, time: 0, process: 'nemesis', type: 'info', f: 'kill', value: null, error: '{"code":1}', planned: 3 },
+      { index: 3, time: 9, process: 1, type: 'invoke', f: 'read', value: 2, key: 'k' },
+    ]);
+    expect(toJsonl(history)).toBe(toJsonl(parseJsonl(rows.join('\n')).history));
+  });
+
+  it('names the line of a bad row past the first chunk', () => {
+    const good = (i: number) => `{"index":${i},"time":0,"process":0,"type":"${i % 2 ? 'ok' : 'invoke'}","f":"w","value":"${'x'.repeat(200)}"}`;
+    const rows = Array.from({ length: 30_000 }, (_, i) => good(i));
+    rows.push('{"index":30000, oops');
+    const error = errorOf(() => parseJsonlBytes(Buffer.from(rows.join('\n')), 'h.jsonl'));
+    expect(error.message).toMatch(/^h\.jsonl:30001: not JSON/);
   });
 });

@@ -89,3 +89,23 @@ describe('report.html of a list-append run with anomalies', () => {
     await page.context().close();
   });
 });
+
+describe('report.html of a list-append run whose anomalies the claimed model allows', () => {
+  it('shows them with their graphs, outside the violations', async () => {
+    const h = new TxnHistory().concurrent([0, [['r', 'x', []], ['r', 'y', []], ['append', 'x', 1]]], [1, [['r', 'x', []], ['r', 'y', []], ['append', 'y', 1]]]).txn(2, [['r', 'x', [1]], ['r', 'y', [1]]]);
+    const result = checkListAppend(h.events, { consistencyModels: ['snapshot-isolation'] });
+    expect(result.valid).toBe(true);
+    const dir = join(scratch, 'postgres_list_append-allowed');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ test: 'postgres_list_append', runId: 'allowed', startedMono: '0', endedMono: '20000000' }));
+    writeFileSync(join(dir, 'history.jsonl'), toJsonl(h.events));
+    writeFileSync(join(dir, 'results.json'), JSON.stringify({ valid: true, checkers: { 'list-append': result } }));
+    const { page, errors } = await openReport(browser, (await writeReport(dir)).path);
+    expect(await page.locator('#violations').count()).toBe(0);
+    expect(await page.locator('#allowed-anomalies .anomaly[data-type="G2-item"] svg path.dep.rw').count()).toBe(2);
+    await page.click('#allowed-anomalies button.show-ops');
+    await page.waitForFunction(() => window.pakostiiReport!.highlighted().length === 2);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});

@@ -59,3 +59,27 @@ describe('HistoryRecorder', () => {
     expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(3);
   });
 });
+
+describe('history.jsonl lines', () => {
+  it('are exactly JSON.stringify of each event, for every kind of field and value', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'pk-rec-')), 'history.jsonl');
+    const r = new HistoryRecorder({ path, startedMono: process.hrtime.bigint() - 5_000_000_000n });
+    const values: unknown[] = [null, 0, -1.5, 1e21, 'a "quoted" \\ line\nbreak', 'ünïcødé ✓ 😀', [1, [2, 'x']], { a: { b: [null, true] } }, true];
+    values.forEach((value, i) => {
+      r.invoke(i, `f-${i % 3}`, value, i % 2 === 0 ? { node: `n${i}` } : { node: 'n"1', key: `k\t${i}` });
+      if (i % 3 === 0) r.ok(i, [value]);
+      else if (i % 3 === 1) r.fail(i, undefined, { error: 'refused: "no"' });
+      else r.info(i, undefined, { error: 'timeout ⏱' });
+    });
+    r.invoke('nemesis', 'start-partition', { shape: 'halves', groups: [['n1'], ['n2', 'n3']] }, { planned: 1234, node: 'n1,n2' });
+    r.ok('nemesis');
+    // A turn with many events (the write buffer grows) whose lines hold multi-byte characters.
+    for (let i = 100; i < 2100; i++) {
+      r.invoke(i, 'write', `ж${'é'.repeat(i % 50)}`, { node: 'n1' });
+      r.ok(i);
+    }
+    await immediate();
+    r.close();
+    expect(readFileSync(path, 'utf8')).toBe(r.history.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  });
+});

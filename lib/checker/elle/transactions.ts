@@ -46,8 +46,12 @@ export interface Txn<Op = MicroOp> extends TxnBase {
   ops: Op[];
 }
 
-/** Reads micro-operations from a transaction's value, noting what is malformed. */
-export type MicroOpParser<Op> = (value: unknown, where: string, malformed: string[]) => Op[];
+/**
+ * Reads micro-operations from a transaction's value, noting what is malformed.
+ * With `readsUnknown` (the transaction did not commit, or may not have) a
+ * parser may already return every read's value as null.
+ */
+export type MicroOpParser<Op> = (value: unknown, where: string, malformed: string[], readsUnknown?: boolean) => Op[];
 
 export interface ParsedHistory<Op = MicroOp> {
   txns: Array<Txn<Op>>;
@@ -65,34 +69,52 @@ function readList(raw: unknown[]): ElementValue[] {
   return raw as ElementValue[];
 }
 
-/** Micro-operations from a JSON (or EDN-converted) value; keywords may keep their leading colon. */
-export function parseMicroOps(value: unknown, where: string, malformed: string[]): MicroOp[] {
+/**
+ * Micro-operations from a JSON (or EDN-converted) value; keywords may keep
+ * their leading colon. With `readsUnknown` every read's value is `null`.
+ */
+export function parseMicroOps(value: unknown, where: string, malformed: string[], readsUnknown = false): MicroOp[] {
   if (!Array.isArray(value)) {
     malformed.push(`${where}: a txn value must be a list of micro-operations`);
     return [];
   }
   const ops: MicroOp[] = [];
-  for (const mop of value as unknown[]) {
+  for (let i = 0; i < value.length; i++) {
+    const mop = value[i] as unknown;
     if (!Array.isArray(mop) || mop.length !== 3) {
       malformed.push(`${where}: micro-operation ${JSON.stringify(mop)} is not [f, key, value]`);
       continue;
     }
     let f = mop[0] as unknown;
     if (typeof f === 'string' && f.charCodeAt(0) === 58) f = f.slice(1); // ":append" from EDN keywords
-    const key = typeof mop[1] === 'string' ? mop[1] : String(mop[1]);
+    const rawKey = mop[1] as unknown;
+    const key = typeof rawKey === 'string' ? rawKey : keyName(rawKey);
     const v = mop[2] as unknown;
     if (f === 'append') {
       if (isElement(v)) ops.push({ kind: 'append', key, value: v });
       else malformed.push(`${where}: append of ${JSON.stringify(v)} (values must be numbers or strings)`);
     } else if (f === 'r') {
       if (v === null || v === undefined) ops.push({ kind: 'r', key, value: null });
-      else if (Array.isArray(v)) ops.push({ kind: 'r', key, value: readList(v) });
+      else if (Array.isArray(v)) ops.push({ kind: 'r', key, value: readsUnknown ? null : readList(v) });
       else malformed.push(`${where}: read of ${key} returned ${JSON.stringify(v)}, not a list`);
     } else {
       malformed.push(`${where}: unknown micro-operation ${JSON.stringify(mop[0])} (expected append or r)`);
     }
   }
   return ops;
+}
+
+/** Names of non-string keys (numbers, mostly), made once each: a history names few keys many times. */
+const keyNames = new Map<unknown, string>();
+
+function keyName(raw: unknown): string {
+  let name = keyNames.get(raw);
+  if (name === undefined) {
+    name = String(raw);
+    if (keyNames.size >= 65_536) keyNames.clear();
+    keyNames.set(raw, name);
+  }
+  return name;
 }
 
 /**
@@ -106,18 +128,23 @@ export function parseTransactions<Op extends { kind: string; value: unknown } = 
 ): ParsedHistory<Op> {
   const txns: Array<Txn<Op>> = [];
   const malformed: string[] = [];
-  const open = new Map<ProcessId, HistoryEvent>();
-  const finish = (invoke: HistoryEvent, completion: HistoryEvent | undefined): void => {
+  // Transactions are numbered in invocation order (easier to read, and the real-time pass walks
+  // them in that order): each takes its slot at its invocation and is filled in when it ends.
+  const invokes: HistoryEvent[] = [];
+  const open = new Map<ProcessId, number>();
+  const finish = (id: number, completion: HistoryEvent | undefined): void => {
+    const invoke = invokes[id]!;
     const status: TxnStatus = completion === undefined ? 'info' : (completion.type as TxnStatus);
     let ops: Op[];
     if (status === 'ok' && completion) {
       ops = parseOps(completion.value, `event ${completion.index}`, malformed);
     } else {
       // Reads of a transaction that did not commit (or may not have) are unknown.
-      ops = parseOps(invoke.value, `event ${invoke.index}`, malformed).map((op) => (op.kind === 'r' ? { ...op, value: null } : op));
+      ops = parseOps(invoke.value, `event ${invoke.index}`, malformed, true);
+      if (ops.some((op) => op.kind === 'r' && op.value !== null)) ops = ops.map((op) => (op.kind === 'r' ? { ...op, value: null } : op));
     }
-    txns.push({
-      id: txns.length,
+    txns[id] = {
+      id,
       invokeIndex: invoke.index,
       completeIndex: completion?.index ?? -1,
       process: invoke.process,
@@ -125,30 +152,29 @@ export function parseTransactions<Op extends { kind: string; value: unknown } = 
       ops,
       invokeTime: invoke.time,
       completeTime: completion?.time ?? Number.POSITIVE_INFINITY,
-    });
+    };
   };
   for (const event of history) {
     if (event.process === 'nemesis' || event.f !== 'txn') continue;
     if (event.type === 'invoke') {
       const previous = open.get(event.process);
-      if (previous) {
-        malformed.push(`event ${event.index}: process ${event.process} invoked again before event ${previous.index} completed`);
+      if (previous !== undefined) {
+        malformed.push(`event ${event.index}: process ${event.process} invoked again before event ${invokes[previous]!.index} completed`);
         finish(previous, undefined);
       }
-      open.set(event.process, event);
+      open.set(event.process, invokes.length);
+      invokes.push(event);
+      txns.push(undefined as unknown as Txn<Op>); // its slot, filled by finish()
     } else {
-      const inv = open.get(event.process);
-      if (!inv) {
+      const id = open.get(event.process);
+      if (id === undefined) {
         malformed.push(`event ${event.index}: ${event.type} on process ${event.process} with no invocation`);
         continue;
       }
       open.delete(event.process);
-      finish(inv, event);
+      finish(id, event);
     }
   }
-  for (const inv of open.values()) finish(inv, undefined);
-  // Keep ids in invocation order: easier to read, and the real-time pass walks them in that order.
-  txns.sort((a, b) => a.invokeIndex - b.invokeIndex);
-  txns.forEach((t, i) => (t.id = i));
+  for (const id of open.values()) finish(id, undefined);
   return { txns, malformed };
 }
