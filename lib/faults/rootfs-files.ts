@@ -49,6 +49,8 @@ export class RootfsView {
   readonly #overlay: boolean;
   /** Layers merged into the root directory (computed once). */
   #root: Promise<number[]> | undefined;
+  /** Whether a layer's directory (host path) is opaque, asked once per view. */
+  readonly #opaqueDirs = new Map<string, Promise<boolean>>();
 
   /** `layers`: host directories, top first; writes go to `layers[0]`. */
   constructor(
@@ -74,13 +76,19 @@ export class RootfsView {
   }
 
   /** Whether directory `dir` of layer `layer` hides the same directory of the layers below. */
-  async #opaque(layer: number, dir: string): Promise<boolean> {
+  #opaque(layer: number, dir: string): Promise<boolean> {
     const host = posix.join(this.layers[layer]!, dir);
+    let known = this.#opaqueDirs.get(host);
+    if (!known) this.#opaqueDirs.set(host, (known = this.#readOpaque(host)));
+    return known;
+  }
+
+  async #readOpaque(host: string): Promise<boolean> {
     for (const name of OPAQUE_XATTRS) {
       const value = await getXattr(host, name).catch(() => null);
       if (value?.toString() === 'y') return true;
     }
-    return (await this.#lstat(layer, posix.join(dir, OPAQUE_MARKER))) !== undefined;
+    return (await lstat(posix.join(host, OPAQUE_MARKER)).catch(() => undefined)) !== undefined;
   }
 
   /** The merged view's entry at container path `clean` (no symlink resolution), or undefined. */
@@ -165,23 +173,49 @@ export class RootfsView {
   /** Names in directory `dir` (a resolved container path) across its merged layers, whiteouts applied. */
   async list(dir: string): Promise<string[]> {
     const entry = await this.#entry(dir);
-    if (!entry?.stats.isDirectory()) return [];
-    const names = new Set<string>();
-    const hidden = new Set<string>();
-    for (const layer of entry.merged) {
+    return entry?.stats.isDirectory() ? [...(await this.#children(entry, dir)).keys()].sort() : [];
+  }
+
+  /**
+   * The entries of directory `dir` (its merged entry: `parent`), read one layer at a time (a
+   * readdir each) rather than name by name. A name's directories merge down its layers until
+   * one of them is opaque or a lower layer has something else (or a whiteout) there.
+   */
+  async #children(parent: MergedEntry, dir: string): Promise<Map<string, MergedEntry>> {
+    const found = new Map<string, MergedEntry>();
+    /** Names whose lower layers no longer count (deleted, or their merge has ended). */
+    const closed = new Set<string>();
+    for (const layer of parent.merged) {
+      const hostDir = posix.join(this.layers[layer]!, dir);
       const deleted: string[] = [];
-      for (const e of await readdir(posix.join(this.layers[layer]!, dir), { withFileTypes: true }).catch(() => [])) {
-        if (this.#overlay && e.name.startsWith(WHITEOUT_PREFIX)) {
-          if (e.name !== OPAQUE_MARKER) deleted.push(e.name.slice(WHITEOUT_PREFIX.length));
-        } else if (this.#overlay && e.isCharacterDevice() && isWhiteout(await lstat(posix.join(this.layers[layer]!, dir, e.name)))) {
-          deleted.push(e.name);
-        } else if (!hidden.has(e.name)) {
-          names.add(e.name);
+      const names = (await readdir(hostDir).catch(() => [] as string[])).filter((name) => {
+        if (!this.#overlay || !name.startsWith(WHITEOUT_PREFIX)) return !closed.has(name);
+        if (name !== OPAQUE_MARKER) deleted.push(name.slice(WHITEOUT_PREFIX.length));
+        return false;
+      });
+      const statsOf = await Promise.all(names.map((name) => lstat(posix.join(hostDir, name)).catch(() => undefined)));
+      for (const [i, name] of names.entries()) {
+        const host = posix.join(hostDir, name);
+        const stats = statsOf[i];
+        if (!stats) continue;
+        if (this.#overlay && isWhiteout(stats)) {
+          deleted.push(name);
+          continue;
+        }
+        const above = found.get(name);
+        if (!above) {
+          found.set(name, { host, stats, layer, merged: stats.isDirectory() ? [layer] : [] });
+          if (!stats.isDirectory()) closed.add(name);
+        } else if (!stats.isDirectory() || (await this.#opaque(above.merged.at(-1)!, posix.join(dir, name)))) {
+          // Opaque marks are read only for a directory that a lower layer has too: a lone one costs no xattr read.
+          closed.add(name);
+        } else {
+          above.merged.push(layer);
         }
       }
-      for (const name of deleted) hidden.add(name);
+      for (const name of deleted) closed.add(name);
     }
-    return [...names].sort();
+    return new Map([...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   async readFile(path: string): Promise<Buffer> {
@@ -205,14 +239,12 @@ export class RootfsView {
       pack.on('end', resolve);
       pack.on('error', reject);
     });
-    const add = async (containerPath: string, name: string): Promise<void> => {
-      const entry = await this.#entry(containerPath);
-      if (!entry) return;
+    const add = async (entry: MergedEntry, containerPath: string, name: string): Promise<void> => {
       const { stats, host } = entry;
       const header = { name, mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, mtime: stats.mtime };
       if (stats.isDirectory()) {
         pack.entry({ ...header, type: 'directory' });
-        for (const child of await this.list(containerPath)) await add(posix.join(containerPath, child), `${name}/${child}`);
+        for (const [child, childEntry] of await this.#children(entry, containerPath)) await add(childEntry, posix.join(containerPath, child), `${name}/${child}`);
       } else if (stats.isSymbolicLink()) {
         pack.entry({ ...header, type: 'symlink', linkname: await readlink(host) });
       } else if (stats.isFile()) {
@@ -220,7 +252,7 @@ export class RootfsView {
         await new Promise<void>((resolve, reject) => pack.entry({ ...header, type: 'file', size: body.length }, body, (e) => (e ? reject(e) : resolve())));
       }
     };
-    await add(resolved, posix.basename(resolved) || 'root');
+    await add(top, resolved, posix.basename(resolved) || 'root');
     pack.finalize();
     await done;
     return Buffer.concat(chunks);
@@ -245,7 +277,10 @@ export class RootfsView {
       if (stats && !replacesWhiteout) throw new ContainerdError(`${this.description}: ${current} is not a directory`, { hint: 'copy to a directory path' });
       if (replacesWhiteout) await unlink(inTop);
       await mkdir(inTop, { mode: seen ? seen.stats.mode & 0o7777 : 0o755 });
-      if (replacesWhiteout && this.#overlay) await setXattr(inTop, OPAQUE_XATTRS[0]!, 'y');
+      if (replacesWhiteout && this.#overlay) {
+        await setXattr(inTop, OPAQUE_XATTRS[0]!, 'y');
+        this.#opaqueDirs.set(inTop, Promise.resolve(true));
+      }
     }
     return posix.join(this.layers[0]!, resolved);
   }

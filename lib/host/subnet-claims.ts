@@ -272,8 +272,24 @@ export function resolvePool(option?: string): Cidr {
       hint: `give an IPv4 network of /${BLOCK_PREFIX} or larger with host bits clear, e.g. ${SUBNET_POOL_ENV}=10.123.0.0/16`,
     });
   }
+  const reserved = UNUSABLE_RANGES.find((range) => overlaps(pool, range.cidr));
+  if (reserved) {
+    const from = option !== undefined ? 'the subnetPool option' : `${SUBNET_POOL_ENV}`;
+    throw new SpecError(`subnet pool "${text}" (from ${from}) overlaps ${formatCidr(reserved.cidr)}, ${reserved.what}: nodes cannot have those addresses`, {
+      hint: `give a private or benchmarking network, e.g. ${SUBNET_POOL_ENV}=10.123.0.0/16 (default ${DEFAULT_SUBNET_POOL})`,
+    });
+  }
   return pool;
 }
+
+/** Addresses an interface cannot usefully have: the kernel rejects them, or they mean something else on the wire. */
+const UNUSABLE_RANGES: ReadonlyArray<{ cidr: Cidr; what: string }> = [
+  { text: '0.0.0.0/8', what: '"this network" (not a host address)' },
+  { text: '127.0.0.0/8', what: 'loopback' },
+  { text: '169.254.0.0/16', what: 'link-local' },
+  { text: '224.0.0.0/4', what: 'multicast' },
+  { text: '240.0.0.0/4', what: 'reserved (and broadcast)' },
+].map(({ text, what }) => ({ cidr: parseCidr(text)!, what }));
 
 function toRunSubnet(cidr: Cidr): RunSubnet {
   const capacity = blockSize(cidr.prefix) - 2;

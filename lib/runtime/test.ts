@@ -21,6 +21,7 @@ import { guardInterrupts } from './interrupts.js';
 import { createDefaultLogger } from './logger.js';
 import { defaultWorkBase, stateDir } from '../host/paths.js';
 import { ensurePrivateDir } from '../host/private-dir.js';
+import { resolvePool } from '../host/subnet-claims.js';
 import { registerNewRun, unregisterRun, type RunRegistration } from '../host/run-records.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
 import { reportAtRunEnd } from '../report/run-end.js';
@@ -90,6 +91,7 @@ export class Test {
         hint: 'give an absolute directory for scratch files, or leave it out (default: <state dir>/work)',
       });
     }
+    Artifacts.checkBaseOption(options.artifactsDir);
     this.#options = { ...options };
   }
 
@@ -111,6 +113,9 @@ export class Test {
       // Before anything is written: the state dir holds what the containerd shim runs as root.
       ensurePrivateDir(stateDir(), { mode: 0o755, what: 'state dir (PAKOSTII_STATE_DIR)' });
       ensurePrivateDir(this.#workBase(), { what: 'scratch base (workDir)' });
+      Artifacts.ensureBase(this.#options.artifactsDir);
+      // A bad PAKOSTII_SUBNET_POOL is a mistake to report before the run exists, not during provisioning.
+      resolvePool();
       // Leftovers of runs whose process is gone (SIGKILL, crash) go first; never throws.
       const swept = await cleanupDeadRuns();
       if (swept.runs.length > 0) this.#rootLogger.warn({ runs: swept.runs.map((r) => r.id), errors: swept.runs.flatMap((r) => r.errors) }, 'removed leftovers of dead runs');

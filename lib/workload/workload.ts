@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { TestFailedError } from '../errors.js';
 import type { HistoryRecorder } from '../history/recorder.js';
-import { ARTIFACT_FILES, type Checker, type CheckResult, type History, type Validity } from '../history/types.js';
+import { ARTIFACT_FILE_MODE, ARTIFACT_FILES, type Checker, type CheckResult, type History, type Validity } from '../history/types.js';
 import { checkWorkloadOptions, type WorkloadOptions } from './options.js';
 import { NemesisRunner, type NemesisEnv } from './nemesis.js';
 import { Random, resolveSeed, SEED_ENV, type Seed } from './random.js';
@@ -148,7 +148,7 @@ async function check(result: WorkloadResult, checkers: readonly Checker[], timeo
   result.valid = valid;
   result.results = results;
   if (env.artifactsDir !== undefined) {
-    writeFileSync(join(env.artifactsDir, ARTIFACT_FILES.results), `${JSON.stringify({ valid, checkers: results }, null, 2)}\n`, { mode: 0o644 });
+    writeFileSync(join(env.artifactsDir, ARTIFACT_FILES.results), `${JSON.stringify({ valid, checkers: results }, null, 2)}\n`, { mode: ARTIFACT_FILE_MODE });
   }
   if (valid === 'unknown') {
     const why = Object.entries(results).filter(([, r]) => r.valid === 'unknown').map(([name, r]) => `${name}: ${r.summary}`).join('; ');

@@ -27,8 +27,10 @@ const cluster = () => {
 };
 
 /** AF_XDP sockets open in the host namespace (/proc/net/protocols, row XDP). */
-function xdpSockets(): number {
-  const row = readFileSync('/proc/net/protocols', 'utf8').split('\n').find((l) => l.startsWith('XDP '));
+/** AF_XDP sockets in use in `netns` (the counts of /proc/net/protocols are per namespace; default this process's). */
+function xdpSockets(netns?: string): number {
+  const text = netns === undefined ? readFileSync('/proc/net/protocols', 'utf8') : execFileSync('ip', ['netns', 'exec', netns, 'cat', '/proc/net/protocols'], { encoding: 'utf8' });
+  const row = text.split('\n').find((l) => l.startsWith('XDP '));
   return row === undefined ? 0 : Number(row.trim().split(/\s+/)[2]);
 }
 
@@ -82,9 +84,10 @@ describe('delay (the addon delay line)', () => {
         await slow.apply();
         programs = delayProgramIds();
         expect(programs.length).toBeGreaterThan(0);
-        expect(execFileSync('ip', ['link', 'show', names.hostVeth(t.id, 1)], { encoding: 'utf8' })).toMatch(/xdpgeneric/);
+        expect(execFileSync('ip', ['-n', names.switchNetns(t.id), 'link', 'show', names.hostVeth(t.id, 1)], { encoding: 'utf8' })).toMatch(/xdpgeneric/);
         expect(delayThreads()).toBe(1);
-        expect(xdpSockets()).toBeGreaterThanOrEqual(socketsBefore + 3); // n1 (source), n2 and n3 (destinations)
+        // On the bridge-side veths, in the run's switch namespace: n1 (source), n2 and n3 (destinations).
+        expect(xdpSockets(names.switchNetns(t.id))).toBe(3);
 
         // Direction and pairs.
         expectAdded(await agents.oneWay('n1', 'n2'), base12, 30, 'n1→n2 under 30 ms', log);
@@ -152,6 +155,19 @@ describe('delay (the addon delay line)', () => {
         expect(spread.min).toBeLessThan(13);
         expect(spread.max).toBeGreaterThan(27);
         await jittery.heal();
+        // Reordering: the share asked skips the delay (all of it here, so none is late).
+        const ahead = t.network.delay('ahead', { from: 'n3', to: 'n2', ms: 40, reorderPercent: 100 });
+        await ahead.apply();
+        expect((await agents.oneWay('n3', 'n2', 100)).p50).toBeLessThan(base21.p50 + 3);
+        await ahead.heal();
+        const half = t.network.delay('half ahead', { from: 'n3', to: 'n2', ms: 40, reorderPercent: 50 });
+        await half.apply();
+        const mixed = await agents.oneWay('n3', 'n2', 300);
+        const early = mixed.values.filter((v) => v < 20).length;
+        log.push(`reorder 50 %: ${early}/${mixed.n} skipped the 40 ms`);
+        expect(early).toBeGreaterThan(90);
+        expect(early).toBeLessThan(210);
+        await half.heal();
         const twice = t.network.delay('twice', { from: 'n3', to: 'n2', ms: 5, duplicatePercent: 100 });
         await twice.apply();
         expect(await agents.udp('n3', 'n2', 200, undefined, { burst: 20, gapMs: 5 })).toBe(400);

@@ -113,16 +113,18 @@ describe('janitor name patterns', () => {
     const id = 'abcde';
     expect(runIdOfNetns(names.nodeNetns(id, 'etcd-1'))).toBe(id);
     expect(runIdOfNetns(names.runnerNetns(id))).toBe(id);
+    expect(runIdOfNetns(names.switchNetns(id))).toBe(id);
+    expect(runIdOfLink(names.uplink(id))).toBe(id);
     expect(runIdOfLink(names.bridge(id))).toBe(id);
     expect(runIdOfLink(names.hostVeth(id, 999))).toBe(id);
     expect(runIdOfLink(names.peerVeth(id, 7))).toBe(id);
     expect(runIdOfDir(id)).toBe(id);
     expect(runIdOfExecDir(`${names.container(id, 'etcd-1', 'etcd')}-x1Y2z3`)).toBe(id);
     expect(runIdOfExecDir('pk-abcdef-n1-svc-x1')).toBeUndefined();
-    for (const foreign of ['pk-abcd-n1', 'pk-abcdef-n1', 'pk-ABCDE-n1', 'pkx-abcde-n1', 'pk-abcde-', 'pk-abcde-N1', 'cni-abcde', 'pk-abcde-n1 ']) {
+    for (const foreign of ['pk-abcd-n1', 'pk-abcdef-n1', 'pk-ABCDE-n1', 'pkx-abcde-n1', 'pk-abcde-', 'pk-abcde-N1', 'cni-abcde', 'pk-abcde-n1 ', 'pk-abcde-_switchx', 'pk-abcde-_other']) {
       expect(runIdOfNetns(foreign), foreign).toBeUndefined();
     }
-    for (const foreign of ['eth0', 'pkb-abcdef', 'pkb-abcd', 'pkabcde-', 'pkabcde-1x', 'pkabcdep', 'pkabcdeq1', 'docker0', 'pkb-abcde0']) {
+    for (const foreign of ['eth0', 'pkb-abcdef', 'pkb-abcd', 'pkabcde-', 'pkabcde-1x', 'pkabcdep', 'pkabcdeq1', 'docker0', 'pkb-abcde0', 'pkabcde-upx', 'pkabcde-u']) {
       expect(runIdOfLink(foreign), foreign).toBeUndefined();
     }
     expect(runIdOfDir('abcdef')).toBeUndefined();
@@ -255,6 +257,19 @@ describe('janitor on real leftovers', () => {
     expect(again.runs).toEqual([]);
   });
 
+  it('leaves a look-alike netns of no recorded run (pk-<id>-foo) to the person: `pakostii cleanup` without --orphans', async () => {
+    const stranger = newRunId();
+    const netns = `pk-${stranger}-foo`;
+    ip('netns', 'add', netns);
+    try {
+      const report = await cleanup({ runIds: [stranger], deep: true });
+      expect(report.runs).toEqual([]);
+      expect(ip('netns', 'list')).toContain(netns);
+    } finally {
+      removeQuietly(() => ip('netns', 'del', netns));
+    }
+  });
+
   it('removes a dead run’s containerd container, task, snapshot and lease', async () => {
     const id = newRunId();
     ours.push(id);
@@ -299,7 +314,7 @@ describe('janitor across containerd namespaces', () => {
     rmSync(archive, { force: true });
   });
 
-  it('finds a crashed run’s labelled objects in any namespace (deep cleanup) and leaves unlabelled ones alone', async () => {
+  it('leaves other namespaces alone unless asked; asked, finds a crashed run’s labelled objects in any namespace and leaves unlabelled ones alone', async () => {
     // A run that crashed before its record, in a namespace no record names.
     ctr('images', 'export', archive, IMAGE);
     inNs('images', 'import', archive);
@@ -314,11 +329,17 @@ describe('janitor across containerd namespaces', () => {
     expect(shallow.runs).toEqual([]);
     expect(inNs('containers', 'ls', '-q')).toContain(labelled);
 
-    const dry = await cleanup({ runIds: [id], deep: true, dryRun: true, orphans: true });
+    // Without allNamespaces (the default of `pakostii cleanup`), other namespaces are other tools': untouched.
+    const ownNamespaceOnly = await cleanup({ runIds: [id], deep: true, orphans: true });
+    expect(ownNamespaceOnly.runs.flatMap((r) => [...(r.containerd?.containers ?? []), ...(r.containerd?.leases ?? [])])).toEqual([]);
+    expect(inNs('containers', 'ls', '-q')).toContain(labelled);
+    expect(inNs('leases', 'ls', '-q')).toContain(names.lease(id));
+
+    const dry = await cleanup({ runIds: [id], deep: true, allNamespaces: true, dryRun: true, orphans: true });
     expect(dry.runs[0]?.containerd?.containers).toEqual([`${namespace}/${labelled}`]);
     expect(inNs('containers', 'ls', '-q')).toContain(labelled);
 
-    const report = await cleanup({ runIds: [id], deep: true, orphans: true });
+    const report = await cleanup({ runIds: [id], deep: true, allNamespaces: true, orphans: true });
     expect(report.runs).toHaveLength(1);
     expect(report.runs[0]).toMatchObject({ id, reason: 'no-record', errors: [] });
     expect(report.runs[0]!.containerd?.containers).toEqual([`${namespace}/${labelled}`]);
