@@ -205,7 +205,7 @@ class DelayEngine : public Napi::ObjectWrap<DelayEngine> {
       });
     });
   }
-  // { received, sent, dropped, duplicated, held, links, lateNsMax }
+  // { received, sent, dropped, duplicated, held, links, lateNsMax, lateNsP50, lateNsP99 }
   Napi::Value Counters(const Napi::CallbackInfo& info) {
     return Guarded(info.Env(), [&]() -> Napi::Value {
       DelayLineCounters c = Open("delay line counters").line->Counters();
@@ -217,6 +217,10 @@ class DelayEngine : public Napi::ObjectWrap<DelayEngine> {
       out.Set("held", static_cast<double>(c.held));
       out.Set("links", static_cast<double>(c.links));
       out.Set("lateNsMax", static_cast<double>(c.late_ns_max));
+      out.Set("kernelRxDropped", static_cast<double>(c.kernel_rx_dropped));
+      out.Set("kernelRxRingFull", static_cast<double>(c.kernel_rx_ring_full));
+      out.Set("lateNsP50", static_cast<double>(c.late_ns_p50));
+      out.Set("lateNsP99", static_cast<double>(c.late_ns_p99));
       return out;
     });
   }

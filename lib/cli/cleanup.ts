@@ -14,9 +14,13 @@ export function cleanupCommand(): Command {
       '--orphans',
       'also remove objects named like a run that no record in this state dir names (they may be live runs of another state dir: check with --dry-run first)',
     )
+    .option(
+      '--all-namespaces',
+      "also look in every other containerd namespace for objects labelled with a dead run's id (other tools' namespaces: check with --dry-run first)",
+    )
     .option('--json', 'print the report as JSON');
   return addContainerdOptions(command).action(
-    async (options: ContainerdOptions & { dryRun?: boolean; json?: boolean; orphans?: boolean; run?: string[] }) => {
+    async (options: ContainerdOptions & { dryRun?: boolean; json?: boolean; orphans?: boolean; allNamespaces?: boolean; run?: string[] }) => {
       // A path that is not a socket (a typo, /etc/passwd) would make every containerd check fail quietly.
       const socket = statSync(options.containerdSocket, { throwIfNoEntry: false });
       if (socket && !socket.isSocket()) {
@@ -27,6 +31,7 @@ export function cleanupCommand(): Command {
       const report = await cleanup({
         dryRun: options.dryRun ?? false,
         orphans: options.orphans ?? false,
+        allNamespaces: options.allNamespaces ?? false,
         ...(options.run ? { runIds: options.run } : {}),
         // Ask containerd too: runs that left only containers/snapshots/leases behind.
         deep: true,

@@ -2,16 +2,21 @@
  * A service container: created once (snapshot + container record under a
  * short-lived lease), then any number of tasks (start/stop/restart), each
  * logging through the binary:// writer into the spec's two files.
+ *
+ * Over 300 lines because ServiceContainer is one lifecycle over one container
+ * record (create, tasks, files, removal); its parts already live apart: tasks.ts,
+ * exec.ts, rootfs-files.ts, oci-spec.ts, log-writer.ts.
  */
 import { open, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ContainerdError, StateError } from '../errors.js';
 import { LABELS } from '../host/names.js';
 import { ignoreNotFound, isNotFound } from './errors.js';
 import { execInContainer } from './exec.js';
-import { jsonAny, type ContainerdGrpc } from './grpc.js';
+import type { ContainerdGrpc } from './grpc.js';
+import { jsonAny } from './protos.js';
 import type { Mount } from './images/rpc.js';
 import type { Container, ContainerCreateRequest, ExecResult, ImageInfo, RootfsLocation, TaskStatus } from './types.js';
+import { readImageFile } from './image-files.js';
 import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
 import { buildRuntimeSpec, NOFILE_LIMIT, resolveUser, RUNC_RUNTIME, RUNTIME_SPEC_TYPE_URL, type OciSpec, type UserDatabase } from './oci-spec.js';
 import {
@@ -50,23 +55,20 @@ export function rootfsLayers(mounts: readonly Mount[]): string[] {
   return dirs;
 }
 
+/** Far more than any real user database; a runaway one (e.g. a copy of a big file) is refused. */
+export const MAX_USER_DATABASE_BYTES = 4 * 1024 * 1024;
+
 /**
  * /etc/passwd and /etc/group as the container will see them, read straight
- * from the snapshot's layer directories (we are root; no mount needed).
+ * from the snapshot's layer directories (we are root; no mount needed). The
+ * image is untrusted: its symlinks resolve inside its root (never to the
+ * host's /etc/shadow), only regular files count (never /dev/zero), and size is capped.
  */
-async function readUserDatabase(mounts: readonly Mount[]): Promise<UserDatabase> {
+export async function readUserDatabase(mounts: readonly Mount[], imageName: string): Promise<UserDatabase> {
   const layers = rootfsLayers(mounts);
-  const find = async (file: string): Promise<string | undefined> => {
-    for (const dir of layers) {
-      try {
-        return await readFile(join(dir, file), 'utf8');
-      } catch {
-        // not in this layer: look lower
-      }
-    }
-    return undefined;
-  };
-  const [passwd, group] = await Promise.all([find('etc/passwd'), find('etc/group')]);
+  const find = async (file: string): Promise<string | undefined> =>
+    (await readImageFile(layers, file, MAX_USER_DATABASE_BYTES, `image ${imageName}`))?.toString('utf8');
+  const [passwd, group] = await Promise.all([find('/etc/passwd'), find('/etc/group')]);
   return { ...(passwd === undefined ? {} : { passwd }), ...(group === undefined ? {} : { group }) };
 }
 
@@ -100,7 +102,7 @@ export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreat
       { lease, operation: `prepare snapshot ${spec.id} from image ${image.name}` },
     );
     prepared = true;
-    const user = resolveUser(image.config.user, await readUserDatabase(mounts.mounts), image.name);
+    const user = resolveUser(image.config.user, await readUserDatabase(mounts.mounts, image.name), image.name);
     const runtimeSpec = buildRuntimeSpec({ spec, image, user, nofile: await containerNofile() });
     await grpc.unary(
       'containers',
@@ -303,7 +305,7 @@ export class ServiceContainer implements Container {
 
   async exec(
     argv: string[],
-    options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+    options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; signal?: AbortSignal; maxOutputBytes?: number } = {},
   ): Promise<ExecResult> {
     const status = await this.task();
     if (status !== 'running') {

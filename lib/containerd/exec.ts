@@ -9,12 +9,13 @@
  * process (forbidden in lib/) or a native call; files need neither.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerdError } from '../errors.js';
 import { execDir } from '../host/paths.js';
 import { ignoreNotFound } from './errors.js';
-import { jsonAny, type ContainerdGrpc } from './grpc.js';
+import type { ContainerdGrpc } from './grpc.js';
+import { jsonAny } from './protos.js';
 import type { ExecResult } from './types.js';
 import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
 import { execProcess, PROCESS_SPEC_TYPE_URL, type OciProcess } from './oci-spec.js';
@@ -32,7 +33,12 @@ export interface ExecOptions {
   cwd?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Bytes kept of each of stdout and stderr (default DEFAULT_EXEC_OUTPUT_LIMIT); the rest is dropped and the result says so. */
+  maxOutputBytes?: number;
 }
+
+/** 16 MiB per stream: far more than a command's answer, far less than a runaway `cat /dev/zero` would stage. */
+export const DEFAULT_EXEC_OUTPUT_LIMIT = 16 * 1024 * 1024;
 
 /** How long an exec may take to die after SIGKILL before we stop waiting for it. */
 const KILLED_EXIT_WAIT_MS = 5_000;
@@ -52,7 +58,8 @@ export async function execInContainer(grpc: ContainerdGrpc, target: ExecTarget, 
   const stderrPath = join(dir, 'stderr');
   try {
     await prepareLogFiles(stdoutPath, stderrPath);
-    const uri = logUri(await ensureLogWriter(), stdoutPath, stderrPath);
+    const limit = options.maxOutputBytes ?? DEFAULT_EXEC_OUTPUT_LIMIT;
+    const uri = logUri(await ensureLogWriter(), stdoutPath, stderrPath, limit);
     await execProcessRequest(grpc, {
       containerId: target.containerId,
       execId,
@@ -64,14 +71,40 @@ export async function execInContainer(grpc: ContainerdGrpc, target: ExecTarget, 
       const exitCode = await runToExit(grpc, target.containerId, execId, label, options);
       // DeleteProcess closes the exec's IO and waits for the writer: after it the files are complete.
       await ignoreNotFound(deleteProcess(grpc, target.containerId, execId));
-      const [stdoutBytes, stderrBytes] = await Promise.all([readFile(stdoutPath), readFile(stderrPath)]);
-      return { exitCode, stdout: stdoutBytes.toString('utf8'), stderr: stderrBytes.toString('utf8'), stdoutBytes, stderrBytes };
+      const [out, err] = await Promise.all([readCapped(stdoutPath, limit), readCapped(stderrPath, limit)]);
+      return {
+        exitCode,
+        stdout: out.bytes.toString('utf8'),
+        stderr: err.bytes.toString('utf8'),
+        stdoutBytes: out.bytes,
+        stderrBytes: err.bytes,
+        stdoutTruncated: out.truncated,
+        stderrTruncated: err.truncated,
+      };
     } catch (err) {
       await ignoreNotFound(deleteProcess(grpc, target.containerId, execId)).catch(() => undefined);
       throw err;
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The first `limit` bytes of a staged stream, and whether there were more (read no further than that). */
+async function readCapped(path: string, limit: number): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const file = await open(path, 'r');
+  try {
+    // The file is complete (the writer has exited): no bigger buffer than what is there.
+    const buffer = Buffer.alloc(Math.min((await file.stat()).size, limit + 1));
+    let filled = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, filled);
+      filled += bytesRead;
+      if (bytesRead === 0 || filled === buffer.length) break;
+    }
+    return { bytes: buffer.subarray(0, Math.min(filled, limit)), truncated: filled > limit };
+  } finally {
+    await file.close();
   }
 }
 

@@ -30,21 +30,34 @@ export const LOG_WRITER_NAME = 'log-writer';
 export const LOG_WRITER_SCRIPT = `#!/bin/sh
 # pakostii log writer: started by the containerd shim (binary:// logging).
 # fd 3 = container stdout, fd 4 = container stderr, fd 5 = ready pipe.
-# Arguments: "stdout <path>" and "stderr <path>" pairs, in any order.
+# Arguments: "stdout <path>", "stderr <path>" and optionally "limit <bytes>"
+# pairs, in any order. With a limit, at most limit+1 bytes of each stream are
+# kept (one more than allowed tells the reader it was cut) and the rest is
+# read and dropped, so the process never blocks or gets EPIPE.
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
 export PATH
 out=/dev/null
 err=/dev/null
+limit=
 while [ "$#" -ge 2 ]; do
   case "$1" in
     stdout) out="$2" ;;
     stderr) err="$2" ;;
+    limit) limit="$2" ;;
   esac
   shift 2
 done
+copy() {
+  case "$limit" in
+    '' | *[!0-9]*) cat >>"$1" ;;
+    *) head -c "$((limit + 1))" >>"$1"; cat >/dev/null ;;
+  esac
+}
 trap '' TERM
-cat <&3 >>"$out" 4<&- 5>&- &
-cat <&4 >>"$err" 3<&- 5>&- &
+# exec, not redirections on the call: the shell would keep copies of fds 3-5
+# to restore after a function, and the shim would wait for fd 5 forever.
+(exec <&3 3<&- 4<&- 5>&-; copy "$out") &
+(exec <&4 3<&- 4<&- 5>&-; copy "$err") &
 exec 3<&- 4<&- 5>&-
 wait
 `;
@@ -100,12 +113,15 @@ async function writeLogWriter(stateDir: string, path: string): Promise<string> {
   return path;
 }
 
-/** The binary:// URI that appends stdout to `stdoutPath` and stderr to `stderrPath`. */
-export function logUri(writerPath: string, stdoutPath: string, stderrPath: string): string {
+/**
+ * The binary:// URI that appends stdout to `stdoutPath` and stderr to `stderrPath`;
+ * with `limit`, at most limit+1 bytes of each (the extra byte marks a cut).
+ */
+export function logUri(writerPath: string, stdoutPath: string, stderrPath: string, limit?: number): string {
   for (const path of [stdoutPath, stderrPath]) {
     if (!isAbsolute(path)) throw new ContainerdError(`log path "${path}" is not absolute`, { hint: 'give absolute host paths for stdout/stderr logs' });
   }
-  const query = new URLSearchParams({ stdout: stdoutPath, stderr: stderrPath });
+  const query = new URLSearchParams({ stdout: stdoutPath, stderr: stderrPath, ...(limit === undefined ? {} : { limit: String(limit) }) });
   return `binary://${writerPath}?${query.toString()}`;
 }
 

@@ -54,6 +54,9 @@ export interface ExecResult {
   /** stdout byte for byte. */
   stdoutBytes: Buffer;
   stderrBytes: Buffer;
+  /** More output than the limit (maxOutputBytes) was written; the rest was dropped. */
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
 }
 
 export type TaskStatus = 'created' | 'running' | 'paused' | 'stopped' | 'unknown';
@@ -72,7 +75,7 @@ export interface Container {
   status(): Promise<TaskStatus>;
   exec(
     argv: string[],
-    options?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; signal?: AbortSignal },
+    options?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; signal?: AbortSignal; maxOutputBytes?: number },
   ): Promise<ExecResult>;
   /** Kill and delete task, container and snapshot. Idempotent. */
   remove(): Promise<void>;

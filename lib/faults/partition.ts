@@ -108,11 +108,7 @@ export class Partition {
   randomHalves(...args: [seed: number | string] | [name: string | undefined, seed: number | string]): NetworkFaultHandle {
     const [given, seed] = args.length === 1 ? [undefined, args[0]] : args;
     const where = callOf('randomHalves', given);
-    if (!(typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)))) {
-      throw new SpecError(`${where}: the seed must be a number or a string, got ${JSON.stringify(seed)}`, {
-        hint: 'pass any fixed value, e.g. 42; log it to replay a failing run',
-      });
-    }
+    checkSeed(seed, where);
     this.#needNodes(2, where);
     const name = faultName(this.#registry, given, 'randomHalves', where);
     return this.#components(name, 'randomHalves', bisect(shuffle(this.#plan.nodes, seedOf(seed))), { seed });
@@ -124,6 +120,7 @@ export class Partition {
    */
   majoritiesRing(given?: string, seed?: number | string): NetworkFaultHandle {
     const where = callOf('majoritiesRing', given);
+    if (seed !== undefined) checkSeed(seed, where);
     this.#needNodes(3, where);
     const name = faultName(this.#registry, given, 'majoritiesRing', where);
     const ring = seed === undefined ? [...this.#plan.nodes] : shuffle(this.#plan.nodes, seedOf(seed));
@@ -174,6 +171,15 @@ export class Partition {
         hint: 'use between()/oneWay() to cut specific nodes of a small cluster',
       });
     }
+  }
+}
+
+/** A seed must be a finite number or a string: anything else (an object, NaN) would shuffle the same way for every value. */
+function checkSeed(seed: unknown, where: string): void {
+  if (!(typeof seed === 'string' || (typeof seed === 'number' && Number.isFinite(seed)))) {
+    throw new SpecError(`${where}: the seed must be a number or a string, got ${typeof seed === 'object' ? JSON.stringify(seed) : String(seed)}`, {
+      hint: 'pass any fixed value, e.g. 42; log it to replay a failing run',
+    });
   }
 }
 

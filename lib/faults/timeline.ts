@@ -17,6 +17,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { ARTIFACT_FILE_MODE } from '../history/types.js';
 import type { FaultEvent, FaultTime } from './registry.js';
 
 export const TIMELINE_FILE = 'faults.jsonl';
@@ -59,7 +60,7 @@ export class FaultTimeline {
   /** Create the (empty) file, so a run without faults still has one, and keep it open. */
   create(): void {
     mkdirSync(join(this.path, '..'), { recursive: true });
-    this.#fd ??= openSync(this.path, 'a', 0o644);
+    this.#fd ??= openSync(this.path, 'a', ARTIFACT_FILE_MODE);
   }
 
   /** Write what is pending now (also run on process exit). */
@@ -69,7 +70,7 @@ export class FaultTimeline {
     const text = this.#pending.map(({ at, entry }) => `${JSON.stringify(line(at, entry))}\n`).join('');
     this.#pending = [];
     try {
-      this.#fd ??= openSync(this.path, 'a', 0o644);
+      this.#fd ??= openSync(this.path, 'a', ARTIFACT_FILE_MODE);
       writeSync(this.#fd, text);
     } catch (error) {
       // The fault itself took effect; a lost timeline line must not fail the test.

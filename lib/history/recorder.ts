@@ -13,7 +13,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { StateError } from '../errors.js';
 import { eventLine } from './jsonl.js';
-import type { EventType, History, HistoryEvent, ProcessId } from './types.js';
+import { ARTIFACT_FILE_MODE, type EventType, type History, type HistoryEvent, type ProcessId } from './types.js';
 
 /** Optional fields of an event. */
 export interface EventExtras {
@@ -64,7 +64,7 @@ export class HistoryRecorder {
     this.startedMono = options.startedMono ?? process.hrtime.bigint();
     this.#onWriteError = options.onWriteError;
     if (this.path !== undefined) {
-      this.#fd = openSync(this.path, 'a', 0o644);
+      this.#fd = openSync(this.path, 'a', ARTIFACT_FILE_MODE);
       process.on('exit', this.#flushOnExit);
     }
   }

@@ -103,3 +103,12 @@ export const ARTIFACT_FILES = {
   results: 'results.json',
   report: 'report.html',
 } as const;
+
+/**
+ * Modes of a run's artifacts: configs and logs may hold secrets, so not
+ * world-readable. Readable by the group of the directory (the invoking user's
+ * under sudo: they read their own reports), writable by root alone.
+ */
+export const ARTIFACT_FILE_MODE = 0o640;
+/** setgid: everything made inside inherits the directory's group. */
+export const ARTIFACT_DIR_MODE = 0o2750;

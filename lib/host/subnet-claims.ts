@@ -11,82 +11,20 @@
  * reclaimed by the next allocation or by the janitor.
  *
  * The planning logic (cidr.ts: `planSubnet`, `prefixForAddresses`) is pure and
- * unit-tested with fake host networks; this file reads the host and the claims.
+ * unit-tested with fake host networks; host-networks.ts reads the host's routes;
+ * this file holds the claims and the allocation.
  */
 import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { PakostiiError, SpecError } from '../errors.js';
-import { BLOCK_PREFIX, blocksOf, blockSize, formatCidr, formatIpv4, networkOf, overlaps, parseCidr, parseIpv4, planSubnet, prefixForAddresses, type Cidr } from './cidr.js';
+import { BLOCK_PREFIX, blocksOf, blockSize, formatCidr, formatIpv4, overlaps, parseCidr, parseIpv4, planSubnet, prefixForAddresses, type Cidr } from './cidr.js';
+import { hostNetworks } from './host-networks.js';
 import { claimsDir } from './paths.js';
 import { isProcessAlive, selfIdentity, type ProcessIdentity } from './process-identity.js';
 
 export const DEFAULT_SUBNET_POOL = '198.18.0.0/15';
 export const SUBNET_POOL_ENV = 'PAKOSTII_SUBNET_POOL';
-// ---------------------------------------------------------------- host networks
-
-/** Networks of the main routing table (/proc/net/route: little-endian hex), default route excluded. */
-export function parseProcNetRoute(text: string): Cidr[] {
-  const result: Cidr[] = [];
-  for (const line of text.split('\n').slice(1)) {
-    const cols = line.trim().split(/\s+/);
-    if (cols.length < 8) continue;
-    const dest = Buffer.from(cols[1]!, 'hex').readUInt32LE(0);
-    const mask = Buffer.from(cols[7]!, 'hex').readUInt32LE(0);
-    const prefix = mask.toString(2).replace(/0/g, '').length;
-    if (prefix > 0) result.push(networkOf(dest, prefix));
-  }
-  return result;
-}
-
-/**
- * Route prefixes of every table (/proc/net/fib_trie leaves: "|-- a.b.c.d" then
- * "/len scope TYPE" lines), default routes excluded. Catches policy-routing
- * tables and local addresses that /proc/net/route does not show.
- */
-export function parseFibTrie(text: string): Cidr[] {
-  const result: Cidr[] = [];
-  let leaf: number | undefined;
-  for (const line of text.split('\n')) {
-    const leafMatch = /\|-- (\d+\.\d+\.\d+\.\d+)\s*$/.exec(line);
-    if (leafMatch) {
-      leaf = parseIpv4(leafMatch[1]!);
-      continue;
-    }
-    const prefixMatch = /^\s+\/(\d+) /.exec(line);
-    if (prefixMatch && leaf !== undefined) {
-      const prefix = Number(prefixMatch[1]);
-      if (prefix > 0) result.push(networkOf(leaf, prefix));
-    } else if (!/^\s+\/\d+/.test(line)) {
-      leaf = undefined;
-    }
-  }
-  return result;
-}
-
-function readOr(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** Every IPv4 network the host routes or has an address in. */
-export function hostNetworks(): Cidr[] {
-  const fromInterfaces: Cidr[] = [];
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) {
-      if (a.family !== 'IPv4' || !a.cidr) continue;
-      const [ip, len] = a.cidr.split('/');
-      const address = parseIpv4(ip ?? '');
-      if (address !== undefined) fromInterfaces.push(networkOf(address, Number(len)));
-    }
-  }
-  return [...parseProcNetRoute(readOr('/proc/net/route')), ...parseFibTrie(readOr('/proc/net/fib_trie')), ...fromInterfaces];
-}
-
 // ---------------------------------------------------------------- claims
 
 export interface SubnetClaim extends ProcessIdentity {
@@ -272,8 +210,24 @@ export function resolvePool(option?: string): Cidr {
       hint: `give an IPv4 network of /${BLOCK_PREFIX} or larger with host bits clear, e.g. ${SUBNET_POOL_ENV}=10.123.0.0/16`,
     });
   }
+  const reserved = UNUSABLE_RANGES.find((range) => overlaps(pool, range.cidr));
+  if (reserved) {
+    const from = option !== undefined ? 'the subnetPool option' : `${SUBNET_POOL_ENV}`;
+    throw new SpecError(`subnet pool "${text}" (from ${from}) overlaps ${formatCidr(reserved.cidr)}, ${reserved.what}: nodes cannot have those addresses`, {
+      hint: `give a private or benchmarking network, e.g. ${SUBNET_POOL_ENV}=10.123.0.0/16 (default ${DEFAULT_SUBNET_POOL})`,
+    });
+  }
   return pool;
 }
+
+/** Addresses an interface cannot usefully have: the kernel rejects them, or they mean something else on the wire. */
+const UNUSABLE_RANGES: ReadonlyArray<{ cidr: Cidr; what: string }> = [
+  { text: '0.0.0.0/8', what: '"this network" (not a host address)' },
+  { text: '127.0.0.0/8', what: 'loopback' },
+  { text: '169.254.0.0/16', what: 'link-local' },
+  { text: '224.0.0.0/4', what: 'multicast' },
+  { text: '240.0.0.0/4', what: 'reserved (and broadcast)' },
+].map(({ text, what }) => ({ cidr: parseCidr(text)!, what }));
 
 function toRunSubnet(cidr: Cidr): RunSubnet {
   const capacity = blockSize(cidr.prefix) - 2;

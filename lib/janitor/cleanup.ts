@@ -56,7 +56,9 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
   // Inventory strictly before the records (see the header comment).
   const inventory = takeInventory({ workBases: [defaultWorkBase()] });
   // Deep mode: run id → every namespace holding its labelled objects (undefined when containerd could not be asked).
-  const containerdRuns = options.deep ? await ops.containerdRunNamespaces(defaultTarget.socket).catch(() => undefined) : undefined;
+  // Other namespaces only when asked (allNamespaces): they are other tools' and users'.
+  const scanned = options.allNamespaces ? undefined : [defaultTarget.namespace];
+  const containerdRuns = options.deep ? await ops.containerdRunNamespaces(defaultTarget.socket, scanned).catch(() => undefined) : undefined;
   const containerdTargets = (id: string): ContainerdTarget[] =>
     (containerdRuns?.get(id) ?? []).map((namespace) => ({ socket: defaultTarget.socket, namespace }));
   const runs = await listRuns();
@@ -124,9 +126,9 @@ export const ORPHAN_GRACE_MS = 60_000;
  * a stranger's that merely looks like ours. Only `pakostii cleanup` may judge
  * those, when a person asks.
  */
-export async function cleanupDeadRuns(options: Omit<CleanupOptions, 'dryRun' | 'deep' | 'orphans'> = {}): Promise<CleanupReport> {
+export async function cleanupDeadRuns(options: Omit<CleanupOptions, 'dryRun' | 'deep' | 'orphans' | 'allNamespaces'> = {}): Promise<CleanupReport> {
   try {
-    return await cleanup({ ...options, orphans: false, dryRun: false, deep: false });
+    return await cleanup({ ...options, orphans: false, dryRun: false, deep: false, allNamespaces: false });
   } catch (error) {
     return {
       dryRun: false,

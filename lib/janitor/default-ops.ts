@@ -25,12 +25,13 @@ export const defaultOps: JanitorOps = {
       client.close();
     }
   },
-  async containerdRunNamespaces(socket) {
+  async containerdRunNamespaces(socket, only) {
     const found = new Map<string, string[]>();
     if (!existsSync(socket)) return found;
     const client = await containerdApi.ContainerdClient.connect({ socket });
     try {
       for (const namespace of await client.listNamespaces()) {
+        if (only && !only.includes(namespace)) continue;
         const inNamespace = await containerdApi.ContainerdClient.connect({ socket, namespace });
         try {
           for (const runId of await inNamespace.labelledRunIds()) found.set(runId, [...(found.get(runId) ?? []), namespace]);

@@ -17,11 +17,11 @@ export interface JanitorOps {
   /** List (and unless dryRun, remove) a run's containerd objects. Undefined when containerd is not there at all. */
   containerdObjects(runId: string, target: ContainerdTarget, dryRun: boolean): Promise<ContainerdLeftovers | undefined>;
   /**
-   * Deep cleanup only: every containerd namespace at `socket` that holds objects
-   * labelled pakostii.run, by run id (run id → namespaces). Unlabelled objects
-   * are never listed, so never touched.
+   * Deep cleanup only: the containerd namespaces at `socket` (`only` these, or
+   * every one when undefined) that hold objects labelled pakostii.run, by run id
+   * (run id → namespaces). Unlabelled objects are never listed, so never touched.
    */
-  containerdRunNamespaces(socket: string): Promise<Map<string, string[]>>;
+  containerdRunNamespaces(socket: string, only?: readonly string[]): Promise<Map<string, string[]>>;
 }
 
 export type CleanupReason = 'process-gone' | 'record-unreadable' | 'no-record';
@@ -71,6 +71,13 @@ export interface CleanupOptions {
    * cleanup at the start of each run and on for `pakostii cleanup`.
    */
   deep?: boolean;
+  /**
+   * Deep cleanup in every containerd namespace at the socket, not only the
+   * runs' own (their records', else the default one). Off by default: other
+   * namespaces belong to other tools and users, whose objects may carry a label
+   * that looks like ours; only a person who checked (--dry-run) should ask.
+   */
+  allNamespaces?: boolean;
   /** Only consider these run ids (targeted cleanup, e.g. `pakostii cleanup <id>`, and tests). */
   runIds?: readonly string[];
   /**

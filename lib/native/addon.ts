@@ -117,14 +117,19 @@ export interface DelayLineCounters {
   sent: number;
   /** Frames the line lost: no room, no route, or dropped by the kernel before its RX ring. */
   dropped: number;
+  /** Of `dropped`: frames the kernel could not hand over for want of a free buffer, and for a full RX ring. */
+  kernelRxDropped: number;
+  kernelRxRingFull: number;
   /** Extra copies made by duplication. */
   duplicated: number;
   /** Frames waiting now. */
   held: number;
   /** AF_XDP sockets (one per host-side veth in use). */
   links: number;
-  /** Worst lateness of a transmit vs its due time, ns. */
+  /** Lateness of transmits vs their due time, ns: worst, and median/p99 (upper edges of 10 µs buckets). */
   lateNsMax: number;
+  lateNsP50: number;
+  lateNsP99: number;
 }
 
 /** The addon's delay line (native/delay_engine.cc): pair map as JS-writable memory, a thread, AF_XDP sockets. */

@@ -4,9 +4,10 @@
  * it works on old runs and on copies from CI. One self-contained page: uPlot,
  * the report's script, styles and data all inlined.
  */
+import { randomBytes } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACT_FILES } from '../history/types.js';
+import { ARTIFACT_FILE_MODE, ARTIFACT_FILES } from '../history/types.js';
 import { renderPage } from './page.js';
 import { buildModel, type ReportModel } from './report-data.js';
 import { readRunFiles } from './run-files.js';
@@ -27,8 +28,9 @@ export async function writeReport(dir: string): Promise<WrittenReport> {
   const html = renderPage(model);
   const path = join(dir, ARTIFACT_FILES.report);
   // Written aside and renamed: a reader (or a crash) never sees half a page.
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, html, { mode: 0o644 });
+  // O_EXCL: never through a symlink someone planted at the temporary name (root may run `pakostii report` on any dir).
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  writeFileSync(tmp, html, { mode: ARTIFACT_FILE_MODE, flag: 'wx' });
   renameSync(tmp, path);
   return { path, bytes: Buffer.byteLength(html), summary: summaryLines(model, path), hasHistory: model.ops !== undefined };
 }

@@ -75,6 +75,8 @@ export interface ExecOptions {
   cwd?: string;
   /** Default 30 s. */
   timeoutMs?: number;
+  /** Bytes kept of each of stdout and stderr (default 16 MiB); more is dropped and stdoutTruncated/stderrTruncated say so. */
+  maxOutputBytes?: number;
 }
 
 /** t.exec: commands inside a service's container. */

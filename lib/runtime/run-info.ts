@@ -7,7 +7,7 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ARTIFACT_FILES } from '../history/types.js';
+import { ARTIFACT_FILE_MODE, ARTIFACT_FILES } from '../history/types.js';
 
 export interface RunInfoFields {
   test: string;
@@ -43,7 +43,7 @@ export class RunInfo {
 
   write(): void {
     const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.#fields, null, 2)}\n`, { mode: 0o644 });
+    writeFileSync(tmp, `${JSON.stringify(this.#fields, null, 2)}\n`, { mode: ARTIFACT_FILE_MODE });
     renameSync(tmp, this.path);
   }
 }

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toEdn } from '../history/edn.js';
 import { HistoryRecorder } from '../history/recorder.js';
-import { ARTIFACT_FILES } from '../history/types.js';
+import { ARTIFACT_FILE_MODE, ARTIFACT_FILES } from '../history/types.js';
 import type { NemesisEnv } from '../workload/nemesis.js';
 import type { WorkloadOptions } from '../workload/options.js';
 import { runWorkload, type WorkloadResult } from '../workload/workload.js';
@@ -40,7 +40,7 @@ export class RunHistory {
       ctx.trackCloseable({
         close: async () => {
           recorder.close();
-          writeFileSync(join(ctx.artifactsDir, ARTIFACT_FILES.historyEdn), toEdn(recorder.history), { mode: 0o644 });
+          writeFileSync(join(ctx.artifactsDir, ARTIFACT_FILES.historyEdn), toEdn(recorder.history), { mode: ARTIFACT_FILE_MODE });
         },
       });
       this.#recorder = recorder;

@@ -15,7 +15,7 @@ import { defineBandwidth, type BandwidthOptions, type SlowLinks } from '../fault
 import { faultCapabilities, type FaultCapability } from '../faults/capabilities.js';
 import { defineDelay, type DelayOptions } from '../faults/delay.js';
 import { PairClassLedger } from '../faults/traffic-classes.js';
-import { checkArgv, checkPort, checkPositiveMs } from '../spec/rules.js';
+import { checkArgv, checkByteCount, checkContainerDir, checkEnvRecord, checkPort, checkPositiveMs } from '../spec/rules.js';
 import { ClusterHttp } from './cluster-http.js';
 import { resolveHost } from './dial.js';
 import type { DirectReach } from './network-manager.js';
@@ -141,6 +141,8 @@ export class RunNetworkHandle implements NetworkHandle {
 }
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
+/** The most exec output one stream may keep: it is staged on the host and held in memory. */
+export const MAX_EXEC_OUTPUT_BYTES = 1024 * 1024 * 1024;
 
 /** t.exec over the run's context. */
 export class RunExecHandle implements ExecHandle {
@@ -160,11 +162,15 @@ export class RunExecHandle implements ExecHandle {
     assertRunning(this.#ctx, where);
     checkArgv(argv, 'argv', where);
     const timeoutMs = checkPositiveMs(options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS, 'timeoutMs', where);
+    if (options.env !== undefined) checkEnvRecord(options.env, where);
+    if (options.cwd !== undefined) checkContainerDir(options.cwd, 'cwd', where);
+    if (options.maxOutputBytes !== undefined) checkByteCount(options.maxOutputBytes, 'maxOutputBytes', where, MAX_EXEC_OUTPUT_BYTES);
     const { container } = this.#ctx.containers.service(node, service);
     try {
       return await container.exec(argv, {
         timeoutMs,
         signal: this.#ctx.signal,
+        ...(options.maxOutputBytes === undefined ? {} : { maxOutputBytes: options.maxOutputBytes }),
         ...(options.env ? { env: options.env } : {}),
         ...(options.cwd ? { cwd: options.cwd } : {}),
       });

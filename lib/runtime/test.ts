@@ -3,12 +3,17 @@
  * and containers, waits for readiness, calls fn with a TestHandle, and ALWAYS
  * tears everything down (also after a failure half-way through provisioning or
  * an interrupt), then resolves with the result or rejects with TestFailedError.
+ *
+ * Near 300 lines because run() is one sequence (plan, provision, readiness,
+ * the test function, teardown) over one ownership stack, best read top to
+ * bottom; its steps live in the managers (network-manager.ts,
+ * container-manager.ts) and the stack in teardown-stack.ts.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import * as native from '../native/index.js';
-import { PakostiiError, SpecError, TestFailedError } from '../errors.js';
+import { messageOf, PakostiiError, SpecError, TestFailedError } from '../errors.js';
 import { FaultRegistry } from '../faults/registry.js';
 import { FaultTimeline } from '../faults/timeline.js';
 import type { ClusterSpec } from '../spec/cluster.js';
@@ -21,6 +26,7 @@ import { guardInterrupts } from './interrupts.js';
 import { createDefaultLogger } from './logger.js';
 import { defaultWorkBase, stateDir } from '../host/paths.js';
 import { ensurePrivateDir } from '../host/private-dir.js';
+import { resolvePool } from '../host/subnet-claims.js';
 import { registerNewRun, unregisterRun, type RunRegistration } from '../host/run-records.js';
 import { cleanupDeadRuns } from '../janitor/index.js';
 import { reportAtRunEnd } from '../report/run-end.js';
@@ -90,6 +96,7 @@ export class Test {
         hint: 'give an absolute directory for scratch files, or leave it out (default: <state dir>/work)',
       });
     }
+    Artifacts.checkBaseOption(options.artifactsDir);
     this.#options = { ...options };
   }
 
@@ -111,6 +118,9 @@ export class Test {
       // Before anything is written: the state dir holds what the containerd shim runs as root.
       ensurePrivateDir(stateDir(), { mode: 0o755, what: 'state dir (PAKOSTII_STATE_DIR)' });
       ensurePrivateDir(this.#workBase(), { what: 'scratch base (workDir)' });
+      Artifacts.ensureBase(this.#options.artifactsDir);
+      // A bad PAKOSTII_SUBNET_POOL is a mistake to report before the run exists, not during provisioning.
+      resolvePool();
       // Leftovers of runs whose process is gone (SIGKILL, crash) go first; never throws.
       const swept = await cleanupDeadRuns();
       if (swept.runs.length > 0) this.#rootLogger.warn({ runs: swept.runs.map((r) => r.id), errors: swept.runs.flatMap((r) => r.errors) }, 'removed leftovers of dead runs');
@@ -288,11 +298,6 @@ export class Test {
       ...(this.#options.containerd ? { containerd: this.#options.containerd } : {}),
     };
   }
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }
 
 /** A rejection without a reason (`throw undefined`, `Promise.reject()`) still fails the test, with words saying so. */

@@ -99,6 +99,13 @@ export class ContainerSpec {
         hint: 'serialize objects first, e.g. JSON.stringify(config)',
       });
     }
+    // One file inside another would need the first to be a directory too: the mount fails late with EEXIST.
+    const nested = [...this.#state.files.keys()].find((other) => other.startsWith(`${path}/`) || path.startsWith(`${other}/`));
+    if (nested !== undefined) {
+      throw new SpecError(`${where}: file target ${JSON.stringify(path)} and ${JSON.stringify(nested)} would nest one file inside the other`, {
+        hint: 'a path cannot be both a file and a directory; put the files side by side',
+      });
+    }
     const files = new Map(this.#state.files);
     files.set(path, typeof content === 'string' ? content : new Uint8Array(content));
     return this.#with({ files });

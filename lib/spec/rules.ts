@@ -156,6 +156,31 @@ export function checkEnvValue(key: string, value: unknown, where: string): strin
   return value;
 }
 
+/** A whole environment (exec's `env` option): an object of names and string values. */
+export function checkEnvRecord(env: unknown, where: string): Record<string, string> {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
+    fail(`${where}: env must be an object of names and values, got ${show(env)}`, 'e.g. { env: { LANG: "C" } }');
+  }
+  for (const [key, value] of Object.entries(env)) checkEnvValue(checkEnvKey(key, where), value, where);
+  return env as Record<string, string>;
+}
+
+/** A working directory inside a container: absolute, no NUL. */
+export function checkContainerDir(path: unknown, what: string, where: string): string {
+  if (typeof path !== 'string' || !path.startsWith('/') || path.includes('\0')) {
+    fail(`${where}: ${what} ${show(path)} is not an absolute path`, 'give the full path inside the container, e.g. "/var/lib/app"');
+  }
+  return path;
+}
+
+/** A byte count from 1 to `max`. */
+export function checkByteCount(value: unknown, what: string, where: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    fail(`${where}: ${what} must be an integer from 1 to ${max}, got ${show(value)}`, `e.g. ${what}: 1048576 (1 MiB)`);
+  }
+  return value;
+}
+
 /** Paths the runtime mounts itself; a user file there would be silently shadowed. */
 const RESERVED_FILES = new Set(['/etc/hosts', '/etc/hostname', '/etc/resolv.conf']);
 

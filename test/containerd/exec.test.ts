@@ -1,6 +1,7 @@
 // Exec in a running service against the real containerd: output, exit code,
 // env/cwd/user, timeout and abort (the process is killed), errors.
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerdError } from '../../lib/errors.js';
 import type { Container, ContainerdClient } from '../../lib/containerd/index.js';
@@ -41,6 +42,8 @@ describe('exec', () => {
       stderr: 'err\n',
       stdoutBytes: Buffer.from('out\n'),
       stderrBytes: Buffer.from('err\n'),
+      stdoutTruncated: false,
+      stderrTruncated: false,
     });
     expect(await svc.exec(['true'])).toMatchObject({ exitCode: 0, stdout: '', stderr: '' });
   });
@@ -61,6 +64,28 @@ describe('exec', () => {
     const numbers = stdout.trimEnd().split('\n');
     expect(numbers).toHaveLength(200000);
     expect(numbers[199999]).toBe('200000');
+  });
+
+  it('caps each stream at maxOutputBytes, says so, and never stages more than that on the host', async () => {
+    // 64 MiB of zeros on stdout, a little on stderr: the old exec staged and returned all of it.
+    const staged: number[] = [];
+    const watch = setInterval(() => {
+      void readdir(execDir(), { recursive: true, withFileTypes: true })
+        .then((entries) => Promise.all(entries.filter((e) => e.isFile()).map((e) => stat(join(e.parentPath, e.name)).then((s) => s.size, () => 0))))
+        .then((sizes) => staged.push(...sizes), () => undefined);
+    }, 50);
+    const result = await svc
+      .exec(['/bin/sh', '-c', 'head -c 67108864 /dev/zero; echo tail; echo short >&2; exit 3'], { maxOutputBytes: 1_000_000, timeoutMs: 60_000 })
+      .finally(() => clearInterval(watch));
+    expect(result.exitCode).toBe(3); // the process ran to its end: never blocked, never killed by EPIPE
+    expect(result.stdoutBytes.length).toBe(1_000_000);
+    expect(result.stdoutTruncated).toBe(true);
+    expect(result.stderr).toBe('short\n');
+    expect(result.stderrTruncated).toBe(false);
+    expect(Math.max(0, ...staged)).toBeLessThanOrEqual(1_000_001);
+    // Exactly at the limit is not a cut.
+    const exact = await svc.exec(['/bin/sh', '-c', 'printf 12345'], { maxOutputBytes: 5 });
+    expect(exact).toMatchObject({ stdout: '12345', stdoutTruncated: false });
   });
 
   it('timeoutMs SIGKILLs the process and rejects with a clear error', async () => {

@@ -155,6 +155,19 @@ describe('delay (the addon delay line)', () => {
         expect(spread.min).toBeLessThan(13);
         expect(spread.max).toBeGreaterThan(27);
         await jittery.heal();
+        // Reordering: the share asked skips the delay (all of it here, so none is late).
+        const ahead = t.network.delay('ahead', { from: 'n3', to: 'n2', ms: 40, reorderPercent: 100 });
+        await ahead.apply();
+        expect((await agents.oneWay('n3', 'n2', 100)).p50).toBeLessThan(base21.p50 + 3);
+        await ahead.heal();
+        const half = t.network.delay('half ahead', { from: 'n3', to: 'n2', ms: 40, reorderPercent: 50 });
+        await half.apply();
+        const mixed = await agents.oneWay('n3', 'n2', 300);
+        const early = mixed.values.filter((v) => v < 20).length;
+        log.push(`reorder 50 %: ${early}/${mixed.n} skipped the 40 ms`);
+        expect(early).toBeGreaterThan(90);
+        expect(early).toBeLessThan(210);
+        await half.heal();
         const twice = t.network.delay('twice', { from: 'n3', to: 'n2', ms: 5, duplicatePercent: 100 });
         await twice.apply();
         expect(await agents.udp('n3', 'n2', 200, undefined, { burst: 20, gapMs: 5 })).toBe(400);

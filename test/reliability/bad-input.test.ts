@@ -8,7 +8,9 @@
  *     bad subnet pool), which fail the run with a hint and leave nothing behind.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +28,7 @@ import {
 import { runIdOfLink, runIdOfNetns } from '../../lib/host/patterns.js';
 import { listRuns } from '../../lib/host/run-records.js';
 import { NETNS_DIR } from '../../lib/host/paths.js';
-import { expectNoLeaks } from '../helpers/leak-audit.js';
+import { expectNoLeaks, snapshotHostNetwork, type HostNetworkSnapshot } from '../helpers/leak-audit.js';
 
 const IMAGE = process.env.PAKOSTII_BUSYBOX_IMAGE ?? 'pakostii.local/busybox:latest';
 const logger = pino({ level: process.env.PAKOSTII_TEST_LOG_LEVEL ?? 'warn' }, pino.destination(2));
@@ -63,6 +65,15 @@ async function rejects(action: () => unknown, type: new (...args: never[]) => Er
   expect(await objectsOfThisProcess()).toEqual([]);
   return caught as Error;
 }
+
+// Whatever the input, the host's routes (v4 and v6, every table), addresses and firewall end as they began.
+let hostBefore: HostNetworkSnapshot;
+beforeAll(async () => {
+  hostBefore = await snapshotHostNetwork();
+});
+afterAll(async () => {
+  expect(await snapshotHostNetwork()).toEqual(hostBefore);
+});
 
 describe('spec mistakes are caught before anything exists', () => {
   it('duplicate node', async () => {
@@ -113,6 +124,26 @@ describe('spec mistakes are caught before anything exists', () => {
   });
   it('negative start delay', async () => {
     await rejects(() => sleeper().withStartDelay(-5), SpecError, /start delay must be a non-negative number of milliseconds, got -5/);
+  });
+  it('a 1 MB node name is not echoed whole', async () => {
+    const error = await rejects(() => spec.newNode('a'.repeat(1 << 20)), SpecError, /is 1048576 characters long; at most 32/);
+    expect(error.message.length).toBeLessThan(300);
+  });
+  it('start delay longer than timers allow (2**31+1 would fire after 1 ms)', async () => {
+    await rejects(() => sleeper().withStartDelay(2 ** 31 + 1), SpecError, /start delay 2147483649 ms is longer than timers allow/);
+  });
+  it('NUL in a command argument', async () => {
+    await rejects(() => sleeper().withCommand(['sh', '-c', 'a\0b']), SpecError, /command argument 2 contains a NUL character/);
+  });
+  it('files "/a" and "/a/b" (one would have to be a directory)', async () => {
+    await rejects(() => sleeper().withFile('/a', 'x').withFile('/a/b', 'y'), SpecError, /file target "\/a\/b" and "\/a" would nest one file inside the other/);
+    await rejects(() => sleeper().withFile('/a/b', 'y').withFile('/a', 'x'), SpecError, /file target "\/a" and "\/a\/b" would nest/);
+  });
+  it('relative workDir', async () => {
+    await rejects(() => new Test('t', oneNode(), { workDir: 'scratch' }), SpecError, /workDir "scratch" is not an absolute path/);
+  });
+  it('artifactsDir that is not a path', async () => {
+    await rejects(() => new Test('t', oneNode(), { artifactsDir: 42 as unknown as string }), SpecError, /artifactsDir must be a directory path, got 42/);
   });
   it('empty cluster', async () => {
     await rejects(() => new Test('empty', spec.newCluster()), SpecError, /the cluster has no nodes/);
@@ -197,6 +228,21 @@ describe('mistakes inside a test function', () => {
   it('port out of range in forwardPort', async () => {
     await objectsLeftAlone(() => handle.network.forwardPort('n1', 70000), SpecError, /port 70000 is out of range/);
   });
+  it('isolateAZ with an empty or non-string fault name', async () => {
+    await objectsLeftAlone(() => handle.network.partition.isolateAZ('', 'left'), SpecError, /isolateAZ\(""\): the fault name must be a non-empty string/);
+    await objectsLeftAlone(() => handle.network.partition.isolateAZ(42 as unknown as string, 'left'), SpecError, /isolateAZ\(42\): the fault name must be a non-empty string, got 42/);
+  });
+  it('majoritiesRing / randomHalves with a seed that is not a number or a string', async () => {
+    await objectsLeftAlone(() => handle.network.partition.majoritiesRing('m', {} as unknown as number), SpecError, /majoritiesRing\("m"\): the seed must be a number or a string, got \{\}/);
+    await objectsLeftAlone(() => handle.network.partition.majoritiesRing('m', Number.NaN), SpecError, /the seed must be a number or a string, got NaN/);
+    await objectsLeftAlone(() => handle.network.partition.randomHalves('r', [1] as unknown as number), SpecError, /randomHalves\("r"\): the seed must be a number or a string/);
+  });
+  it('exec with an env name containing "=", a relative cwd, NUL in argv, or a bad output limit', async () => {
+    await objectsLeftAlone(() => handle.exec.run('n1', 'main', ['true'], { env: { 'A=B': 'x' } }), SpecError, /environment variable name "A=B" must not contain "="/);
+    await objectsLeftAlone(() => handle.exec.run('n1', 'main', ['true'], { cwd: 'tmp' }), SpecError, /cwd "tmp" is not an absolute path/);
+    await objectsLeftAlone(() => handle.exec.inContainer('n1', 'main', 'echo', 'a\0b'), SpecError, /argv argument 1 contains a NUL character/);
+    await objectsLeftAlone(() => handle.exec.run('n1', 'main', ['true'], { maxOutputBytes: 0 }), SpecError, /maxOutputBytes must be an integer from 1 to/);
+  });
   it('heal() before apply()', async () => {
     await objectsLeftAlone(() => fault.heal(), StateError, /isolateAZ "left cut" is not applied/);
   });
@@ -226,7 +272,8 @@ async function failedRun(test: Test): Promise<TestFailedError> {
   expect(caught).toBeInstanceOf(TestFailedError);
   const failed = caught as TestFailedError;
   expect(failed.message).not.toMatch(/must not run/);
-  await expectNoLeaks(failed.id);
+  // No id: refused before the run was registered, so before anything of it existed.
+  if (failed.id !== '') await expectNoLeaks(failed.id);
   expect(await objectsOfThisProcess()).toEqual([]);
   return failed;
 }
@@ -253,9 +300,47 @@ describe('environment problems fail the run with a hint and leave nothing', () =
       const failed = await failedRun(new Test('bad-pool', oneNode(), { logger }));
       expect(failed.cause).toBeInstanceOf(SpecError);
       expect((failed.cause as SpecError).message).toMatch(/invalid subnet pool "10.0.0.1\/16" \(from PAKOSTII_SUBNET_POOL\)/);
+      expect(failed.id, 'refused before the run was registered').toBe('');
     } finally {
       if (saved === undefined) delete process.env.PAKOSTII_SUBNET_POOL;
       else process.env.PAKOSTII_SUBNET_POOL = saved;
+    }
+  });
+
+  for (const [pool, what] of [
+    ['224.0.0.0/16', 'multicast'],
+    ['0.0.0.0/16', '"this network"'],
+    ['127.0.0.0/16', 'loopback'],
+  ] as const) {
+    it(`a subnet pool of ${what} addresses (${pool})`, async () => {
+      const saved = process.env.PAKOSTII_SUBNET_POOL;
+      process.env.PAKOSTII_SUBNET_POOL = pool;
+      try {
+        const failed = await failedRun(new Test('bad-pool', oneNode(), { logger }));
+        expect(failed.id, 'refused before the run was registered').toBe('');
+        expect(failed.cause).toBeInstanceOf(SpecError);
+        expect((failed.cause as SpecError).message).toMatch(new RegExp(`subnet pool "${pool.replace(/\./g, '\\.')}" \\(from PAKOSTII_SUBNET_POOL\\) overlaps .*${what}`));
+      } finally {
+        if (saved === undefined) delete process.env.PAKOSTII_SUBNET_POOL;
+        else process.env.PAKOSTII_SUBNET_POOL = saved;
+      }
+    });
+  }
+
+  it('an artifactsDir that is a file: a clear error, not a raw ENOTDIR', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pk-bad-artifacts-'));
+    try {
+      const file = join(dir, 'file');
+      writeFileSync(file, 'not a directory');
+      const failed = await failedRun(new Test('artifacts-file', oneNode(), { logger, artifactsDir: file }));
+      expect(failed.id, 'refused before the run was registered').toBe('');
+      expect((failed.cause as StateError).message).toMatch(/refusing the artifacts base .*\/file: it is not a directory/);
+      expect((failed.cause as StateError).hint).toMatch(/a file is in the way/);
+      const below = await failedRun(new Test('artifacts-below-file', oneNode(), { logger, artifactsDir: join(file, 'sub') }));
+      expect((below.cause as StateError).message).toMatch(/cannot create the artifacts base .*ENOTDIR/);
+      expect((below.cause as StateError).hint).toMatch(/a file is in the way/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

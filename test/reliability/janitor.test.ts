@@ -257,6 +257,19 @@ describe('janitor on real leftovers', () => {
     expect(again.runs).toEqual([]);
   });
 
+  it('leaves a look-alike netns of no recorded run (pk-<id>-foo) to the person: `pakostii cleanup` without --orphans', async () => {
+    const stranger = newRunId();
+    const netns = `pk-${stranger}-foo`;
+    ip('netns', 'add', netns);
+    try {
+      const report = await cleanup({ runIds: [stranger], deep: true });
+      expect(report.runs).toEqual([]);
+      expect(ip('netns', 'list')).toContain(netns);
+    } finally {
+      removeQuietly(() => ip('netns', 'del', netns));
+    }
+  });
+
   it('removes a dead run’s containerd container, task, snapshot and lease', async () => {
     const id = newRunId();
     ours.push(id);
@@ -301,7 +314,7 @@ describe('janitor across containerd namespaces', () => {
     rmSync(archive, { force: true });
   });
 
-  it('finds a crashed run’s labelled objects in any namespace (deep cleanup) and leaves unlabelled ones alone', async () => {
+  it('leaves other namespaces alone unless asked; asked, finds a crashed run’s labelled objects in any namespace and leaves unlabelled ones alone', async () => {
     // A run that crashed before its record, in a namespace no record names.
     ctr('images', 'export', archive, IMAGE);
     inNs('images', 'import', archive);
@@ -316,11 +329,17 @@ describe('janitor across containerd namespaces', () => {
     expect(shallow.runs).toEqual([]);
     expect(inNs('containers', 'ls', '-q')).toContain(labelled);
 
-    const dry = await cleanup({ runIds: [id], deep: true, dryRun: true, orphans: true });
+    // Without allNamespaces (the default of `pakostii cleanup`), other namespaces are other tools': untouched.
+    const ownNamespaceOnly = await cleanup({ runIds: [id], deep: true, orphans: true });
+    expect(ownNamespaceOnly.runs.flatMap((r) => [...(r.containerd?.containers ?? []), ...(r.containerd?.leases ?? [])])).toEqual([]);
+    expect(inNs('containers', 'ls', '-q')).toContain(labelled);
+    expect(inNs('leases', 'ls', '-q')).toContain(names.lease(id));
+
+    const dry = await cleanup({ runIds: [id], deep: true, allNamespaces: true, dryRun: true, orphans: true });
     expect(dry.runs[0]?.containerd?.containers).toEqual([`${namespace}/${labelled}`]);
     expect(inNs('containers', 'ls', '-q')).toContain(labelled);
 
-    const report = await cleanup({ runIds: [id], deep: true, orphans: true });
+    const report = await cleanup({ runIds: [id], deep: true, allNamespaces: true, orphans: true });
     expect(report.runs).toHaveLength(1);
     expect(report.runs[0]).toMatchObject({ id, reason: 'no-record', errors: [] });
     expect(report.runs[0]!.containerd?.containers).toEqual([`${namespace}/${labelled}`]);

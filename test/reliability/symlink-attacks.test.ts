@@ -6,7 +6,7 @@
  * run exists.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,61 @@ describe('F1: scratch files never go where another user can redirect them', () =
     expect(error.message).toMatch(/refusing the scratch base/);
     victimIntact();
   });
+});
+
+describe('F3: artifacts and container logs never go where another user can redirect them', () => {
+  it('refuses an artifacts base that is the attacker’s symlink (root would append logs wherever it points)', async () => {
+    const base = join(attacker, 'artifacts-link');
+    asNobody('ln', '-s', victim, base);
+    const error = await failureOf(new Test('f3-symlink-base', oneNode(), { artifactsDir: base }).run(() => undefined));
+    expect(error.message).toMatch(/refusing the artifacts base .*(symbolic link|owned by uid 65534)/);
+    victimIntact();
+  });
+
+  it('refuses an artifacts base inside a directory the attacker owns (they could swap it for a symlink mid-run)', async () => {
+    const base = join(attacker, 'artifacts');
+    const error = await failureOf(new Test('f3-foreign-parent', oneNode(), { artifactsDir: base }).run(() => undefined));
+    expect(error.message).toMatch(/refusing the artifacts base .*lies under .*attacker, owned by uid 65534/);
+    expect(existsSync(base)).toBe(false); // not even created
+  });
+
+  it('refuses an artifacts base under a directory every user may write (not sticky)', async () => {
+    const open = join(scratch, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const error = await failureOf(new Test('f3-open-parent', oneNode(), { artifactsDir: join(open, 'artifacts') }).run(() => undefined));
+    expect(error.message).toMatch(/refusing the artifacts base .*which every user may write \(mode 777, not sticky\)/);
+    expect(readdirSync(open)).toEqual([]);
+  });
+
+  it('F3/F13: a run’s artifacts and scratch files are root’s, unreadable by others, and nobody can plant a symlink in them', async () => {
+    const base = join(scratch, 'artifacts');
+    const workBase = join(scratch, 'work');
+    let during: { work: number; planted: boolean } | undefined;
+    const result = await new Test('f13-modes', oneNode(), { artifactsDir: base, workDir: workBase }).run((t) => {
+      const work = statSync(join(workBase, t.id)).mode & 0o7777;
+      // The attacker tries to plant a symlink where the shim's log writer appends as root.
+      let planted = true;
+      try {
+        asNobody('ln', '-s', join(victim, 'notes', 'precious'), join(t.artifactsDir, 'logs', 'n1', 'main', 'evil'));
+      } catch {
+        planted = false;
+      }
+      during = { work, planted };
+    });
+    expect(during).toEqual({ work: 0o700, planted: false });
+    const dir = result.artifactsDir;
+    const mode = (path: string) => lstatSync(path).mode & 0o7777;
+    expect(mode(dir) & 0o777).toBe(0o750);
+    expect(lstatSync(dir).uid).toBe(0);
+    for (const sub of ['logs', 'logs/n1', 'logs/n1/main']) expect(mode(join(dir, sub)) & 0o007, sub).toBe(0);
+    for (const file of ['run.json', 'faults.jsonl', 'report.html', 'logs/n1/main/stdout', 'logs/n1/main/stderr']) {
+      expect(mode(join(dir, file)), file).toBe(0o640);
+    }
+    // Others cannot read a thing; the victim's file was never appended to.
+    expect(() => asNobody('cat', join(dir, 'run.json'))).toThrow();
+    expect(readFileSync(join(victim, 'notes', 'precious'), 'utf8')).toBe('do not delete');
+  }, 120_000);
 });
 
 describe('F15: the state dir (what the containerd shim runs as root) is checked', () => {
