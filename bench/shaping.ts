@@ -44,8 +44,8 @@ const MBIT = 1e6 / 8;
 const WIRE_PER_GOODPUT = 1514 / 1448;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function classBytes(dev: string, minor: number): number {
-  const out = execFileSync('tc', ['-s', 'class', 'show', 'dev', dev, 'classid', `1:${minor}`], { encoding: 'utf8' });
+function classBytes(netns: string, dev: string, minor: number): number {
+  const out = execFileSync('tc', ['-n', netns, '-s', 'class', 'show', 'dev', dev, 'classid', `1:${minor}`], { encoding: 'utf8' });
   return Number(/Sent (\d+) bytes/.exec(out)?.[1] ?? Number.NaN);
 }
 
@@ -67,10 +67,10 @@ export async function runShaping(options: { windowS: number; samples: number; pr
         const warmupMs = mbit === 1 ? 3_000 : 2_000;
         const goodput = agents.tcpRate('n1', 'n2', options.windowS * 1000, warmupMs);
         await pause(warmupMs);
-        const b0 = classBytes(dev, minor);
+        const b0 = classBytes(names.switchNetns(t.id), dev, minor);
         const w0 = performance.now();
         await pause(options.windowS * 1000);
-        const wire = (classBytes(dev, minor) - b0) / ((performance.now() - w0) / 1000);
+        const wire = (classBytes(names.switchNetns(t.id), dev, minor) - b0) / ((performance.now() - w0) / 1000);
         const good = await goodput;
         out.bandwidth!.push({
           asked_mbit: mbit,

@@ -17,6 +17,8 @@ export interface NativeNodeLinkSpec {
   ifname: string;
   cidr: string;
   progFd?: number;
+  /** Where the bridge lives (default "": the host namespace). */
+  bridgeNetns?: string;
 }
 
 /** A connect in progress: cancel() makes `promise` reject with an AbortError. */
@@ -138,7 +140,8 @@ export interface DelayNativeEngine {
   setNodeAddress(ipv4: string, index: number): void;
   setProfile(id: number, profile: DelayProfileParams): void;
   /** An AF_XDP socket on a host-side veth (host namespace), for node `node`'s frames. */
-  addLink(ifname: string, node: number): Promise<void>;
+  /** netns "" = the host namespace. */
+  addLink(ifname: string, node: number, netns?: string): Promise<void>;
   counters(): DelayLineCounters;
   /** Stops the thread and frees sockets, umem and program. */
   close(): Promise<void>;
@@ -148,7 +151,7 @@ export interface DelayNativeEngine {
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
-  createBridge(name: string): Promise<void>;
+  createBridge(name: string, netns?: string): Promise<void>;
   deleteLink(name: string, netns?: string): Promise<void>;
   listLinks(netns?: string): Promise<string[]>;
   linkIndex(name: string, netns?: string): Promise<number>;
@@ -163,9 +166,9 @@ export interface NativeAddon {
   xdpDetach(progFd: number, netns: string, ifname: string): Promise<void>;
 
   shapeLoadEngine(maxNodes: number): Promise<ShapeNativeEngine>;
-  tcSetupShaping(ifname: string, progFd: number): Promise<void>;
-  tcAddClasses(ifname: string, classes: TrafficClass[]): Promise<void>;
-  tcRemoveRoot(ifname: string): Promise<void>;
+  tcSetupShaping(ifname: string, progFd: number, netns?: string): Promise<void>;
+  tcAddClasses(ifname: string, classes: TrafficClass[], netns?: string): Promise<void>;
+  tcRemoveRoot(ifname: string, netns?: string): Promise<void>;
   tcNetemRequest(spec: NetemParams & { ifindex?: number; parent?: number; handle?: number }): Uint8Array;
   tcProbeKinds(): Promise<TrafficControlSupport>;
   /** lgetxattr: null when the file has no such attribute. */

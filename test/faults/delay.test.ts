@@ -28,8 +28,10 @@ const cluster = () => {
 };
 
 /** AF_XDP sockets open in the host namespace (/proc/net/protocols, row XDP). */
-function xdpSockets(): number {
-  const row = readFileSync('/proc/net/protocols', 'utf8').split('\n').find((l) => l.startsWith('XDP '));
+/** AF_XDP sockets in use in `netns` (the counts of /proc/net/protocols are per namespace; default this process's). */
+function xdpSockets(netns?: string): number {
+  const text = netns === undefined ? readFileSync('/proc/net/protocols', 'utf8') : execFileSync('ip', ['netns', 'exec', netns, 'cat', '/proc/net/protocols'], { encoding: 'utf8' });
+  const row = text.split('\n').find((l) => l.startsWith('XDP '));
   return row === undefined ? 0 : Number(row.trim().split(/\s+/)[2]);
 }
 
@@ -92,9 +94,10 @@ describe('delay (the addon delay line)', () => {
         expect(programs.length).toBeGreaterThan(0);
         maps = delayMapIds();
         expect(maps.length).toBeGreaterThanOrEqual(4);
-        expect(execFileSync('ip', ['link', 'show', names.hostVeth(t.id, 1)], { encoding: 'utf8' })).toMatch(/xdpgeneric/);
+        expect(execFileSync('ip', ['-n', names.switchNetns(t.id), 'link', 'show', names.hostVeth(t.id, 1)], { encoding: 'utf8' })).toMatch(/xdpgeneric/);
         expect(delayThreads()).toBe(1);
-        expect(xdpSockets()).toBeGreaterThanOrEqual(socketsBefore + 3); // n1 (source), n2 and n3 (destinations)
+        // On the bridge-side veths, in the run's switch namespace: n1 (source), n2 and n3 (destinations).
+        expect(xdpSockets(names.switchNetns(t.id))).toBe(3);
 
         // Direction and pairs.
         expectAdded(await agents.oneWay('n1', 'n2'), base12, 30, 'n1→n2 under 30 ms', log);
