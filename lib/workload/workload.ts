@@ -12,13 +12,13 @@ import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { TestFailedError } from '../errors.js';
+import { messageOf, TestFailedError } from '../errors.js';
 import type { HistoryRecorder } from '../history/recorder.js';
 import { ARTIFACT_FILE_MODE, ARTIFACT_FILES, type Checker, type CheckResult, type History, type Validity } from '../history/types.js';
 import { checkWorkloadOptions, type WorkloadOptions } from './options.js';
 import { NemesisRunner, type NemesisEnv } from './nemesis.js';
 import { Random, resolveSeed, SEED_ENV, type Seed } from './random.js';
-import { ClientPool, messageOf } from './runner.js';
+import { ClientPool } from './runner.js';
 
 /** What a workload needs from the run. */
 export interface WorkloadEnv {
