@@ -122,8 +122,12 @@ export class FaultEngine {
     const seq = this.#seq;
     Atomics.store(control, CTL_SEQ, (seq + 1) | 0);
     const target = this.#buffers[next]!;
-    if (policy.hasLoss || this.#lossDirty[next]) target.set(policy.words);
-    else target.set(policy.bitmapImage);
+    if (policy.hasLoss) target.set(policy.words);
+    else {
+      target.set(policy.bitmapImage);
+      // That buffer held losses of an earlier policy: zero them (this policy may have no loss cells to copy).
+      if (this.#lossDirty[next]) target.fill(0, policy.bitmapImage.length);
+    }
     this.#lossDirty[next] = policy.hasLoss;
     Atomics.store(control, CTL_ACTIVE, next);
     this.#seq = (seq + 2) | 0;

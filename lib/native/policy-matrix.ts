@@ -8,6 +8,10 @@
  *   word 0                       header: flags (HAS_LOSS) in the low u32
  *   words 1 .. nodes*rowWords    drop bitmap, row = src, bit = dst
  *   then one u32 per cell        loss threshold of src*nodes + dst
+ *
+ * The loss cells (nodes² u32: 64 MiB at 4,096 nodes, against 2 MiB of bitmap)
+ * exist only once some loss is set: a run keeps one matrix per defined fault,
+ * and most faults are cuts.
  */
 import { SpecError } from '../errors.js';
 
@@ -36,10 +40,10 @@ export class PolicyMatrix {
   readonly nodes: number;
   /** u64 words per drop-bitmap row. */
   readonly rowWords: number;
-  /** The buffer image (u32 view of PK_BUFFER_WORDS(nodes) u64 words). */
-  readonly words: Uint32Array;
   /** Header + drop bitmap: all a commit needs to copy while no loss is involved. */
-  readonly bitmapImage: Uint32Array;
+  bitmapImage: Uint32Array;
+  /** The whole buffer image, made at the first loss. */
+  #full: Uint32Array | undefined;
   readonly #lossStart: number;
   #lossCells = 0;
 
@@ -51,9 +55,23 @@ export class PolicyMatrix {
     }
     this.nodes = nodes;
     this.rowWords = POLICY_LAYOUT.rowWords(nodes);
-    this.words = new Uint32Array(POLICY_LAYOUT.bufferWords(nodes) * 2);
     this.#lossStart = (POLICY_LAYOUT.headerWords + nodes * this.rowWords) * 2;
-    this.bitmapImage = this.words.subarray(0, this.#lossStart);
+    this.bitmapImage = new Uint32Array(this.#lossStart);
+  }
+
+  /** The buffer image (u32 view of PK_BUFFER_WORDS(nodes) u64 words), loss cells included (made now if none were). */
+  get words(): Uint32Array {
+    if (this.#full === undefined) {
+      this.#full = new Uint32Array(POLICY_LAYOUT.bufferWords(this.nodes) * 2);
+      this.#full.set(this.bitmapImage);
+      this.bitmapImage = this.#full.subarray(0, this.#lossStart);
+    }
+    return this.#full;
+  }
+
+  /** Bytes this matrix holds now. */
+  get byteLength(): number {
+    return (this.#full ?? this.bitmapImage).byteLength;
   }
 
   /** True when some cell has a non-zero loss: the program then looks thresholds up. */
@@ -64,18 +82,18 @@ export class PolicyMatrix {
   /** Drop packets from `src` to `dst` (node indexes). */
   cut(src: number, dst: number): void {
     this.#check('cut', src, dst);
-    this.words[this.#bitIndex(src, dst)]! |= 1 << (dst & 31);
+    this.bitmapImage[this.#bitIndex(src, dst)]! |= 1 << (dst & 31);
   }
 
   /** Undo cut(src, dst). */
   uncut(src: number, dst: number): void {
     this.#check('uncut', src, dst);
-    this.words[this.#bitIndex(src, dst)]! &= ~(1 << (dst & 31));
+    this.bitmapImage[this.#bitIndex(src, dst)]! &= ~(1 << (dst & 31));
   }
 
   isCut(src: number, dst: number): boolean {
     this.#check('isCut', src, dst);
-    return ((this.words[this.#bitIndex(src, dst)]! >>> (dst & 31)) & 1) === 1;
+    return ((this.bitmapImage[this.#bitIndex(src, dst)]! >>> (dst & 31)) & 1) === 1;
   }
 
   /** Drop `percent` (0..100) of packets from `src` to `dst`; 0 removes the loss. */
@@ -86,23 +104,25 @@ export class PolicyMatrix {
         hint: 'give a loss percentage from 0 to 100',
       });
     }
-    const at = this.#lossStart + src * this.nodes + dst;
-    const before = this.words[at]!;
     const after = lossThreshold(percent);
-    this.words[at] = after;
+    if (after === 0 && this.#full === undefined) return; // no loss cells yet: nothing to remove
+    const words = this.words;
+    const at = this.#lossStart + src * this.nodes + dst;
+    const before = words[at]!;
+    words[at] = after;
     this.#lossCells += (after !== 0 ? 1 : 0) - (before !== 0 ? 1 : 0);
-    this.words[0] = this.#lossCells > 0 ? POLICY_LAYOUT.flagHasLoss : 0;
+    words[0] = this.#lossCells > 0 ? POLICY_LAYOUT.flagHasLoss : 0;
   }
 
   /** The loss threshold (u32) of a cell, as the program sees it. */
   lossThresholdOf(src: number, dst: number): number {
     this.#check('lossThresholdOf', src, dst);
-    return this.words[this.#lossStart + src * this.nodes + dst]!;
+    return this.#full === undefined ? 0 : this.#full[this.#lossStart + src * this.nodes + dst]!;
   }
 
   /** No cut, no loss. Only touches the loss cells when some were set. */
   clear(): void {
-    if (this.#lossCells > 0) this.words.fill(0);
+    if (this.#lossCells > 0) this.#full!.fill(0);
     else this.bitmapImage.fill(0);
     this.#lossCells = 0;
   }
