@@ -7,7 +7,8 @@
  * longest of two delays on a pair wins; loss and cuts compose (a cut wins);
  * heal restores the fast path; delay + bandwidth on one pair is refused with
  * the reason; jitter spreads, duplication copies; the line counts what it did
- * and loses nothing; teardown leaves no socket, thread, program or map.
+ * and loses nothing; teardown leaves no AF_XDP socket (the kernel frees a
+ * umem with its last socket), no line thread, no program and no map.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -45,6 +46,12 @@ function delayThreads(): number {
   }).length;
 }
 
+/** Maps of the delay program (pair, node, link and socket maps), by id. */
+function delayMapIds(): number[] {
+  const maps = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8' })) as Array<{ id: number; name?: string }>;
+  return maps.filter((m) => m.name?.startsWith('pk_delay_')).map((m) => m.id);
+}
+
 function delayProgramIds(): number[] {
   const programs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })) as Array<{ id: number; name?: string }>;
   return programs.filter((p) => p.name === 'pakostii_delay').map((p) => p.id);
@@ -66,6 +73,7 @@ describe('delay (the addon delay line)', () => {
     const log: string[] = [];
     const socketsBefore = xdpSockets();
     let programs: number[] = [];
+    let maps: number[] = [];
     const result = await new Test('faults_delay', cluster(), { logger }).run(async (t) => {
       expect(t.network.capabilities().find((c) => c.kind === 'delay')?.engine).toBe('delay-line');
       expect(t.network.delayLineCounters()).toBeUndefined();
@@ -84,6 +92,8 @@ describe('delay (the addon delay line)', () => {
         await slow.apply();
         programs = delayProgramIds();
         expect(programs.length).toBeGreaterThan(0);
+        maps = delayMapIds();
+        expect(maps.length).toBeGreaterThanOrEqual(4);
         expect(execFileSync('ip', ['-n', names.switchNetns(t.id), 'link', 'show', names.hostVeth(t.id, 1)], { encoding: 'utf8' })).toMatch(/xdpgeneric/);
         expect(delayThreads()).toBe(1);
         // On the bridge-side veths, in the run's switch namespace: n1 (source), n2 and n3 (destinations).
@@ -193,5 +203,7 @@ describe('delay (the addon delay line)', () => {
     expect(xdpSockets()).toBeLessThanOrEqual(socketsBefore);
     const left = delayProgramIds();
     for (const id of programs) expect(left).not.toContain(id);
+    const mapsLeft = delayMapIds();
+    for (const id of maps) expect(mapsLeft).not.toContain(id);
   }, 300_000);
 });
