@@ -1,7 +1,7 @@
 /**
  * The policy fills of the network fault kinds (see policy.ts): which
  * src → dst pairs a fault cuts or makes lossy. All are pure functions of node
- * indexes; the kinds in partition.ts / network-faults.ts choose the indexes.
+ * indexes; the kinds (partition.ts, loss.ts, network-fault.ts) choose the indexes.
  */
 import { RUNNER_INDEX, type PolicyFill, type PolicyWriter } from './policy.js';
 

@@ -67,7 +67,12 @@ export const LABELS = {
   pid: 'pakostii.pid',
 } as const;
 
-/** True when `name` (a netns, link, container id…) belongs to run `runId`. */
+/**
+ * True when `name` (a netns, link, container id, snapshot key…) starts like an
+ * object of run `runId`. Deliberately looser than patterns.ts: the leak audits
+ * of tests and the bench want everything carrying the run's prefix, while the
+ * janitor removes only what matches a pattern exactly.
+ */
 export function belongsToRun(name: string, runId: string): boolean {
   return (
     name === names.bridge(runId) ||
