@@ -19,6 +19,8 @@ export interface HelperPaths {
   mapUpdate: string;
   udpSend: string;
   udpRecv: string;
+  /** Paced UDP flood at a fixed rate (delay-line throughput). */
+  udpFlood: string;
   xdpLoadAttach: string;
   /** Trivial XDP object (always built). */
   xdpPassObject: string;
@@ -47,12 +49,13 @@ async function compileBpf(name: string): Promise<string> {
 
 export async function buildHelpers(): Promise<HelperPaths> {
   mkdirSync(BUILD_DIR, { recursive: true });
-  const [mapUpdate, udpSend, udpRecv, xdpLoadAttach, xdpPassObject] = await Promise.all([
+  const [mapUpdate, udpSend, udpRecv, udpFlood, xdpLoadAttach, xdpPassObject] = await Promise.all([
     compileC('map_update'),
     compileC('udp_send'),
     compileC('udp_recv'),
+    compileC('udp_flood'),
     compileC('xdp_load_attach', ['-lbpf']),
     compileBpf('xdp_pass'),
   ]);
-  return { mapUpdate, udpSend, udpRecv, xdpLoadAttach, xdpPassObject };
+  return { mapUpdate, udpSend, udpRecv, udpFlood, xdpLoadAttach, xdpPassObject };
 }

@@ -168,8 +168,10 @@ async function main(): Promise<number> {
   await step('workload', 'workload runner (recording, dispatch, nemesis timing, memory)', async () => {
     results.workload = await runWorkloadBench(quick);
   });
-  await step('shaping', 'shaping (bandwidth 1/10/100 Mbit/s over TCP, slow-link apply/heal)', async () => {
-    results.shaping = await runShaping(quick ? { windowS: 4, samples: 1_000 } : { windowS: 8, samples: 5_000 });
+  await step('shaping', 'shaping (bandwidth 1/10/100 Mbit/s over TCP, delay accuracy/jitter/throughput, slow-link apply/heal)', async () => {
+    results.shaping = await runShaping(
+      quick ? { windowS: 4, samples: 1_000, probes: 1_000, throughputS: 2 } : { windowS: 8, samples: 5_000, probes: 3_000, throughputS: 4 },
+    );
   });
 
   await step('checker', 'linearizability checker (vs porcupine)', async () => {

@@ -111,6 +111,23 @@ export function buildRows(r: BenchResults): Row[] {
     add('shaping', 'bandwidth heal p50 / p99', `${fmt(sh.heal_p50_us, 'µs')} / ${fmt(sh.heal_p99_us, 'µs')}`, 'p50 ≤ 10 µs', sh.heal_p50_us <= 10);
     add('shaping', 'define → classes exist', fmt(sh.define_ms, 'ms'));
     add('shaping', 'delay', sh.delay.supported ? `engine ${sh.delay.detail}` : `not supported here: ${sh.delay.detail.split(';')[0]}`, 'engine available', sh.delay.supported);
+    const de = sh.delay_engine;
+    for (const p of de?.accuracy ?? []) {
+      const target = p.asked_ms >= 10 ? Math.abs(p.median_error_ms) < 0.2 && Math.abs(p.p99_error_ratio) <= 0.05 : undefined;
+      add('shaping', `delay ${p.asked_ms} ms: added RTT median error / p99`, `${fmt(p.median_error_ms, 'ms')} / ${fmt(p.p99_added_ms, 'ms')} (${fmt(p.p99_error_ratio * 100, '%')}), ${p.lost} lost; unfaulted RTT p50 ${fmt(p.base_p50_ms, 'ms')} p99 ${fmt(p.base_p99_ms, 'ms')}`, p.asked_ms >= 10 ? '< 0.2 ms / ±5 %' : '', target);
+    }
+    for (const j of de?.jitter ?? []) {
+      add('shaping', `jitter ${j.distribution} ${j.asked_ms} ± ${j.jitter_ms} ms: p1/p50/p99, σ`, `${fmt(j.p1_ms, 'ms')} / ${fmt(j.p50_ms, 'ms')} / ${fmt(j.p99_ms, 'ms')}, σ ${fmt(j.stddev_ms, 'ms')} (asked ${fmt(j.expected_stddev_ms, 'ms')})`);
+    }
+    for (const p of de?.throughput ?? []) {
+      add('shaping', `delay line at ${p.offered_pps} pkt/s offered`, `sent ${p.sent_pps}, carried ${p.carried_pps} pkt/s, ${fmt(p.delivered_ratio * 100, '%')} delivered, ${p.line_dropped} lost by the line, thread ${fmt(p.thread_cpu * 100, '%')} of a core`, '≥ 20,000 pkt/s, 0 lost, < 1 core', p.offered_pps === 20_000 ? p.carried_pps >= 19_000 && p.line_dropped === 0 && p.thread_cpu < 1 && p.delivered_ratio >= 0.999 : undefined);
+    }
+    if (de) {
+      add('shaping', "delay line's own lateness (transmit − due) p50 / p99 / max", `${fmt(de.line_late_p50_us, 'µs')} / ${fmt(de.line_late_p99_us, 'µs')} / ${fmt(de.line_late_max_us, 'µs')}`);
+      add('shaping', 'delay apply p50 / p99', `${fmt(de.apply_p50_us, 'µs')} / ${fmt(de.apply_p99_us, 'µs')}`, 'p50 ≤ 10 µs', de.apply_p50_us <= 10);
+      add('shaping', 'delay heal p50 / p99', `${fmt(de.heal_p50_us, 'µs')} / ${fmt(de.heal_p99_us, 'µs')}`, 'p50 ≤ 10 µs', de.heal_p50_us <= 10);
+      add('shaping', 'load average during the delay bench', fmt(de.loadavg, ''));
+    }
   }
   add('memory', 'peak RSS, 100 nodes', `${fmt(r.memory?.rss_mb_100_nodes, 'MB')}  (idle ${fmt(r.memory?.rss_mb_idle, 'MB')})`);
   for (const f of r.checker?.figures ?? []) {
@@ -122,7 +139,7 @@ export function buildRows(r: BenchResults): Row[] {
   }
 
   const w = r.workload;
-  add('workload', 'recording, per op (invoke+ok)', fmt(w?.record_us_per_op, 'µs'), '≤ 2 µs', atMost(w?.record_us_per_op, 2));
+  add('workload', 'recording, per op (invoke+ok)', `${fmt(w?.record_us_per_op, 'µs')} (CPU ${fmt(w?.record_cpu_us_per_op, 'µs')})`, '≤ 2 µs', atMost(w?.record_us_per_op, 2));
   for (const c of ['1', '10', '100']) {
     const rate = w?.dispatch_ops_per_s[c];
     add('workload', `dispatch, no-op client, concurrency ${c}`, fmt(rate, 'ops/s'), '≥ 50,000 ops/s', rate === undefined ? undefined : rate >= 50_000);
@@ -133,7 +150,7 @@ export function buildRows(r: BenchResults): Row[] {
     const limit = n === '100000' ? 2_000 : n === '1000000' ? 20_000 : undefined;
     const ok = limit === undefined ? undefined : e.total_ms <= limit && (n !== '1000000' || e.peak_rss_mb <= 4_096);
     const target = limit === undefined ? '' : `≤ ${limit / 1000} s${n === '1000000' ? ', ≤ 4 GB' : ''}`;
-    add('elle', `${Number(n).toLocaleString('en-US')} txns end to end`, `${fmt(e.total_ms, 'ms')} (${fmt(e.txns_per_s, 'txn/s')}, RSS ${fmt(e.peak_rss_mb, 'MB')})`, target, ok);
+    add('elle', `${Number(n).toLocaleString('en-US')} txns end to end`, `${fmt(e.total_ms, 'ms')} (CPU ${fmt(e.cpu_ms, 'ms')}, ${fmt(e.txns_per_s, 'txn/s')}, RSS ${fmt(e.peak_rss_mb, 'MB')})`, target, ok);
   }
   return rows;
 }

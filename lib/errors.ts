@@ -63,3 +63,8 @@ export class TestFailedError extends PakostiiError {
     this.durationMs = fields.durationMs;
   }
 }
+
+/** The message of anything thrown: an Error's message, else its string form. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

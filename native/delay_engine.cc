@@ -21,6 +21,7 @@
 #include "delay.skel.h"
 #include "delay_line.h"
 #include "errors.h"
+#include "netns_thread.h"
 #include "xsk_socket.h"
 
 namespace pk {
@@ -185,20 +186,26 @@ class DelayEngine : public Napi::ObjectWrap<DelayEngine> {
       return info.Env().Undefined();
     });
   }
-  // addLink(ifname, node): Promise<void>.
+  // addLink(ifname, node, netns?): Promise<void>. The socket is made on a thread of
+  // our own joined to `netns` ("" = host): an AF_XDP socket binds to a device of
+  // the namespace it was created in.
   Napi::Value AddLinkMethod(const Napi::CallbackInfo& info) {
     return Guarded(info.Env(), [&]() -> Napi::Value {
       Open("delay line add link");
       std::string ifname = StringArg(info, 0, "ifname");
       uint32_t node = Uint32Arg(info, 1, "node");
+      std::string netns = NetnsArg(info, 2);
       CheckIfName("delay line add link", ifname);
       if (node >= state_->max_nodes)
         throw SysError("delay line add link", std::to_string(node), EINVAL, "node index out of range");
       std::shared_ptr<DelayState> state = state_;
-      return StateWorker::Start(info.Env(), [state, ifname, node] { AddLink(*state, ifname, node); });
+      return RunInNetns(info.Env(), netns, "delay line add link", [state, ifname, node]() -> Settle {
+        AddLink(*state, ifname, node);
+        return nullptr;
+      });
     });
   }
-  // { received, sent, dropped, duplicated, held, links, lateNsMax }
+  // { received, sent, dropped, duplicated, held, links, lateNsMax, lateNsP50, lateNsP99 }
   Napi::Value Counters(const Napi::CallbackInfo& info) {
     return Guarded(info.Env(), [&]() -> Napi::Value {
       DelayLineCounters c = Open("delay line counters").line->Counters();
@@ -210,6 +217,10 @@ class DelayEngine : public Napi::ObjectWrap<DelayEngine> {
       out.Set("held", static_cast<double>(c.held));
       out.Set("links", static_cast<double>(c.links));
       out.Set("lateNsMax", static_cast<double>(c.late_ns_max));
+      out.Set("kernelRxDropped", static_cast<double>(c.kernel_rx_dropped));
+      out.Set("kernelRxRingFull", static_cast<double>(c.kernel_rx_ring_full));
+      out.Set("lateNsP50", static_cast<double>(c.late_ns_p50));
+      out.Set("lateNsP99", static_cast<double>(c.late_ns_p99));
       return out;
     });
   }

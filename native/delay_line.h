@@ -27,13 +27,17 @@
 namespace pk {
 
 struct DelayLineCounters {
-  uint64_t received = 0;     // frames taken off the RX rings
-  uint64_t sent = 0;         // frames the kernel completed on a TX ring
-  uint64_t dropped = 0;      // frames the line lost (no room, no route, kernel RX drops)
-  uint64_t duplicated = 0;   // extra copies sent (duplication)
-  uint64_t held = 0;         // frames waiting now
-  uint64_t links = 0;        // sockets (one per host-side veth)
-  uint64_t late_ns_max = 0;  // worst lateness of a transmit vs its due time
+  uint64_t received = 0;             // frames taken off the RX rings
+  uint64_t sent = 0;                 // frames the kernel completed on a TX ring
+  uint64_t dropped = 0;              // frames the line lost (no room, no route, kernel RX drops)
+  uint64_t duplicated = 0;           // extra copies sent (duplication)
+  uint64_t held = 0;                 // frames waiting now
+  uint64_t links = 0;                // sockets (one per host-side veth)
+  uint64_t late_ns_max = 0;          // worst lateness of a transmit vs its due time
+  uint64_t kernel_rx_dropped = 0;    // of `dropped`: the kernel found no free buffer (fill ring empty) or an error
+  uint64_t kernel_rx_ring_full = 0;  // of `dropped`: the RX ring was full
+  uint64_t late_ns_p50 = 0;          // median and p99 lateness (10 µs resolution, from a histogram)
+  uint64_t late_ns_p99 = 0;
 };
 
 class DelayLine {
@@ -93,6 +97,10 @@ class DelayLine {
   DelaySampler sampler_;
 
   std::atomic<uint64_t> received_{0}, sent_{0}, dropped_{0}, duplicated_{0}, held_{0}, late_max_{0};
+  // Lateness of transmits in 10 µs buckets; the last one holds everything from 100 ms on.
+  static constexpr size_t kLateBuckets = 10001;
+  static constexpr uint64_t kLateBucketNs = 10000;
+  std::unique_ptr<std::atomic<uint64_t>[]> late_buckets_ { new std::atomic<uint64_t>[ kLateBuckets ]() };
   std::thread thread_;
 };
 

@@ -193,11 +193,12 @@ void AddressAdd(NetlinkSocket& nl, int ifindex, const std::string& ifname, const
 // ---- JS bindings ----------------------------------------------------------------
 
 void InitLinks(Napi::Env env, Napi::Object exports) {
-  // createBridge(name): Promise<void>
+  // createBridge(name, netns?): Promise<void>
   Export(env, exports, "createBridge", [](const Napi::CallbackInfo& info) {
     std::string name = StringArg(info, 0, "name");
+    std::string netns = NetnsArg(info, 1);
     CheckIfName("bridge create", name);
-    return RunInNetns(info.Env(), "", "bridge create", [name]() -> Settle {
+    return RunInNetns(info.Env(), netns, "bridge create", [name]() -> Settle {
       NetlinkSocket nl("bridge create");
       BridgeCreate(nl, name);
       return nullptr;

@@ -182,12 +182,13 @@ bool KindExists(NetlinkSocket& nl, bool filter, const std::string& kind) {
   return true;
 }
 
-// tcSetupShaping(ifname, progFd): root HTB 1: + the cls_bpf classifier, on a host-namespace link.
+// tcSetupShaping(ifname, progFd, netns?): root HTB 1: + the cls_bpf classifier on a link ("" = host namespace).
 Napi::Value SetupShaping(const Napi::CallbackInfo& info) {
   std::string ifname = StringArg(info, 0, "ifname");
   CheckIfName("htb qdisc add", ifname);
   int prog_fd = Int32Arg(info, 1, "progFd");
-  return RunInNetns(info.Env(), "", "htb qdisc add", [ifname, prog_fd]() -> Settle {
+  std::string netns = NetnsArg(info, 2);
+  return RunInNetns(info.Env(), netns, "htb qdisc add", [ifname, prog_fd]() -> Settle {
     NetlinkSocket nl("htb qdisc add");
     int ifindex = LinkIndex(nl, ifname, "htb qdisc add");
     HtbRootAdd(nl, ifindex, ifname);
@@ -204,7 +205,7 @@ Napi::Value SetupShaping(const Napi::CallbackInfo& info) {
   });
 }
 
-// tcAddClasses(ifname, [{ minor, rateBytes, burstBytes, limitBytes, netem? }]): one hop for all of them.
+// tcAddClasses(ifname, [{ minor, rateBytes, burstBytes, limitBytes, netem? }], netns?): one hop for all of them.
 Napi::Value AddClasses(const Napi::CallbackInfo& info) {
   std::string ifname = StringArg(info, 0, "ifname");
   CheckIfName("htb class add", ifname);
@@ -215,7 +216,8 @@ Napi::Value AddClasses(const Napi::CallbackInfo& info) {
     if (!item.IsObject()) throw Napi::TypeError::New(info.Env(), "each class must be an object");
     classes.push_back(ClassFrom(item.As<Napi::Object>()));
   }
-  return RunInNetns(info.Env(), "", "htb class add", [ifname, classes]() -> Settle {
+  std::string netns = NetnsArg(info, 2);
+  return RunInNetns(info.Env(), netns, "htb class add", [ifname, classes]() -> Settle {
     NetlinkSocket nl("htb class add");
     int ifindex = LinkIndex(nl, ifname, "htb class add");
     for (const HtbClassSpec& spec : classes) HtbClassAdd(nl, ifindex, ifname, spec);
@@ -223,11 +225,12 @@ Napi::Value AddClasses(const Napi::CallbackInfo& info) {
   });
 }
 
-// tcRemoveRoot(ifname): deletes the root qdisc (classes, leaves and filter with it).
+// tcRemoveRoot(ifname, netns?): deletes the root qdisc (classes, leaves and filter with it).
 Napi::Value RemoveRoot(const Napi::CallbackInfo& info) {
   std::string ifname = StringArg(info, 0, "ifname");
   CheckIfName("qdisc delete", ifname);
-  return RunInNetns(info.Env(), "", "qdisc delete", [ifname]() -> Settle {
+  std::string netns = NetnsArg(info, 1);
+  return RunInNetns(info.Env(), netns, "qdisc delete", [ifname]() -> Settle {
     NetlinkSocket nl("qdisc delete");
     RootQdiscDelete(nl, LinkIndex(nl, ifname, "qdisc delete"), ifname);
     return nullptr;

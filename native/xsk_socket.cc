@@ -79,29 +79,29 @@ XskSocket::XskSocket(const std::string& ifname) : ifname_(ifname) {
   reg.chunk_size = kFrameSize;
   reg.headroom = 0;
   if (setsockopt(fd(), SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)) != 0) ThrowErrno("af_xdp umem register", ifname);
-  SetInt(fd(), XDP_UMEM_FILL_RING, kRingSize, "fill ring", ifname);
-  SetInt(fd(), XDP_UMEM_COMPLETION_RING, kRingSize, "completion ring", ifname);
-  SetInt(fd(), XDP_RX_RING, kRingSize, "rx ring", ifname);
-  SetInt(fd(), XDP_TX_RING, kRingSize, "tx ring", ifname);
+  SetInt(fd(), XDP_UMEM_FILL_RING, kRxFrames, "fill ring", ifname);
+  SetInt(fd(), XDP_UMEM_COMPLETION_RING, kTxFrames, "completion ring", ifname);
+  SetInt(fd(), XDP_RX_RING, kRxFrames, "rx ring", ifname);
+  SetInt(fd(), XDP_TX_RING, kTxFrames, "tx ring", ifname);
 
   xdp_mmap_offsets off = {};
   socklen_t optlen = sizeof(off);
   if (getsockopt(fd(), SOL_XDP, XDP_MMAP_OFFSETS, &off, &optlen) != 0) ThrowErrno("af_xdp ring offsets", ifname);
-  rx_map_ = MapRing(fd(), off.rx, sizeof(xdp_desc), kRingSize, XDP_PGOFF_RX_RING, ifname);
-  tx_map_ = MapRing(fd(), off.tx, sizeof(xdp_desc), kRingSize, XDP_PGOFF_TX_RING, ifname);
-  fill_map_ = MapRing(fd(), off.fr, sizeof(uint64_t), kRingSize, XDP_UMEM_PGOFF_FILL_RING, ifname);
-  completion_map_ = MapRing(fd(), off.cr, sizeof(uint64_t), kRingSize, XDP_UMEM_PGOFF_COMPLETION_RING, ifname);
-  rx_.Attach(rx_map_.addr(), off.rx, kRingSize);
-  tx_.Attach(tx_map_.addr(), off.tx, kRingSize);
-  fill_.Attach(fill_map_.addr(), off.fr, kRingSize);
-  completion_.Attach(completion_map_.addr(), off.cr, kRingSize);
+  rx_map_ = MapRing(fd(), off.rx, sizeof(xdp_desc), kRxFrames, XDP_PGOFF_RX_RING, ifname);
+  tx_map_ = MapRing(fd(), off.tx, sizeof(xdp_desc), kTxFrames, XDP_PGOFF_TX_RING, ifname);
+  fill_map_ = MapRing(fd(), off.fr, sizeof(uint64_t), kRxFrames, XDP_UMEM_PGOFF_FILL_RING, ifname);
+  completion_map_ = MapRing(fd(), off.cr, sizeof(uint64_t), kTxFrames, XDP_UMEM_PGOFF_COMPLETION_RING, ifname);
+  rx_.Attach(rx_map_.addr(), off.rx, kRxFrames);
+  tx_.Attach(tx_map_.addr(), off.tx, kTxFrames);
+  fill_.Attach(fill_map_.addr(), off.fr, kRxFrames);
+  completion_.Attach(completion_map_.addr(), off.cr, kTxFrames);
 
-  // First half of the umem: RX buffers, all handed to the kernel. Second half: TX buffers.
-  uint32_t n = fill_.Reserve(kRingSize);
+  // The umem's first kRxFrames frames: RX buffers, all handed to the kernel. The rest: TX buffers.
+  uint32_t n = fill_.Reserve(kRxFrames);
   for (uint32_t i = 0; i < n; i++) fill_.Slot(i) = static_cast<uint64_t>(i) * kFrameSize;
   fill_.Submit(n);
-  free_tx_.reserve(kRingSize);
-  for (uint32_t i = 0; i < kRingSize; i++) free_tx_.push_back(static_cast<uint64_t>(kRingSize + i) * kFrameSize);
+  free_tx_.reserve(kTxFrames);
+  for (uint32_t i = 0; i < kTxFrames; i++) free_tx_.push_back(static_cast<uint64_t>(kRxFrames + i) * kFrameSize);
 
   sockaddr_xdp addr = {};
   addr.sxdp_family = AF_XDP;
@@ -141,7 +141,7 @@ uint32_t XskSocket::Flush() {
 }
 
 uint32_t XskSocket::ReapCompletions() {
-  uint32_t done = completion_.Peek(kRingSize);
+  uint32_t done = completion_.Peek(kTxFrames);
   for (uint32_t i = 0; i < done; i++) free_tx_.push_back(completion_.At(i));
   completion_.Release(done);
   return done;

@@ -3,7 +3,7 @@
 # from the Debian packages into the package's own proto/ dir, so npm users
 # without golang-github-containerd-containerd-dev still have them.
 # Run at packaging time. Usage: bash scripts/vendor-protos.sh [dest-dir]
-# The root list must match PROTO_FILES in lib/containerd/grpc.ts
+# The root list must match PROTO_FILES in lib/containerd/protos.ts
 # (test/containerd/client.test.ts checks that the vendored copy loads alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,13 +2,18 @@
  * A service container: created once (snapshot + container record under a
  * short-lived lease), then any number of tasks (start/stop/restart), each
  * logging through the binary:// writer into the spec's two files.
+ *
+ * Over 300 lines because ServiceContainer is one lifecycle over one container
+ * record (create, tasks, files, removal); its parts already live apart: tasks.ts,
+ * exec.ts, rootfs-files.ts, oci-spec.ts, log-writer.ts.
  */
 import { open, readFile, stat } from 'node:fs/promises';
 import { ContainerdError, StateError } from '../errors.js';
 import { LABELS } from '../host/names.js';
 import { ignoreNotFound, isNotFound } from './errors.js';
 import { execInContainer } from './exec.js';
-import { jsonAny, type ContainerdGrpc } from './grpc.js';
+import type { ContainerdGrpc } from './grpc.js';
+import { jsonAny } from './protos.js';
 import type { Mount } from './images/rpc.js';
 import type { Container, ContainerCreateRequest, ExecResult, ImageInfo, RootfsLocation, TaskStatus } from './types.js';
 import { readImageFile } from './image-files.js';

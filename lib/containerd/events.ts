@@ -3,8 +3,8 @@
  * the client's namespace. Exec processes exit with the same topic; only a
  * task's init process (event id == container id) is reported.
  */
-import type { ContainerdGrpc, ProtoAny, ProtoTimestamp } from './grpc.js';
-import { decodeAny, fromTimestamp } from './grpc.js';
+import type { ContainerdGrpc } from './grpc.js';
+import { decodeAny, fromTimestamp, type ProtoAny, type ProtoTimestamp } from './protos.js';
 import type { TaskExitEvent } from './types.js';
 
 interface Envelope {

@@ -6,7 +6,8 @@
 import { constants } from 'node:os';
 import { ContainerdError } from '../errors.js';
 import type { TaskStatus } from './types.js';
-import { fromTimestamp, type ContainerdGrpc, type ProtoAny, type ProtoTimestamp } from './grpc.js';
+import type { ContainerdGrpc } from './grpc.js';
+import { fromTimestamp, type ProtoAny, type ProtoTimestamp } from './protos.js';
 import type { Mount } from './images/rpc.js';
 
 export interface ExitStatus {

@@ -21,10 +21,21 @@ export function newRunId(): string {
 }
 
 export const names = {
-  /** Host-side bridge of a run: "pkb-abcde" (9 bytes). */
+  /** The run's bridge: "pkb-abcde" (9 bytes), in the run's switch namespace. */
   bridge: (runId: string) => `${OBJECT_PREFIX}b-${runId}`,
-  /** Host-side end of node `index`'s veth: "pkabcde-123" (≤ 15 bytes for index < 100000000). */
+  /**
+   * The namespace holding the run's bridge and the bridge-side ends of every
+   * veth: "pk-abcde-_switch". Bridged frames meet that namespace's netfilter
+   * (empty), never the host's: with br_netfilter on, the host's FORWARD chain
+   * (DROP on Docker hosts) would judge every frame between nodes.
+   */
+  switchNetns: (runId: string) => `${OBJECT_PREFIX}-${runId}-_switch`,
+  /** Bridge-side end of node `index`'s veth (switch namespace): "pkabcde-123" (≤ 15 bytes for index < 100000000). */
   hostVeth: (runId: string, index: number) => `${OBJECT_PREFIX}${runId}-${index}`,
+  /** Direct reach: the host namespace's end of the veth to the run's bridge, carrying the host's address: "pkabcde-up". */
+  uplink: (runId: string) => `${OBJECT_PREFIX}${runId}-up`,
+  /** The uplink's end on the bridge (switch namespace). */
+  uplinkPort: 'uplink',
   /**
    * The peer end's name on the host before it was moved into the namespace, in
    * versions that made it there. The addon now creates the peer inside the

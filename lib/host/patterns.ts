@@ -6,10 +6,10 @@
  */
 const ID = '([a-z]{5})';
 
-/** Namespaces: "pk-<id>-<node>" and the runner's "pk-<id>-_runner". Node names: lib/spec/rules.ts (lowercase, digits, inner "-"). */
-const NETNS = new RegExp(`^pk-${ID}-(?:_runner|[a-z0-9]+(?:-[a-z0-9]+)*)$`);
-/** Host links: bridge "pkb-<id>", host veth "pk<id>-<n>", not-yet-moved peer "pk<id>p<n>". */
-const LINKS = [new RegExp(`^pkb-${ID}$`), new RegExp(`^pk${ID}-\\d+$`), new RegExp(`^pk${ID}p\\d+$`)];
+/** Namespaces: "pk-<id>-<node>", the runner's "pk-<id>-_runner" and the switch "pk-<id>-_switch". Node names: lib/spec/rules.ts (lowercase, digits, inner "-"). */
+const NETNS = new RegExp(`^pk-${ID}-(?:_runner|_switch|[a-z0-9]+(?:-[a-z0-9]+)*)$`);
+/** Host links: direct reach's uplink "pk<id>-up"; from older versions (bridge in the host namespace) bridge "pkb-<id>", host veth "pk<id>-<n>", not-yet-moved peer "pk<id>p<n>". */
+const LINKS = [new RegExp(`^pkb-${ID}$`), new RegExp(`^pk${ID}-(?:\\d+|up)$`), new RegExp(`^pk${ID}p\\d+$`)];
 /** Work dirs under <state dir>/work and cgroups under <controller>/pakostii are named by the bare id. */
 const BARE_ID = new RegExp(`^${ID}$`);
 

@@ -17,6 +17,8 @@ export interface NativeNodeLinkSpec {
   ifname: string;
   cidr: string;
   progFd?: number;
+  /** Where the bridge lives (default "": the host namespace). */
+  bridgeNetns?: string;
 }
 
 /** A connect in progress: cancel() makes `promise` reject with an AbortError. */
@@ -115,14 +117,19 @@ export interface DelayLineCounters {
   sent: number;
   /** Frames the line lost: no room, no route, or dropped by the kernel before its RX ring. */
   dropped: number;
+  /** Of `dropped`: frames the kernel could not hand over for want of a free buffer, and for a full RX ring. */
+  kernelRxDropped: number;
+  kernelRxRingFull: number;
   /** Extra copies made by duplication. */
   duplicated: number;
   /** Frames waiting now. */
   held: number;
   /** AF_XDP sockets (one per host-side veth in use). */
   links: number;
-  /** Worst lateness of a transmit vs its due time, ns. */
+  /** Lateness of transmits vs their due time, ns: worst, and median/p99 (upper edges of 10 µs buckets). */
   lateNsMax: number;
+  lateNsP50: number;
+  lateNsP99: number;
 }
 
 /** The addon's delay line (native/delay_engine.cc): pair map as JS-writable memory, a thread, AF_XDP sockets. */
@@ -133,7 +140,8 @@ export interface DelayNativeEngine {
   setNodeAddress(ipv4: string, index: number): void;
   setProfile(id: number, profile: DelayProfileParams): void;
   /** An AF_XDP socket on a host-side veth (host namespace), for node `node`'s frames. */
-  addLink(ifname: string, node: number): Promise<void>;
+  /** netns "" = the host namespace. */
+  addLink(ifname: string, node: number, netns?: string): Promise<void>;
   counters(): DelayLineCounters;
   /** Stops the thread and frees sockets, umem and program. */
   close(): Promise<void>;
@@ -143,7 +151,7 @@ export interface DelayNativeEngine {
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
-  createBridge(name: string): Promise<void>;
+  createBridge(name: string, netns?: string): Promise<void>;
   deleteLink(name: string, netns?: string): Promise<void>;
   listLinks(netns?: string): Promise<string[]>;
   linkIndex(name: string, netns?: string): Promise<number>;
@@ -158,9 +166,9 @@ export interface NativeAddon {
   xdpDetach(progFd: number, netns: string, ifname: string): Promise<void>;
 
   shapeLoadEngine(maxNodes: number): Promise<ShapeNativeEngine>;
-  tcSetupShaping(ifname: string, progFd: number): Promise<void>;
-  tcAddClasses(ifname: string, classes: TrafficClass[]): Promise<void>;
-  tcRemoveRoot(ifname: string): Promise<void>;
+  tcSetupShaping(ifname: string, progFd: number, netns?: string): Promise<void>;
+  tcAddClasses(ifname: string, classes: TrafficClass[], netns?: string): Promise<void>;
+  tcRemoveRoot(ifname: string, netns?: string): Promise<void>;
   tcNetemRequest(spec: NetemParams & { ifindex?: number; parent?: number; handle?: number }): Uint8Array;
   tcProbeKinds(): Promise<TrafficControlSupport>;
   /** lgetxattr: null when the file has no such attribute. */

@@ -21,8 +21,8 @@ export class DelayLine {
   #native: DelayNativeEngine | undefined;
   /** u32 view of the pair map: cell c's profile id at index 2c (u64 slots, little endian). */
   readonly #cells: Uint32Array;
-  /** Host-side veths with the program attached (detached at close). */
-  readonly #attached = new Set<string>();
+  /** Bridge-side veths with the program attached (detached at close), with their namespace. */
+  readonly #attached = new Map<string, string>();
 
   private constructor(native: DelayNativeEngine) {
     this.#native = native;
@@ -57,16 +57,16 @@ export class DelayLine {
   }
 
   /**
-   * Make node `node`'s host-side veth (host namespace) part of the line: an AF_XDP
+   * Make node `node`'s bridge-side veth (in `netns`, default the host namespace) part of the line: an AF_XDP
    * socket on it (frames from the node enter there, frames to it leave there) and
    * the program attached, in that order, so no frame is redirected to a missing socket.
    */
-  async addLink(ifname: string, node: number): Promise<void> {
+  async addLink(ifname: string, node: number, netns = ''): Promise<void> {
     const native = this.#open('add link');
-    await callNative(() => native.addLink(ifname, node));
+    await callNative(() => native.addLink(ifname, node, netns));
     if (!this.#attached.has(ifname)) {
-      this.#attached.add(ifname);
-      await callNative(() => addon().xdpAttach(native.progFd, '', ifname));
+      this.#attached.set(ifname, netns);
+      await callNative(() => addon().xdpAttach(native.progFd, netns, ifname));
     }
   }
 
@@ -103,9 +103,9 @@ export class DelayLine {
     if (native === undefined) return [];
     const errors: unknown[] = [];
     await Promise.all(
-      [...this.#attached].map(async (ifname) => {
+      [...this.#attached].map(async ([ifname, netns]) => {
         try {
-          await callNative(() => addon().xdpDetach(native.progFd, '', ifname));
+          await callNative(() => addon().xdpDetach(native.progFd, netns, ifname));
         } catch (error) {
           if (!isGoneError(error)) errors.push(error);
         }

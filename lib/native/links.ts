@@ -6,9 +6,9 @@ import { addon } from './addon.js';
 import { callNative } from './errors.js';
 import type { FaultEngine } from './fault-engine.js';
 
-/** Create a bridge in the host namespace and bring it up. The bridge gets NO address: the host's routes stay untouched. */
-export async function createBridge(name: string): Promise<void> {
-  await callNative(() => addon().createBridge(name));
+/** Create a bridge in the host namespace (or in `netns`) and bring it up. The bridge gets NO address: the host's routes stay untouched. */
+export async function createBridge(name: string, netns?: string): Promise<void> {
+  await callNative(() => addon().createBridge(name, netns ?? ''));
 }
 
 /** Delete a link by name, in the host namespace or in `netns`. */
@@ -37,11 +37,13 @@ export async function addAddress(ifname: string, cidr: string, netns?: string): 
 }
 
 export interface NodeLinkSpec {
-  /** Namespace that already exists. */
+  /** Namespace that already exists ("" = the host namespace, for an uplink to a bridge in `bridgeNetns`). */
   netns: string;
-  /** Bridge that already exists (host namespace). */
+  /** Bridge that already exists (in `bridgeNetns`). */
   bridge: string;
-  /** Host-side veth name (≤ 15 bytes). */
+  /** Namespace of the bridge and of the bridge-side end (default: the host namespace). */
+  bridgeNetns?: string;
+  /** Bridge-side veth name (≤ 15 bytes). */
   hostVeth: string;
   /** Interface name inside the namespace, normally "eth0". */
   ifname: string;
@@ -54,6 +56,7 @@ export interface NodeLinkSpec {
 /**
  * One hop to the addon's own thread: veth pair with the peer born in the netns as
  * `ifname`, master = bridge, both ends up, loopback up, address, XDP attach.
+ * An end in the host namespace (netns "") gets no IPv6 link-local address.
  * On failure the veth is deleted again (nothing half-provisioned remains).
  */
 export async function provisionNodeLink(spec: NodeLinkSpec): Promise<void> {

@@ -54,21 +54,21 @@ export class ShapeEngine {
     callNativeSync(() => native.setNodeAddress(ipv4, index));
   }
 
-  /** Root HTB 1: plus the classifier on `ifname` (host namespace). */
-  async setupLink(ifname: string): Promise<void> {
+  /** Root HTB 1: plus the classifier on `ifname` in `netns` (default: the host namespace). */
+  async setupLink(ifname: string, netns = ''): Promise<void> {
     const fd = this.#open('setup link').progFd;
-    await callNative(() => addon().tcSetupShaping(ifname, fd));
+    await callNative(() => addon().tcSetupShaping(ifname, fd, netns));
   }
 
-  /** HTB classes under 1: of `ifname`, with their leaves, in one hop. */
-  async addClasses(ifname: string, classes: TrafficClass[]): Promise<void> {
+  /** HTB classes under 1: of `ifname` in `netns`, with their leaves, in one hop. */
+  async addClasses(ifname: string, classes: TrafficClass[], netns = ''): Promise<void> {
     this.#open('add classes');
-    await callNative(() => addon().tcAddClasses(ifname, classes));
+    await callNative(() => addon().tcAddClasses(ifname, classes, netns));
   }
 
-  /** Delete the root qdisc of `ifname` (classes, leaves and the filter go with it). */
-  async removeLink(ifname: string): Promise<void> {
-    await callNative(() => addon().tcRemoveRoot(ifname));
+  /** Delete the root qdisc of `ifname` in `netns` (classes, leaves and the filter go with it). */
+  async removeLink(ifname: string, netns = ''): Promise<void> {
+    await callNative(() => addon().tcRemoveRoot(ifname, netns));
   }
 
   /** Send src → dst through class `minor` of dst's link (0 = unshaped). A store into shared memory. */

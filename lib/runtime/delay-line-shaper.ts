@@ -1,7 +1,7 @@
 /**
  * The run's delay line (lib/native/delay-line.ts) as a TrafficShaper: loaded on
  * the first delay fault the netem engine cannot carry. Defining a fault makes
- * its pieces now — one profile, an AF_XDP socket on the host-side veth of each
+ * its pieces now — one profile, an AF_XDP socket on the bridge-side veth of each
  * source and destination, the program on each source's veth, and complete
  * frames (no checksum or segmentation offload) on each source's eth0 — so that
  * applying and healing only point the pairs' cells at the profile or at 0.
@@ -78,7 +78,7 @@ export class RunDelayLine implements TrafficShaper {
     const key = source ? -1 - index : index;
     let done = this.#links.get(key);
     if (done === undefined) {
-      const joined = this.#links.get(index) ?? line.then((l) => l.addLink(names.hostVeth(this.#runId, index), index));
+      const joined = this.#links.get(index) ?? line.then((l) => l.addLink(names.hostVeth(this.#runId, index), index, this.#network.switchNetns));
       this.#links.set(index, joined);
       done = source ? joined.then(() => line).then((l) => l.completeFrames(this.#netnsOf(index), names.nodeIf)) : joined;
       this.#links.set(key, done);

@@ -1,22 +1,29 @@
 /**
- * The run's network: one bridge without host address, the runner's namespace
- * (index 0) and one namespace per node (1..n), each joined to the bridge by a
- * veth with the run's single XDP fault program attached to its eth0. Records
- * everything it creates so teardown — also after a half-way failure — removes
- * exactly that.
+ * The run's network: one bridge without address in a namespace of its own (the
+ * switch namespace), the runner's namespace (index 0) and one namespace per
+ * node (1..n), each joined to the bridge by a veth with the run's single XDP
+ * fault program attached to its eth0. Records everything it creates so
+ * teardown — also after a half-way failure — removes exactly that.
+ *
+ * Why the bridge is not in the host namespace: with br_netfilter loaded
+ * (Docker, Kubernetes, libvirt hosts) every bridged IPv4 frame goes through the
+ * iptables FORWARD chain of the bridge's namespace, whose policy is DROP on a
+ * Docker host; the bridge's own nf_call_* options can only add filtering, never
+ * remove what the host's sysctl asks for. In the switch namespace the chain is
+ * the run's own, empty, so nodes reach each other whatever the host's firewall
+ * says, and nothing of the host's is touched.
  *
  * Direct reach (opt-in): the host namespace itself joins the run's network
- * through one more address of the run's subnet, put on the run's own bridge.
- * The kernel adds with it exactly three routes, all on that bridge: the
- * subnet's prefix route (table main), the address's local route and the
- * subnet's broadcast route (table local); deleting the bridge at teardown (or
- * by the janitor) removes the address, the routes and the XDP attachment.
- * The address is the runner's for the fault program (node index 0), so faults
- * that cut the runner cut the test process too. Packets the host sends are
- * judged at the node's eth0 like the runner's; packets to the host enter it
- * through the bridge device, so the run's XDP program is attached there too
- * (frames bridged between nodes never pass the bridge device's receive path:
- * they are judged once, at the node, as before).
+ * through one more address of the run's subnet, put on the host end of one more
+ * veth (the uplink) whose other end is a port of the run's bridge. The kernel
+ * adds with it exactly three routes, all on the uplink: the subnet's prefix
+ * route (table main), the address's local route and the subnet's broadcast
+ * route (table local); deleting the uplink at teardown (or by the janitor)
+ * removes the address, the routes and the XDP attachment. The address is the
+ * runner's for the fault program (node index 0), so faults that cut the runner
+ * cut the test process too. Packets the host sends are judged at the node's
+ * eth0 like the runner's; packets to the host are judged where they enter the
+ * host, at the uplink.
  */
 import type { Logger } from 'pino';
 import * as native from '../native/index.js';
@@ -35,10 +42,10 @@ export type NativeNetwork = Pick<
 /** How the test process reaches the nodes: port forwards only, or also their cluster addresses directly. */
 export type Reach = 'forward' | 'direct';
 
-/** What direct reach added to the host namespace (all on the run's bridge). */
+/** What direct reach added to the host namespace (all on one link of the run). */
 export interface DirectReach {
-  /** The bridge carrying the address. */
-  readonly bridge: string;
+  /** The host-namespace link carrying the address (the host's end of a veth to the run's bridge), e.g. "pkabcde-up". */
+  readonly link: string;
   /** The host's address on the run's network, e.g. "198.18.4.5". */
   readonly address: string;
   /** The subnet whose prefix route the kernel added with the address, e.g. "198.18.4.0/24". */
@@ -62,6 +69,7 @@ export class NetworkManager {
   #subnet: RunSubnet | undefined;
   #engine: FaultEngine | undefined;
   #bridge: string | undefined;
+  #uplink: string | undefined;
   readonly #namespaces = new Set<string>();
   readonly #hostVeths = new Set<string>();
   readonly #reach: Reach;
@@ -77,6 +85,11 @@ export class NetworkManager {
 
   get runnerNetns(): string {
     return names.runnerNetns(this.#runId);
+  }
+
+  /** The namespace of the run's bridge and of the bridge-side veth ends (where slow links are shaped). */
+  get switchNetns(): string {
+    return names.switchNetns(this.#runId);
   }
 
   get engine(): FaultEngine {
@@ -116,8 +129,10 @@ export class NetworkManager {
     // Recorded for people and the janitor (the claim file is what reserves it).
     await updateRun(this.#runId, { subnet: this.#subnet.cidr });
     this.#engine = await this.#native.FaultEngine.load({ maxNodes: count });
+    await this.#native.createNetns(this.switchNetns);
+    this.#namespaces.add(this.switchNetns);
     const bridge = names.bridge(this.#runId);
-    await this.#native.createBridge(bridge);
+    await this.#native.createBridge(bridge, this.switchNetns);
     this.#bridge = bridge;
     const members = [
       { name: '_runner', index: 0, netns: this.runnerNetns },
@@ -129,15 +144,23 @@ export class NetworkManager {
     if (direct) await this.#provisionDirectReach(bridge, this.#subnet.address(count));
   }
 
-  /** The host's address on the bridge, judged as the runner's; see the file comment. */
+  /** The host's address on the uplink to the bridge, judged as the runner's; see the file comment. */
   async #provisionDirectReach(bridge: string, address: string): Promise<void> {
     const subnet = this.#subnet!;
-    // Judging first, address last: no packet to or from the host passes unjudged.
-    await this.engine.attach('', bridge);
+    const link = names.uplink(this.#runId);
     this.engine.setNodeAddress(address, 0);
-    await this.#native.addAddress(bridge, `${address}/${subnet.prefix}`);
-    this.#direct = Object.freeze({ bridge, address, route: subnet.cidr });
-    this.#logger.info({ bridge, address, route: subnet.cidr }, 'direct reach ready: the test process reaches the nodes at their cluster addresses');
+    this.#uplink = link;
+    await this.#native.provisionNodeLink({
+      netns: '',
+      bridgeNetns: this.switchNetns,
+      bridge,
+      hostVeth: names.uplinkPort,
+      ifname: link,
+      cidr: `${address}/${subnet.prefix}`,
+      engine: this.engine,
+    });
+    this.#direct = Object.freeze({ link, address, route: subnet.cidr });
+    this.#logger.info({ link, address, route: subnet.cidr }, 'direct reach ready: the test process reaches the nodes at their cluster addresses');
   }
 
   async #provisionMember(name: string, index: number, netns: string): Promise<void> {
@@ -149,6 +172,7 @@ export class NetworkManager {
     this.#hostVeths.add(hostVeth);
     await this.#native.provisionNodeLink({
       netns,
+      bridgeNetns: this.switchNetns,
       bridge: this.#bridge!,
       hostVeth,
       ifname: names.nodeIf,
@@ -174,17 +198,21 @@ export class NetworkManager {
         if (!isMissing(error)) errors.push(error);
       }
     };
-    // Deleting the host end removes the pair at once (namespace deletion would
-    // leave it to the kernel's asynchronous netns cleanup).
-    await Promise.all([...this.#hostVeths].map((veth) => attempt(() => this.#native.deleteLink(veth))));
+    // The uplink takes direct reach's address, its routes and the XDP attachment
+    // with it, at once: the host namespace holds nothing of the run from here on.
+    const uplink = this.#uplink;
+    if (uplink) await attempt(() => this.#native.deleteLink(uplink));
+    this.#uplink = undefined;
+    this.#direct = undefined;
+    // Deleting the bridge-side end removes the pair at once (namespace deletion
+    // would leave it to the kernel's asynchronous netns cleanup).
+    const switchNetns = this.switchNetns;
+    await Promise.all([...this.#hostVeths].map((veth) => attempt(() => this.#native.deleteLink(veth, switchNetns))));
     this.#hostVeths.clear();
+    // The switch namespace takes the bridge with it.
     await Promise.all([...this.#namespaces].map((ns) => attempt(() => this.#native.deleteNetns(ns))));
     this.#namespaces.clear();
-    // The bridge takes direct reach's address, both its routes and the XDP attachment with it.
-    const bridge = this.#bridge;
-    if (bridge) await attempt(() => this.#native.deleteLink(bridge));
     this.#bridge = undefined;
-    this.#direct = undefined;
     await attempt(() => this.#engine?.close());
     this.#engine = undefined;
     if (this.#subnet) await attempt(() => releaseSubnet(this.#runId));

@@ -3,12 +3,17 @@
  * and containers, waits for readiness, calls fn with a TestHandle, and ALWAYS
  * tears everything down (also after a failure half-way through provisioning or
  * an interrupt), then resolves with the result or rejects with TestFailedError.
+ *
+ * Near 300 lines because run() is one sequence (plan, provision, readiness,
+ * the test function, teardown) over one ownership stack, best read top to
+ * bottom; its steps live in the managers (network-manager.ts,
+ * container-manager.ts) and the stack in teardown-stack.ts.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import * as native from '../native/index.js';
-import { PakostiiError, SpecError, TestFailedError } from '../errors.js';
+import { messageOf, PakostiiError, SpecError, TestFailedError } from '../errors.js';
 import { FaultRegistry } from '../faults/registry.js';
 import { FaultTimeline } from '../faults/timeline.js';
 import type { ClusterSpec } from '../spec/cluster.js';
@@ -294,11 +299,6 @@ export class Test {
       ...(this.#options.containerd ? { containerd: this.#options.containerd } : {}),
     };
   }
-}
-
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }
 
 /** A rejection without a reason (`throw undefined`, `Promise.reject()`) still fails the test, with words saying so. */

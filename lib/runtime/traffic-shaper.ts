@@ -1,6 +1,6 @@
 /**
  * The run's traffic shaping, over the addon (lib/native/shape-engine.ts): the
- * classifier is loaded on the first slow-link fault, a destination's host-side
+ * classifier is loaded on the first slow-link fault, a destination's bridge-side
  * veth gets its root HTB qdisc and classifier when the first class on it is
  * created, and close() (teardown, after every fault was healed) deletes those
  * root qdiscs — classes, leaves and filters with them — and unloads the
@@ -69,8 +69,9 @@ export class RunTrafficShaper implements TrafficShaper {
       byLink.set(link, list);
     }
     const work = [...byLink].map(([link, classes]) => {
-      const previous = this.#links.get(link) ?? engine.then((e) => e.setupLink(link));
-      const next = previous.then(() => engine).then((e) => e.addClasses(link, classes));
+      const netns = this.#network.switchNetns;
+      const previous = this.#links.get(link) ?? engine.then((e) => e.setupLink(link, netns));
+      const next = previous.then(() => engine).then((e) => e.addClasses(link, classes, netns));
       this.#links.set(link, next.catch(() => undefined).then(() => previous)); // a failed batch does not poison the link
       return next;
     });
@@ -91,7 +92,7 @@ export class RunTrafficShaper implements TrafficShaper {
       links.map(async ([link, chain]) => {
         try {
           await chain;
-          await (await this.#engine!).removeLink(link);
+          await (await this.#engine!).removeLink(link, this.#network.switchNetns);
         } catch (error) {
           if (!isGoneError(error)) errors.push(error);
         }

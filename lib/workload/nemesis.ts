@@ -5,13 +5,13 @@
  * carry their planned time `at`), performs one operation at a time, and heals
  * everything it did when asked — always, at the end of the workload.
  */
+import { messageOf } from '../errors.js';
 import type { Logger } from 'pino';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { NetworkFaultHandle } from '../faults/network-fault.js';
 import type { ContainersHandle } from '../faults/process-faults.js';
 import { PENDING, type GenContext, type Generator, type Op, type Pending } from './generator.js';
 import type { Random } from './random.js';
-import { messageOf } from './runner.js';
 import { sleepUntil } from './timing.js';
 
 /** What a nemesis can break: the run's nodes, network faults and containers. */

@@ -6,10 +6,14 @@
  * timeout becomes `info`, which retires the process: the thread closes that
  * client and continues as process + concurrency with a fresh client (the old
  * operation may still be running inside the system), as in Jepsen.
+ *
+ * Over 300 lines because ClientPool is one state machine: its threads, process
+ * retirement and client reopening share the pool's state and read best
+ * together; the generator, client and timing contracts live apart.
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import { PakostiiError } from '../errors.js';
+import { messageOf, PakostiiError } from '../errors.js';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { HistoryEvent } from '../history/types.js';
 import { setImmediate as immediate } from 'node:timers/promises';
@@ -318,8 +322,4 @@ function checkCompletion(value: unknown): Completion {
     return c.error === undefined || typeof c.error === 'string' ? c : { ...c, error: String(c.error) };
   }
   return { type: 'info', error: `client.invoke returned ${JSON.stringify(value)?.slice(0, 80)}, not { type: 'ok' | 'fail' | 'info' }` };
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -9,16 +9,16 @@
  * failure or an interrupt).
  */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { TestFailedError } from '../errors.js';
+import { messageOf, TestFailedError } from '../errors.js';
 import type { HistoryRecorder } from '../history/recorder.js';
 import { ARTIFACT_FILE_MODE, ARTIFACT_FILES, type Checker, type CheckResult, type History, type Validity } from '../history/types.js';
 import { checkWorkloadOptions, type WorkloadOptions } from './options.js';
 import { NemesisRunner, type NemesisEnv } from './nemesis.js';
 import { Random, resolveSeed, SEED_ENV, type Seed } from './random.js';
-import { ClientPool, messageOf } from './runner.js';
+import { ClientPool } from './runner.js';
 
 /** What a workload needs from the run. */
 export interface WorkloadEnv {
@@ -48,8 +48,29 @@ export interface WorkloadResult {
   nemesisTimingErrorsNs: number[];
 }
 
+/** What vitest exposes to a worker about the test it runs (an internal global, so every field is optional). */
+interface VitestWorkerState {
+  filepath?: string;
+  current?: { name?: string };
+}
+
+/**
+ * The command line that started this run. Under vitest the process is a pool
+ * worker whose own argv replays nothing, so it is the command that reruns the
+ * test file (and the test, by name).
+ */
+function launchArgv(): readonly string[] {
+  const state = (globalThis as { __vitest_worker__?: VitestWorkerState }).__vitest_worker__;
+  const file = process.env['VITEST'] ? state?.filepath : undefined;
+  if (!file) return process.argv;
+  const argv = ['npx', 'vitest', 'run', relative(process.cwd(), file)];
+  const name = state?.current?.name;
+  if (name) argv.push('-t', name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return argv;
+}
+
 /** The shell command that replays this run with the same seed. */
-export function replayCommand(seed: Seed, argv: readonly string[] = process.argv): string {
+export function replayCommand(seed: Seed, argv: readonly string[] = launchArgv()): string {
   const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const [node, ...rest] = argv;
   const runner = node && /(?:^|\/)node$/.test(node) ? 'node' : (node ?? 'node');

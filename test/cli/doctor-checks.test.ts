@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkKernel, checkPrivileges, findExecutable, missingCapabilities, parseKernelRelease } from '../../lib/cli/doctor/system-checks.js';
+import { checkHostFirewall, checkKernel, checkPrivileges, findExecutable, missingCapabilities, parseKernelRelease } from '../../lib/cli/doctor/system-checks.js';
 
 describe('kernel check', () => {
   it('parses distribution release strings', () => {
@@ -53,5 +53,17 @@ describe('PATH lookup without spawning', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('host firewall check', () => {
+  it('says what br_netfilter means for runs (nothing: their bridges are in namespaces of their own), never a failure', () => {
+    const off = checkHostFirewall(() => undefined);
+    expect(off).toMatchObject({ name: 'host-firewall', status: 'ok' });
+    expect(off.detail).toMatch(/br_netfilter is off/);
+    const on = checkHostFirewall((path) => (path.endsWith('arptables') ? '0' : '1'));
+    expect(on.status).toBe('ok');
+    expect(on.detail).toMatch(/bridge-nf-call-iptables, bridge-nf-call-ip6tables = 1/);
+    expect(on.detail).toMatch(/FORWARD.*DROP on Docker hosts.*Runs are unaffected/);
   });
 });

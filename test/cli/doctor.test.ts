@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDoctor, runCli, type DoctorCheckJson } from './support.js';
 
 const FAULT_CHECKS = ['fault-partition', 'fault-loss', 'fault-bandwidth', 'fault-delay'];
-const EXPECTED_CHECKS = ['kernel', 'privileges', 'netns-dir', 'addon', 'bpf-xdp', ...FAULT_CHECKS, 'containerd', 'snapshotter', 'runc'];
+const EXPECTED_CHECKS = ['kernel', 'privileges', 'netns-dir', 'addon', 'bpf-xdp', ...FAULT_CHECKS, 'containerd', 'snapshotter', 'runc', 'host-firewall'];
 /** Every fault kind has an engine here (delay: the addon's delay line, as there is no sch_netem). */
 const WARN_HERE = new Set<string>();
 

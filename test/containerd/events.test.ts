@@ -59,7 +59,7 @@ describe('onTaskExit', () => {
     const unsubscribe = client.onTaskExit((e) => events.push(e));
     await settle();
     // A TaskExit published by hand in another namespace (Events.Publish) must be filtered out…
-    const { messageAny } = await import('../../lib/containerd/grpc.js');
+    const { messageAny } = await import('../../lib/containerd/protos.js');
     await other.unary('events', 'Publish', {
       topic: '/tasks/exit',
       event: messageAny('containerd.events.TaskExit', { container_id: 'elsewhere', id: 'elsewhere', exit_status: 1 }),

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ContainerdError } from '../../lib/errors.js';
 import { rootfsLayers } from '../../lib/containerd/container.js';
 import { taskExitFromEnvelope } from '../../lib/containerd/events.js';
-import { decodeAny, fromTimestamp, jsonAny, messageAny, toTimestamp } from '../../lib/containerd/grpc.js';
+import { decodeAny, fromTimestamp, jsonAny, messageAny, toTimestamp } from '../../lib/containerd/protos.js';
 import type { ContainerCreateRequest } from '../../lib/containerd/index.js';
 import { LOG_WRITER_SCRIPT, logUri } from '../../lib/containerd/log-writer.js';
 import {

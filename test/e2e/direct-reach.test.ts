@@ -1,12 +1,13 @@
 /**
  * Direct reach: the test process connects to the nodes' cluster addresses.
- * What the run adds to the host is exactly one address on its own bridge and
+ * What the run adds to the host is exactly one link (the uplink to the run's
+ * bridge, which lives in the run's switch namespace), one address on it and
  * the three routes the kernel makes for it (local, prefix, subnet broadcast) (observed with `ip`, independently of
  * the library); everything else of the host's network (routes v4/v6 of all
  * tables, addresses, nftables, iptables) is identical during and after the run.
  * Faults judge the host like the runner, both ways: what the host sends at the
  * node's eth0, what the nodes send to the host where it enters the host (the
- * bridge device).
+ * uplink).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -74,25 +75,27 @@ async function soon<T>(check: () => Promise<T>, expected: T, withinMs = 5000): P
 }
 
 describe("reach: 'direct'", () => {
-  it('adds one address and its three routes on the run bridge only, judged both ways, all gone after teardown', async () => {
+  it('adds one link, its address and three routes only, judged both ways, all gone after teardown', async () => {
     const { logger } = captureLogger();
     const before = await snapshotHostNetwork();
-    let bridge = '';
+    let link = '';
     const result = await new Test('direct_reach', cluster(), { logger, reach: 'direct' }).run(async (t) => {
       const direct = t.network.directReach()!;
-      bridge = direct.bridge;
-      expect(bridge).toBe(`pkb-${t.id}`);
+      link = direct.link;
+      expect(link).toBe(`pk${t.id}-up`);
+      // The bridge is not in the host namespace.
+      await expect(run('ip', ['link', 'show', `pkb-${t.id}`])).rejects.toThrow();
       const [network, prefix] = direct.route.split('/');
       // Exactly what the run added to the host namespace.
-      expect(await onLink(bridge)).toEqual({
-        v4addr: [`inet ${direct.address}/${prefix} scope global ${bridge}`],
+      expect(await onLink(link)).toEqual({
+        v4addr: [`inet ${direct.address}/${prefix} brd ${broadcastOf(direct.route)} scope global ${link}`],
         v6addr: [],
         v4routes: [
           `${network}/${prefix} proto kernel scope link src ${direct.address}`,
           `local ${direct.address} table local proto kernel scope host src ${direct.address}`,
           `broadcast ${broadcastOf(direct.route)} table local proto kernel scope link src ${direct.address}`,
         ].sort(),
-        // The bridge's own (every run has it, whatever its reach): IPv6 is up on the link, with no address.
+        // The link's own: IPv6 is up on it, with no address.
         v6routes: ['multicast ff00::/8 table local proto kernel metric 256 pref medium'],
       });
       // The rest of the host's network is untouched while the run is live.
@@ -142,7 +145,7 @@ describe("reach: 'direct'", () => {
       expect(await snapshotHostNetwork()).toEqual(before);
     });
     expect(readFileSync(join(result.artifactsDir, 'faults.jsonl'), 'utf8')).toContain('"name":"loss 1"');
-    expect(await onLink(bridge)).toBe('gone');
+    expect(await onLink(link)).toBe('gone');
     expect(await snapshotHostNetwork()).toEqual(before);
     await expectNoLeaks(result.id);
   }, 120_000);

@@ -163,9 +163,10 @@ export class Agents {
     return { ...answer.stats!, values: answer.values! };
   }
 
-  /** UDP round trips from → to → from (ms), one at a time. */
-  async udpRtt(from: string, to: string, count = 100): Promise<LatencyStats> {
-    return (await this.get(from).request('udpRtt', { host: this.get(to).ip, count })).stats!;
+  /** UDP round trips from → to → from (ms): one at a time, or one every `intervalMs` (pipelined). */
+  async udpRtt(from: string, to: string, count = 100, intervalMs?: number): Promise<LatencyStats & { values: number[] }> {
+    const answer = await this.get(from).request('udpRtt', { host: this.get(to).ip, count, ...(intervalMs === undefined ? {} : { intervalMs }) });
+    return { ...answer.stats!, values: answer.values! };
   }
 
   /** TCP handshake times from → to (ms): SYN there, SYN-ACK back. */

@@ -29,8 +29,11 @@ const WIRE_PER_GOODPUT = 1514 / 1448;
 const MBIT = 1e6 / 8;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The run's switch namespace, where the destinations' bridge-side veths (and their classes) live. */
+let switchNetns = '';
+
 function tc(args: string[]): string {
-  return execFileSync('tc', args, { encoding: 'utf8' });
+  return execFileSync('tc', ['-n', switchNetns, ...args], { encoding: 'utf8' });
 }
 
 /** Bytes the HTB class 1:minor of `dev` has sent (the wire: frames with their headers). */
@@ -65,6 +68,7 @@ describe('bandwidth', () => {
     let linksOfN2 = '';
     const result = await new Test('faults_bandwidth', cluster(), { logger }).run(async (t) => {
       expect(t.network.capabilities().find((c) => c.kind === 'bandwidth')?.engine).toBe('htb+cls_bpf');
+      switchNetns = names.switchNetns(t.id);
       const agents = await Agents.start(t, NODES);
       try {
         const free = await agents.tcpRate('n1', 'n2', 2_000, 500);
@@ -75,7 +79,7 @@ describe('bandwidth', () => {
         expect(thin.kind).toBe('bandwidth');
         expect(thin.params).toMatchObject({ from: 'n1', to: ['n2', 'n3'], rate: '10mbit', rate_bytes: 1_250_000 });
         await thin.apply(); // waits for its classes once
-        // Defined = classes exist on the destinations' host-side veths.
+        // Defined = classes exist on the destinations' bridge-side veths.
         linksOfN2 = names.hostVeth(t.id, 2);
         expect(tc(['class', 'show', 'dev', linksOfN2])).toMatch(/class htb 1:1 .*rate 10Mbit/);
         const filters = tc(['filter', 'show', 'dev', linksOfN2]);

@@ -7,7 +7,8 @@
  * longest of two delays on a pair wins; loss and cuts compose (a cut wins);
  * heal restores the fast path; delay + bandwidth on one pair is refused with
  * the reason; jitter spreads, duplication copies; the line counts what it did
- * and loses nothing; teardown leaves no socket, thread, program or map.
+ * and loses nothing; teardown leaves no AF_XDP socket (the kernel frees a
+ * umem with its last socket), no line thread, no program and no map.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,8 +28,10 @@ const cluster = () => {
 };
 
 /** AF_XDP sockets open in the host namespace (/proc/net/protocols, row XDP). */
-function xdpSockets(): number {
-  const row = readFileSync('/proc/net/protocols', 'utf8').split('\n').find((l) => l.startsWith('XDP '));
+/** AF_XDP sockets in use in `netns` (the counts of /proc/net/protocols are per namespace; default this process's). */
+function xdpSockets(netns?: string): number {
+  const text = netns === undefined ? readFileSync('/proc/net/protocols', 'utf8') : execFileSync('ip', ['netns', 'exec', netns, 'cat', '/proc/net/protocols'], { encoding: 'utf8' });
+  const row = text.split('\n').find((l) => l.startsWith('XDP '));
   return row === undefined ? 0 : Number(row.trim().split(/\s+/)[2]);
 }
 
@@ -41,6 +44,12 @@ function delayThreads(): number {
       return false; // the thread ended while we looked
     }
   }).length;
+}
+
+/** Maps of the delay program (pair, node, link and socket maps), by id. */
+function delayMapIds(): number[] {
+  const maps = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8' })) as Array<{ id: number; name?: string }>;
+  return maps.filter((m) => m.name?.startsWith('pk_delay_')).map((m) => m.id);
 }
 
 function delayProgramIds(): number[] {
@@ -64,6 +73,7 @@ describe('delay (the addon delay line)', () => {
     const log: string[] = [];
     const socketsBefore = xdpSockets();
     let programs: number[] = [];
+    let maps: number[] = [];
     const result = await new Test('faults_delay', cluster(), { logger }).run(async (t) => {
       expect(t.network.capabilities().find((c) => c.kind === 'delay')?.engine).toBe('delay-line');
       expect(t.network.delayLineCounters()).toBeUndefined();
@@ -82,9 +92,12 @@ describe('delay (the addon delay line)', () => {
         await slow.apply();
         programs = delayProgramIds();
         expect(programs.length).toBeGreaterThan(0);
-        expect(execFileSync('ip', ['link', 'show', names.hostVeth(t.id, 1)], { encoding: 'utf8' })).toMatch(/xdpgeneric/);
+        maps = delayMapIds();
+        expect(maps.length).toBeGreaterThanOrEqual(4);
+        expect(execFileSync('ip', ['-n', names.switchNetns(t.id), 'link', 'show', names.hostVeth(t.id, 1)], { encoding: 'utf8' })).toMatch(/xdpgeneric/);
         expect(delayThreads()).toBe(1);
-        expect(xdpSockets()).toBeGreaterThanOrEqual(socketsBefore + 3); // n1 (source), n2 and n3 (destinations)
+        // On the bridge-side veths, in the run's switch namespace: n1 (source), n2 and n3 (destinations).
+        expect(xdpSockets(names.switchNetns(t.id))).toBe(3);
 
         // Direction and pairs.
         expectAdded(await agents.oneWay('n1', 'n2'), base12, 30, 'n1→n2 under 30 ms', log);
@@ -152,6 +165,19 @@ describe('delay (the addon delay line)', () => {
         expect(spread.min).toBeLessThan(13);
         expect(spread.max).toBeGreaterThan(27);
         await jittery.heal();
+        // Reordering: the share asked skips the delay (all of it here, so none is late).
+        const ahead = t.network.delay('ahead', { from: 'n3', to: 'n2', ms: 40, reorderPercent: 100 });
+        await ahead.apply();
+        expect((await agents.oneWay('n3', 'n2', 100)).p50).toBeLessThan(base21.p50 + 3);
+        await ahead.heal();
+        const half = t.network.delay('half ahead', { from: 'n3', to: 'n2', ms: 40, reorderPercent: 50 });
+        await half.apply();
+        const mixed = await agents.oneWay('n3', 'n2', 300);
+        const early = mixed.values.filter((v) => v < 20).length;
+        log.push(`reorder 50 %: ${early}/${mixed.n} skipped the 40 ms`);
+        expect(early).toBeGreaterThan(90);
+        expect(early).toBeLessThan(210);
+        await half.heal();
         const twice = t.network.delay('twice', { from: 'n3', to: 'n2', ms: 5, duplicatePercent: 100 });
         await twice.apply();
         expect(await agents.udp('n3', 'n2', 200, undefined, { burst: 20, gapMs: 5 })).toBe(400);
@@ -177,5 +203,7 @@ describe('delay (the addon delay line)', () => {
     expect(xdpSockets()).toBeLessThanOrEqual(socketsBefore);
     const left = delayProgramIds();
     for (const id of programs) expect(left).not.toContain(id);
+    const mapsLeft = delayMapIds();
+    for (const id of maps) expect(mapsLeft).not.toContain(id);
   }, 300_000);
 });

@@ -143,27 +143,32 @@ const commands = {
     latencies.delete(from);
     return { ok: true, stats: stats(list), values: list };
   },
-  // `count` UDP round trips to host's echo, one at a time: { n (answered), lost, p50, p99, … } in ms.
-  udpRtt: async ({ host, count, timeoutMs = 1000 }) => {
+  // `count` UDP round trips to host's echo: one at a time, or one every `intervalMs` without waiting
+  // for answers (each probe carries its send time). { n (answered), lost, p50, p99, … } in ms; `values` too.
+  udpRtt: async ({ host, count, timeoutMs = 1000, intervalMs }) => {
     const socket = createSocket('udp4');
     await new Promise((resolve) => socket.bind(0, resolve));
     const rtts = [];
-    let lost = 0;
+    let waiting;
+    socket.on('message', (msg) => {
+      if (msg.length < 9 || msg[0] !== STAMP) return;
+      rtts.push(Number(process.hrtime.bigint() - msg.readBigUInt64LE(1)) / 1e6);
+      waiting?.();
+    });
     for (let i = 0; i < count; i++) {
-      const t0 = process.hrtime.bigint();
-      const ok = await new Promise((resolve) => {
-        const timer = setTimeout(() => resolve(false), timeoutMs);
-        socket.once('message', () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-        socket.send(Buffer.from(`r${i}`), ECHO_PORT, host);
-      });
-      if (ok) rtts.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      else lost++;
+      const msg = Buffer.alloc(64);
+      msg[0] = STAMP;
+      const before = rtts.length;
+      const answered = intervalMs === undefined ? new Promise((resolve) => (waiting = resolve)) : undefined;
+      msg.writeBigUInt64LE(process.hrtime.bigint(), 1);
+      socket.send(msg, ECHO_PORT, host);
+      if (answered) await Promise.race([answered, pause(timeoutMs)]);
+      else await pause(intervalMs);
+      if (answered && rtts.length === before) waiting = undefined;
     }
+    if (intervalMs !== undefined) await pause(timeoutMs);
     socket.close();
-    return { ok: true, stats: { ...stats(rtts), lost } };
+    return { ok: true, stats: { ...stats(rtts), lost: count - rtts.length }, values: rtts };
   },
   // `count` TCP connects to host, one at a time: handshake times (ms) of those that connected.
   tcpConnectTimes: async ({ host, count, timeoutMs = 2000 }) => {

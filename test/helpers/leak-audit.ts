@@ -236,7 +236,7 @@ export interface HostNetworkSnapshot {
  * was listing — a veth of a run being provisioned or torn down; such a route
  * cannot outlive its link, so it is never a lasting change).
  */
-const RUN_OBJECT = /\b(?:pkb-[a-z]{5}|pk[a-z]{5}(?:-|p)\d+)\b|(?:\bdev |^\d+:\s+)if\d+\b/;
+const RUN_OBJECT = /\b(?:pkb-[a-z]{5}|pk[a-z]{5}(?:(?:-|p)\d+|-up))\b|(?:\bdev |^\d+:\s+)if\d+\b/;
 
 /**
  * The host's routes (all tables, v4 and v6), addresses, nftables ruleset and

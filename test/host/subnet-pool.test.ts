@@ -3,7 +3,8 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PakostiiError, SpecError } from '../../lib/errors.js';
-import { allocateSubnet, parseFibTrie, parseProcNetRoute, releaseSubnet, resolvePool } from '../../lib/host/subnet-claims.js';
+import { parseFibTrie, parseProcNetRoute } from '../../lib/host/host-networks.js';
+import { allocateSubnet, releaseSubnet, resolvePool } from '../../lib/host/subnet-claims.js';
 import { blocksOf, formatCidr, overlaps, parseCidr, parseIpv4, planSubnet, prefixForAddresses } from '../../lib/host/cidr.js';
 import { claimsDir } from '../../lib/host/paths.js';
 

@@ -113,16 +113,18 @@ describe('janitor name patterns', () => {
     const id = 'abcde';
     expect(runIdOfNetns(names.nodeNetns(id, 'etcd-1'))).toBe(id);
     expect(runIdOfNetns(names.runnerNetns(id))).toBe(id);
+    expect(runIdOfNetns(names.switchNetns(id))).toBe(id);
+    expect(runIdOfLink(names.uplink(id))).toBe(id);
     expect(runIdOfLink(names.bridge(id))).toBe(id);
     expect(runIdOfLink(names.hostVeth(id, 999))).toBe(id);
     expect(runIdOfLink(names.peerVeth(id, 7))).toBe(id);
     expect(runIdOfDir(id)).toBe(id);
     expect(runIdOfExecDir(`${names.container(id, 'etcd-1', 'etcd')}-x1Y2z3`)).toBe(id);
     expect(runIdOfExecDir('pk-abcdef-n1-svc-x1')).toBeUndefined();
-    for (const foreign of ['pk-abcd-n1', 'pk-abcdef-n1', 'pk-ABCDE-n1', 'pkx-abcde-n1', 'pk-abcde-', 'pk-abcde-N1', 'cni-abcde', 'pk-abcde-n1 ']) {
+    for (const foreign of ['pk-abcd-n1', 'pk-abcdef-n1', 'pk-ABCDE-n1', 'pkx-abcde-n1', 'pk-abcde-', 'pk-abcde-N1', 'cni-abcde', 'pk-abcde-n1 ', 'pk-abcde-_switchx', 'pk-abcde-_other']) {
       expect(runIdOfNetns(foreign), foreign).toBeUndefined();
     }
-    for (const foreign of ['eth0', 'pkb-abcdef', 'pkb-abcd', 'pkabcde-', 'pkabcde-1x', 'pkabcdep', 'pkabcdeq1', 'docker0', 'pkb-abcde0']) {
+    for (const foreign of ['eth0', 'pkb-abcdef', 'pkb-abcd', 'pkabcde-', 'pkabcde-1x', 'pkabcdep', 'pkabcdeq1', 'docker0', 'pkb-abcde0', 'pkabcde-upx', 'pkabcde-u']) {
       expect(runIdOfLink(foreign), foreign).toBeUndefined();
     }
     expect(runIdOfDir('abcdef')).toBeUndefined();

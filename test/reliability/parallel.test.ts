@@ -73,7 +73,7 @@ describe('parallel runs', () => {
     const body = (index: number) => async (t: TestHandle) => {
       const ips = t.network.ipsOf(['n1', 'n2']);
       await arrive();
-      const bridgeMembers = (JSON.parse(execFileSync('ip', ['-j', 'link', 'show', 'master', names.bridge(t.id)]).toString()) as Array<{ ifname: string }>).map(
+      const bridgeMembers = (JSON.parse(execFileSync('ip', ['-n', names.switchNetns(t.id), '-j', 'link', 'show', 'master', names.bridge(t.id)]).toString()) as Array<{ ifname: string }>).map(
         (l) => l.ifname,
       );
       const mine: Seen = {

@@ -9,7 +9,7 @@ import * as gen from '../../lib/workload/gen.js';
 import * as nemesis from '../../lib/workload/nemesis-index.js';
 import type { Client } from '../../lib/workload/client.js';
 import type { HistoryEvent } from '../../lib/history/types.js';
-import { runWorkload } from '../../lib/workload/workload.js';
+import { replayCommand, runWorkload } from '../../lib/workload/workload.js';
 import { ClientOpenError } from '../../lib/workload/runner.js';
 import { fakeEnv, fakeNemesisEnv } from './support.js';
 
@@ -194,5 +194,15 @@ describe('nemesis schedules', () => {
     ).rejects.toThrow(/generator bug/);
     expect(calls.filter((c) => c.startsWith('apply')).length).toBe(calls.filter((c) => c.startsWith('heal')).length);
     expect(env.recorder.history.filter((e) => e.process === 'nemesis').at(-1)).toMatchObject({ f: 'heal', type: 'ok' });
+  });
+});
+
+describe('replay command', () => {
+  it('under vitest (a pool worker) reruns this test file and test (x.1), not the worker', () => {
+    expect(replayCommand(42)).toBe("PAKOSTII_SEED=42 npx vitest run test/workload/runner.test.ts -t 'under vitest \\(a pool worker\\) reruns this test file and test \\(x\\.1\\), not the worker'");
+  });
+
+  it('outside a test runner is the command line that started the process', () => {
+    expect(replayCommand('s 1', ['/usr/bin/node', 'examples/etcd-register.ts'])).toBe("PAKOSTII_SEED='s 1' node examples/etcd-register.ts");
   });
 });

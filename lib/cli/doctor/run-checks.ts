@@ -3,7 +3,7 @@ import type { CheckResult } from './check.js';
 import { checkContainerd } from './containerd-checks.js';
 import { checkFaultEngines } from './fault-engine-checks.js';
 import { checkAddon, checkBpfXdp } from './native-checks.js';
-import { checkKernel, checkNetnsDir, checkPrivileges, checkRunc } from './system-checks.js';
+import { checkHostFirewall, checkKernel, checkNetnsDir, checkPrivileges, checkRunc } from './system-checks.js';
 
 export interface DoctorOptions {
   containerdSocket: string;
@@ -22,6 +22,6 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   checks.push(addon, await checkBpfXdp(addon));
   checks.push(...(await checkFaultEngines(addon)));
   checks.push(...(await checkContainerd(options.containerdSocket, options.namespace)));
-  checks.push(checkRunc());
+  checks.push(checkRunc(), checkHostFirewall());
   return { ok: checks.every((c) => c.status !== 'fail' || !c.required), checks };
 }

@@ -91,3 +91,31 @@ export function checkRunc(): CheckResult {
   const missing = [runc ? undefined : 'runc', shim ? undefined : 'containerd-shim-runc-v2'].filter(Boolean).join(', ');
   return fail('runc', `not found on PATH: ${missing}`, 'apt-get install runc containerd (or sudo bash scripts/setup.sh)');
 }
+
+/** The host namespace's br_netfilter switches (absent when the module is not loaded). */
+const BRIDGE_NF = ['bridge-nf-call-iptables', 'bridge-nf-call-ip6tables', 'bridge-nf-call-arptables'].map((name) => `/proc/sys/net/bridge/${name}`);
+
+function readSwitch(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * br_netfilter hands bridged frames to the firewall of the bridge's namespace
+ * (on Docker hosts its FORWARD policy is DROP). Informational: every run's
+ * bridge lives in a namespace of the run's own, whose firewall is empty, so
+ * the host's never sees traffic between nodes.
+ */
+export function checkHostFirewall(read: (path: string) => string | undefined = readSwitch): CheckResult {
+  const on = BRIDGE_NF.filter((path) => read(path) === '1').map((path) => path.slice(path.lastIndexOf('/') + 1));
+  if (on.length === 0) return ok('host-firewall', 'br_netfilter is off: bridged frames never meet the host firewall');
+  return ok(
+    'host-firewall',
+    `br_netfilter is on (${on.join(', ')} = 1): bridges in the host namespace are filtered by its iptables FORWARD chain ` +
+      `(policy DROP on Docker hosts). Runs are unaffected: each run's bridge lives in a network namespace of its own, ` +
+      `with an empty firewall; the host's rules and sysctls are never read or changed`,
+  );
+}

@@ -1,0 +1,240 @@
+/**
+ * The delay engine on real traffic between two node namespaces (inside the
+ * shaping bench's run): accuracy of the added round-trip time for 1, 10 and
+ * 100 ms (UDP echo probes every 2 ms, n1 → n2 delayed, n2 → n1 not, so each
+ * round trip carries one delayed leg; added = RTT − the unfaulted median),
+ * the jitter distributions (one-way, stamped datagrams), the packets/s the
+ * delay line carries without loss and the CPU of its thread, and apply/heal
+ * latency of a delay fault from JS.
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { names } from '../lib/host/names.js';
+import type { TestHandle } from '../lib/index.js';
+import type { Agents } from '../test/faults/agents.js';
+import { BENCH_ARTIFACTS } from './clusters.js';
+import { Helper } from './exec.js';
+import { buildHelpers } from './helpers.js';
+import { percentile, round, summarize, usBetween } from './stats.js';
+
+export interface DelayAccuracyPoint {
+  asked_ms: number;
+  probes: number;
+  lost: number;
+  /** Median added RTT − asked, ms. */
+  median_error_ms: number;
+  /** p99 of the added RTT, ms, and its distance from asked as a share of asked. */
+  p99_added_ms: number;
+  p99_error_ratio: number;
+  /** The unfaulted round trip's median and p99, ms: the noise floor of the probes themselves. */
+  base_p50_ms: number;
+  base_p99_ms: number;
+}
+
+export interface JitterPoint {
+  distribution: 'uniform' | 'normal' | 'pareto';
+  asked_ms: number;
+  jitter_ms: number;
+  /** One-way added delay percentiles (ms) and standard deviation, vs the standard deviation asked. */
+  p1_ms: number;
+  p50_ms: number;
+  p99_ms: number;
+  stddev_ms: number;
+  expected_stddev_ms: number;
+}
+
+export interface ThroughputPoint {
+  offered_pps: number;
+  /** What the sender managed (sent / its own running time): a busy host can keep it below the asked rate. */
+  sent_pps: number;
+  /** Frames the line took in per second of the sender's running time. */
+  carried_pps: number;
+  /** Datagrams that reached the receiver's socket (read or dropped by its full buffer) / sent. */
+  delivered_ratio: number;
+  /** The line's own losses in the window (its counter: no room, no route, kernel RX ring drops). */
+  line_dropped: number;
+  /** CPU of the line's thread over the window, share of one core (the kernel's softirq work is not in it). */
+  thread_cpu: number;
+}
+
+export interface DelayBenchResult {
+  engine: string;
+  accuracy: DelayAccuracyPoint[];
+  jitter: JitterPoint[];
+  throughput: ThroughputPoint[];
+  /** The line's own timing over the accuracy runs: transmit time − due time (10 µs resolution), µs. */
+  line_late_p50_us: number;
+  line_late_p99_us: number;
+  line_late_max_us: number;
+  apply_p50_us: number;
+  apply_p99_us: number;
+  heal_p50_us: number;
+  heal_p99_us: number;
+  /** 1-minute load average when the delay part started (2 cores). */
+  loadavg: number;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** CPU ticks (utime + stime) of this process's delay-line thread. */
+function lineThreadTicks(): number {
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'pk-delay-line') continue;
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      continue;
+    }
+  }
+  return Number.NaN;
+}
+const TICKS_PER_S = 100;
+const FLOOD_PORT = 7210;
+
+function stddev(values: readonly number[]): number {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+}
+
+async function accuracy(t: TestHandle, agents: Agents, probes: number): Promise<DelayAccuracyPoint[]> {
+  const base = await agents.udpRtt('n1', 'n2', probes, 2);
+  const points: DelayAccuracyPoint[] = [];
+  for (const ms of [1, 10, 100]) {
+    const fault = t.network.delay(`accuracy ${ms}`, { from: 'n1', to: 'n2', ms });
+    await fault.apply();
+    const rtt = await agents.udpRtt('n1', 'n2', probes, 2);
+    await fault.heal();
+    const added = rtt.values.map((v) => v - base.p50);
+    const p99 = percentile(added, 99);
+    points.push({
+      asked_ms: ms,
+      probes,
+      lost: rtt.lost ?? 0,
+      median_error_ms: round(percentile(added, 50) - ms),
+      p99_added_ms: round(p99),
+      p99_error_ratio: round((p99 - ms) / ms),
+      base_p50_ms: round(base.p50),
+      base_p99_ms: round(base.p99),
+    });
+  }
+  return points;
+}
+
+async function jitter(t: TestHandle, agents: Agents, samples: number): Promise<JitterPoint[]> {
+  const base = await agents.oneWay('n1', 'n2', samples);
+  const points: JitterPoint[] = [];
+  const askedMs = 10;
+  const jitterMs = 2;
+  for (const distribution of ['uniform', 'normal', 'pareto'] as const) {
+    const fault = t.network.delay(`jitter ${distribution}`, { from: 'n1', to: 'n2', ms: askedMs, jitterMs, distribution });
+    await fault.apply();
+    const measured = await agents.oneWay('n1', 'n2', samples);
+    await fault.heal();
+    const added = measured.values.map((v) => v - base.p50);
+    points.push({
+      distribution,
+      asked_ms: askedMs,
+      jitter_ms: jitterMs,
+      p1_ms: round(percentile(added, 1)),
+      p50_ms: round(percentile(added, 50)),
+      p99_ms: round(percentile(added, 99)),
+      stddev_ms: round(stddev(added)),
+      expected_stddev_ms: round(distribution === 'uniform' ? jitterMs / Math.sqrt(3) : jitterMs),
+    });
+  }
+  return points;
+}
+
+/** udp_flood in n1 at `offered` pkt/s for `seconds` to udp_recv in n2, through a 10 ms delay. */
+async function throughput(t: TestHandle, seconds: number): Promise<ThroughputPoint[]> {
+  const helpers = await buildHelpers();
+  const fault = t.network.delay('throughput', { from: 'n1', to: 'n2', ms: 10 });
+  await fault.apply();
+  const points: ThroughputPoint[] = [];
+  const log = join(BENCH_ARTIFACTS, `delay-line-recv-${t.id}.bin`);
+  try {
+    for (const offered of [20_000, 40_000]) {
+      const receiver = new Helper(['ip', 'netns', 'exec', names.nodeNetns(t.id, 'n2'), helpers.udpRecv, String(FLOOD_PORT), log]);
+      try {
+        await receiver.waitForLine((l) => l === 'ready');
+        const c0 = t.network.delayLineCounters()!;
+        const k0 = lineThreadTicks();
+        const w0 = performance.now();
+        const sender = new Helper(['ip', 'netns', 'exec', names.nodeNetns(t.id, 'n1'), helpers.udpFlood, t.network.ipOf('n2'), String(FLOOD_PORT), String(offered), String(seconds)]);
+        if ((await sender.exited) !== 0) throw new Error(`udp_flood failed: ${sender.stderr}`);
+        const elapsed = (performance.now() - w0) / 1000;
+        const c1 = t.network.delayLineCounters()!;
+        const k1 = lineThreadTicks();
+        await pause(300); // the last frames leave the line 10 ms after they came
+        await receiver.stop();
+        const { sent, seconds: sending } = JSON.parse(sender.lines.find((l) => l.startsWith('{'))!) as { sent: number; seconds: number };
+        const got = JSON.parse(receiver.lines.find((l) => l.startsWith('{'))!) as { received: number; socket_drops: number };
+        points.push({
+          offered_pps: offered,
+          sent_pps: Math.round(sent / sending),
+          carried_pps: Math.round((c1.received - c0.received) / sending),
+          delivered_ratio: round((got.received + got.socket_drops) / sent),
+          line_dropped: t.network.delayLineCounters()!.dropped - c0.dropped,
+          thread_cpu: round((k1 - k0) / TICKS_PER_S / elapsed),
+        });
+      } finally {
+        await receiver.stop();
+        rmSync(log, { force: true });
+      }
+    }
+  } finally {
+    await fault.heal();
+  }
+  return points;
+}
+
+async function toggle(t: TestHandle, samples: number) {
+  const fault = t.network.delay('toggle', { from: 'n1', to: 'n2', ms: 10 });
+  await fault.apply(); // waits for its pieces once
+  await fault.heal();
+  const apply: number[] = [];
+  const heal: number[] = [];
+  const warmup = 500;
+  for (let i = 0; i < warmup + samples; i++) {
+    const a = process.hrtime.bigint();
+    await fault.apply();
+    const b = process.hrtime.bigint();
+    await fault.heal();
+    const c = process.hrtime.bigint();
+    if (i >= warmup) {
+      apply.push(usBetween(a, b));
+      heal.push(usBetween(b, c));
+    }
+  }
+  return { apply: summarize(apply), heal: summarize(heal) };
+}
+
+export async function runDelayBench(
+  t: TestHandle,
+  agents: Agents,
+  options: { probes: number; throughputS: number; samples: number },
+  loadavg: number,
+): Promise<DelayBenchResult> {
+  const engine = t.network.capabilities().find((c) => c.kind === 'delay')!.engine ?? 'none';
+  const acc = await accuracy(t, agents, options.probes);
+  const late = t.network.delayLineCounters()!;
+  await pause(200);
+  const jit = await jitter(t, agents, options.probes);
+  const tp = await throughput(t, options.throughputS);
+  const tg = await toggle(t, options.samples);
+  return {
+    engine,
+    accuracy: acc,
+    jitter: jit,
+    throughput: tp,
+    line_late_p50_us: round(late.lateNsP50 / 1000),
+    line_late_p99_us: round(late.lateNsP99 / 1000),
+    line_late_max_us: round(late.lateNsMax / 1000),
+    apply_p50_us: round(tg.apply.p50),
+    apply_p99_us: round(tg.apply.p99),
+    heal_p50_us: round(tg.heal.p50),
+    heal_p99_us: round(tg.heal.p99),
+    loadavg,
+  };
+}
