@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR Apache-2.0
 /*
  * The delay line's entry (layout: pakostii_delay.h). Attached in generic mode to
- * the host-side veth of every node that is the source of a delay fault: frames
+ * the bridge-side veth of every node that is the source of a delay fault: frames
  * leaving that node enter the veth here, before the bridge. A frame whose
  * (source, destination) cell is set goes to the AF_XDP socket of this veth,
  * where the addon's delay line holds it until its due time and then transmits
- * it on the destination's host-side veth. Every other frame (other pairs, ARP,
+ * it on the destination's bridge-side veth. Every other frame (other pairs, ARP,
  * non-IPv4, unknown addresses) passes to the bridge untouched: the fast path.
  * If the socket is missing, bpf_redirect_map falls back to XDP_PASS, so a frame
  * is never lost to a half-built delay line.
@@ -40,7 +40,7 @@ struct {
 
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
-  __type(key, __u32);     /* ifindex of a host-side veth */
+  __type(key, __u32);     /* ifindex of a bridge-side veth */
   __type(value, __u32);   /* its slot in pk_delay_xsks */
   __uint(max_entries, 1); /* max_nodes, set before load */
 } pk_delay_links SEC(".maps");

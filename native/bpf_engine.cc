@@ -1,5 +1,7 @@
 #include "bpf_engine.h"
 
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -31,6 +33,14 @@ void DetachMappingBuffer(Napi::Reference<Napi::ArrayBuffer>& ref) {
   Napi::ArrayBuffer buffer = ref.Value();
   if (!buffer.IsDetached()) buffer.Detach();
   ref.Reset();
+}
+
+void SetNodeAddress(int map_fd, const std::string& op, const std::string& ipv4, int64_t index) {
+  uint32_t addr;
+  if (inet_pton(AF_INET, ipv4.c_str(), &addr) != 1) throw SysError(op, ipv4, EINVAL, "not an IPv4 address");
+  uint32_t value = static_cast<uint32_t>(index);
+  int err = index < 0 ? bpf_map_delete_elem(map_fd, &addr) : bpf_map_update_elem(map_fd, &addr, &value, BPF_ANY);
+  if (err && !(index < 0 && errno == ENOENT)) ThrowErrno(op, ipv4);
 }
 
 Napi::FunctionReference* KeepEngineClass(Napi::Env env, Napi::Function engine_class) {

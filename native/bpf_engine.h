@@ -7,6 +7,7 @@
 #include <napi.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -107,6 +108,11 @@ State* TakeEngineState(const Napi::CallbackInfo& info, const napi_type_tag* tag,
   }
   return info[0].As<Napi::External<State>>().Data();
 }
+
+// setNodeAddress(ipv4, index) of an engine: maps the IPv4 address `ipv4` to node
+// `index` in the hash map `map_fd`; index < 0 removes it (a missing one is fine).
+// Throws SysError(op, ipv4, errno).
+void SetNodeAddress(int map_fd, const std::string& op, const std::string& ipv4, int64_t index);
 
 // The JS class of an engine, kept for the loader's lifetime in this environment.
 Napi::FunctionReference* KeepEngineClass(Napi::Env env, Napi::Function engine_class);

@@ -1,6 +1,6 @@
 // See delay_engine.h. JS calls: setNodeAddress and setProfile (sync, map and
-// memory writes), addLink (a socket on a host-side veth, bound on a pool thread:
-// the pool threads stay in the host namespace, where those veths are), counters
+// memory writes), addLink (a socket on a bridge-side veth, made on a thread of
+// our own joined to the veth's namespace), counters
 // (sync), close (stops the thread and frees everything, on a pool thread).
 #include "delay_engine.h"
 

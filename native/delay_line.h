@@ -1,6 +1,6 @@
 // The delay line: one thread of the addon's own that holds frames the XDP
 // program (bpf/delay.bpf.c) redirected into AF_XDP sockets and transmits each
-// on its destination's host-side veth when it is due. Frames wait in a min-heap
+// on its destination's bridge-side veth when it is due. Frames wait in a min-heap
 // keyed by due time (ties keep arrival order), copied out of the umem so the
 // kernel's fill ring never runs dry. Which profile (delay, jitter, duplication,
 // reordering) a frame gets is read from the pair map at the moment the frame is
@@ -32,7 +32,7 @@ struct DelayLineCounters {
   uint64_t dropped = 0;              // frames the line lost (no room, no route, kernel RX drops)
   uint64_t duplicated = 0;           // extra copies sent (duplication)
   uint64_t held = 0;                 // frames waiting now
-  uint64_t links = 0;                // sockets (one per host-side veth)
+  uint64_t links = 0;                // sockets (one per bridge-side veth)
   uint64_t late_ns_max = 0;          // worst lateness of a transmit vs its due time
   uint64_t kernel_rx_dropped = 0;    // of `dropped`: the kernel found no free buffer (fill ring empty) or an error
   uint64_t kernel_rx_ring_full = 0;  // of `dropped`: the RX ring was full
@@ -48,7 +48,7 @@ class DelayLine {
   DelayLine(const DelayLine&) = delete;
   DelayLine& operator=(const DelayLine&) = delete;
 
-  // Hands the socket of node `node`'s host-side veth to the line thread.
+  // Hands the socket of node `node`'s bridge-side veth to the line thread.
   void AddLink(uint32_t node, std::shared_ptr<XskSocket> socket);
   // index < 0 forgets the address.
   void SetNodeAddress(uint32_t ipv4_be, int64_t index);

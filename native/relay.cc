@@ -1,19 +1,26 @@
-// See relay.h. One addon thread per relayed connection (RunInNetns with "" =
-// no namespace change: the fds keep the namespaces they were made in). The JS
+// See relay.h. One addon thread relays every connection of the process (an
+// epoll loop: 1,000 idle forwarded connections are 1,000 entries in its set,
+// not 1,000 threads); the fds keep the namespaces they were made in. The JS
 // thread never touches the bytes, which is the point: piping in JS costs a full
 // core at well under half of what the loopback path can carry.
 #include "relay.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "cancel_token.h"
 #include "binding.h"
@@ -120,8 +127,6 @@ struct Direction {
   }
 };
 
-short Events(bool in, bool out) { return static_cast<short>((in ? POLLIN : 0) | (out ? POLLOUT : 0)); }
-
 int PendingError(int fd) {
   int err = 0;
   socklen_t len = sizeof(err);
@@ -133,65 +138,8 @@ struct Outcome {
   uint64_t a_to_b = 0, b_to_a = 0;
   End end = End::kEof;
   int err = 0;
+  Napi::Promise::Deferred* deferred = nullptr;  // owned by whoever settles
 };
-
-// Owned by the relay thread (through the work lambda) from the moment relay() returns.
-struct Relay {
-  UniqueFd a, b;
-  std::shared_ptr<CancelToken> cancel;
-};
-
-Outcome Run(Relay& relay) {
-  // splice() into a reset socket raises SIGPIPE; node ignores it, but a host
-  // process that does not must not die of a relayed connection. Blocked, it
-  // stays pending on this thread and goes away with it.
-  sigset_t pipe_only;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
-
-  Direction ab, ba;
-  ab.Open(relay.a.get(), relay.b.get());
-  ba.Open(relay.b.get(), relay.a.get());
-  Outcome out;
-  try {
-    while (!(ab.done && ba.done)) {
-      bool progress = ab.Pass();
-      progress = ba.Pass() || progress;
-      if (progress) continue;
-      short a_events = Events(ab.want_read, ba.want_write);
-      short b_events = Events(ba.want_read, ab.want_write);
-      pollfd fds[3] = {
-          {a_events ? relay.a.get() : -1, a_events, 0},
-          {b_events ? relay.b.get() : -1, b_events, 0},
-          {relay.cancel->event.get(), POLLIN, 0},
-      };
-      if (poll(fds, 3, -1) < 0) {
-        if (errno == EINTR) continue;
-        ThrowErrno(kOp, "poll");
-      }
-      if (fds[2].revents != 0) {
-        out.end = End::kCancel;
-        break;
-      }
-      // POLLERR: the socket failed (reset, keepalive/user timeout). Nothing
-      // else wakes us without a read or write to make next.
-      for (int i = 0; i < 2; i++) {
-        if (fds[i].revents & POLLNVAL) throw SocketFailed{EBADF};
-        if (fds[i].revents & POLLERR) {
-          int err = PendingError(fds[i].fd);
-          throw SocketFailed{err != 0 ? err : ECONNRESET};
-        }
-      }
-    }
-  } catch (const SocketFailed& failed) {
-    out.end = End::kError;
-    out.err = failed.err;
-  }
-  out.a_to_b = ab.delivered;
-  out.b_to_a = ba.delivered;
-  return out;
-}
 
 // F_DUPFD_CLOEXEC of a connected stream socket, non-blocking (the flag is shared
 // with the caller's fd, which is about to be closed anyway).
@@ -210,45 +158,219 @@ UniqueFd DupStreamSocket(int fd, const std::string& object) {
   return dup;
 }
 
+// One relayed connection, owned by the reactor's thread from Add() on.
+struct Conn {
+  uint64_t id = 0;
+  UniqueFd a, b;
+  Direction ab, ba;
+  std::shared_ptr<CancelToken> cancel;
+  Napi::Promise::Deferred deferred;
+  // Which of a, b are in the epoll set now (a socket with nothing to wait for
+  // is taken out: a hung-up socket would otherwise wake the loop forever).
+  uint32_t a_events = 0, b_events = 0;
+  explicit Conn(Napi::Env env) : deferred(Napi::Promise::Deferred::New(env)) {}
+};
+
+void SettleOnJsThread(Napi::Env env, Napi::Function, std::nullptr_t*, Outcome* raw);
+using Tsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Outcome, SettleOnJsThread>;
+
+// Every relay of the process on one thread ("pk-relay"): an epoll loop over
+// the sockets of all connections and their cancel eventfds. A connection that
+// ends is closed on that thread and its promise settled through its own
+// thread-safe function (which keeps node alive while the connection lives).
+class Reactor {
+ public:
+  static Reactor& Get() {
+    static Reactor* reactor = new Reactor();  // never destroyed: its thread runs for the process's life
+    return *reactor;
+  }
+
+  void Add(std::unique_ptr<Conn> conn, Tsfn tsfn) {
+    std::lock_guard<std::mutex> hold(mu_);
+    pending_.push_back({std::move(conn), tsfn});
+    uint64_t one = 1;
+    (void)!write(wake_.get(), &one, sizeof(one));
+  }
+
+ private:
+  struct Entry {
+    std::unique_ptr<Conn> conn;
+    Tsfn tsfn;
+  };
+  enum Which : uint64_t { kA = 0, kB = 1, kCancel = 2 };
+  static constexpr uint64_t kWake = ~uint64_t{0};
+
+  Reactor() : epoll_(epoll_create1(EPOLL_CLOEXEC)), wake_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (!epoll_) ThrowErrno(kOp, "epoll_create1");
+    if (!wake_) ThrowErrno(kOp, "eventfd");
+    Control(EPOLL_CTL_ADD, wake_.get(), EPOLLIN, kWake);
+    std::thread([this] { Loop(); }).detach();
+  }
+
+  void Control(int op, int fd, uint32_t events, uint64_t tag) {
+    epoll_event ev = {};
+    ev.events = events;
+    ev.data.u64 = tag;
+    if (epoll_ctl(epoll_.get(), op, fd, &ev) != 0) ThrowErrno(kOp, "epoll_ctl");
+  }
+
+  // Puts `fd` in the set with `events`, takes it out for none.
+  void Watch(int fd, uint32_t& current, uint32_t wanted, uint64_t tag) {
+    if (current == wanted) return;
+    if (wanted == 0) {
+      Control(EPOLL_CTL_DEL, fd, 0, tag);
+    } else {
+      Control(current == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, wanted, tag);
+    }
+    current = wanted;
+  }
+
+  void Loop() {
+    pthread_setname_np(pthread_self(), "pk-relay");
+    // splice() into a reset socket raises SIGPIPE; node ignores it, but a host
+    // process that does not must not die of a relayed connection.
+    sigset_t pipe_only;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
+    epoll_event events[256];
+    for (;;) {
+      int n = epoll_wait(epoll_.get(), events, 256, -1);
+      if (n < 0) continue;  // EINTR
+      for (int i = 0; i < n; i++) {
+        uint64_t tag = events[i].data.u64;
+        if (tag == kWake) {
+          TakePending();
+          continue;
+        }
+        auto found = conns_.find(tag >> 2);
+        if (found == conns_.end()) continue;  // ended earlier in this batch
+        Entry& entry = found->second;
+        if ((tag & 3) == kCancel) {
+          Finish(entry, End::kCancel, 0);
+        } else if (events[i].events & EPOLLERR) {
+          int err = PendingError((tag & 3) == kA ? entry.conn->a.get() : entry.conn->b.get());
+          Finish(entry, End::kError, err != 0 ? err : ECONNRESET);
+        } else {
+          Step(entry);
+        }
+      }
+    }
+  }
+
+  void TakePending() {
+    uint64_t count;
+    (void)!read(wake_.get(), &count, sizeof(count));
+    std::vector<Entry> taken;
+    {
+      std::lock_guard<std::mutex> hold(mu_);
+      taken.swap(pending_);
+    }
+    for (Entry& entry : taken) {
+      uint64_t id = next_id_++;
+      entry.conn->id = id;
+      Entry& stored = conns_.emplace(id, std::move(entry)).first->second;
+      try {
+        Control(EPOLL_CTL_ADD, stored.conn->cancel->event.get(), EPOLLIN, (id << 2) | kCancel);
+      } catch (const SysError& e) {
+        Finish(stored, End::kError, e.err());
+        continue;
+      }
+      Step(stored);
+    }
+  }
+
+  // Moves what can move now, then waits for what each side needs next.
+  void Step(Entry& entry) {
+    Conn& c = *entry.conn;
+    try {
+      // A bounded number of passes, so one busy connection cannot starve the others.
+      for (int pass = 0; pass < 16; pass++) {
+        bool progress = c.ab.Pass();
+        progress = c.ba.Pass() || progress;
+        if (c.ab.done && c.ba.done) return Finish(entry, End::kEof, 0);
+        if (!progress) break;
+      }
+      uint32_t a_wanted = (c.ab.want_read ? EPOLLIN : 0) | (c.ba.want_write ? EPOLLOUT : 0);
+      uint32_t b_wanted = (c.ba.want_read ? EPOLLIN : 0) | (c.ab.want_write ? EPOLLOUT : 0);
+      // Still progressing after the last pass: come back on the next round.
+      if (a_wanted == 0 && b_wanted == 0) a_wanted = b_wanted = EPOLLIN | EPOLLOUT;
+      Watch(c.a.get(), c.a_events, a_wanted, (c.id << 2) | kA);
+      Watch(c.b.get(), c.b_events, b_wanted, (c.id << 2) | kB);
+    } catch (const SocketFailed& failed) {
+      Finish(entry, End::kError, failed.err);
+    } catch (const SysError& e) {
+      Finish(entry, End::kError, e.err());
+    }
+  }
+
+  // Closes everything of the connection, then settles its promise.
+  void Finish(Entry& entry, End end, int err) {
+    Conn& c = *entry.conn;
+    // Out of the set before closing: the caller's copy of each fd may still be
+    // open, and a closed fd whose file lives on stays in an epoll set.
+    for (auto [fd, events] : {std::pair{c.a.get(), &c.a_events}, std::pair{c.b.get(), &c.b_events}}) {
+      if (*events != 0) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    }
+    if (c.cancel->event) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, c.cancel->event.get(), nullptr);
+    auto* out = new Outcome{c.ab.delivered, c.ba.delivered, end, err};
+    auto* deferred = new Napi::Promise::Deferred(std::move(c.deferred));
+    c.a.reset();
+    c.b.reset();
+    c.ab.pipe_read.reset();
+    c.ab.pipe_write.reset();
+    c.ba.pipe_read.reset();
+    c.ba.pipe_write.reset();
+    c.cancel->Close();
+    out->deferred = deferred;
+    Tsfn tsfn = entry.tsfn;
+    conns_.erase(c.id);
+    if (tsfn.BlockingCall(out) != napi_ok) {
+      delete out->deferred;
+      delete out;
+    }
+    tsfn.Release();
+  }
+
+  UniqueFd epoll_, wake_;
+  std::mutex mu_;
+  std::vector<Entry> pending_;
+  std::unordered_map<uint64_t, Entry> conns_;  // only the loop's thread touches it
+  uint64_t next_id_ = 1;
+};
+
+void SettleOnJsThread(Napi::Env env, Napi::Function, std::nullptr_t*, Outcome* raw) {
+  std::unique_ptr<Outcome> out(raw);
+  std::unique_ptr<Napi::Promise::Deferred> deferred(out->deferred);
+  if (env == nullptr) return;  // the environment is going away: nobody is waiting
+  Napi::HandleScope scope(env);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("aToB", Napi::Number::New(env, static_cast<double>(out->a_to_b)));
+  result.Set("bToA", Napi::Number::New(env, static_cast<double>(out->b_to_a)));
+  result.Set("end", EndName(out->end));
+  if (out->end == End::kError) result.Set("code", ErrnoName(out->err));
+  deferred->Resolve(result);
+}
+
 Napi::Value StartRelay(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd_a = Int32Arg(info, 0, "fdA");
   int fd_b = Int32Arg(info, 1, "fdB");
   std::string object = "fd " + std::to_string(fd_a) + " <-> fd " + std::to_string(fd_b);
-
-  auto relay = std::make_shared<Relay>();
   if (fd_a < 0 || fd_b < 0 || fd_a == fd_b) throw SysError(kOp, object, EINVAL, "two different fds are needed");
-  relay->a = DupStreamSocket(fd_a, "fd " + std::to_string(fd_a));
-  relay->b = DupStreamSocket(fd_b, "fd " + std::to_string(fd_b));
-  relay->cancel = std::make_shared<CancelToken>();
-  if (!relay->cancel->event) ThrowErrno(kOp, "cancel eventfd");
-  std::shared_ptr<CancelToken> cancel = relay->cancel;
 
-  Napi::Promise promise = RunInNetns(env, "", kOp, [relay]() -> Settle {
-    // Close both fds before settling, on every path, not when the last copy of
-    // this lambda goes: the JS side waits for the promise to know both are gone.
-    auto close_all = [&relay] {
-      relay->a.reset();
-      relay->b.reset();
-      relay->cancel->Close();
-    };
-    Outcome out;
-    try {
-      out = Run(*relay);
-    } catch (...) {
-      close_all();
-      throw;
-    }
-    close_all();
-    return [out](Napi::Env env) -> Napi::Value {
-      Napi::Object result = Napi::Object::New(env);
-      result.Set("aToB", Napi::Number::New(env, static_cast<double>(out.a_to_b)));
-      result.Set("bToA", Napi::Number::New(env, static_cast<double>(out.b_to_a)));
-      result.Set("end", EndName(out.end));
-      if (out.end == End::kError) result.Set("code", ErrnoName(out.err));
-      return result;
-    };
-  });
+  auto conn = std::make_unique<Conn>(env);
+  conn->a = DupStreamSocket(fd_a, "fd " + std::to_string(fd_a));
+  conn->b = DupStreamSocket(fd_b, "fd " + std::to_string(fd_b));
+  conn->ab.Open(conn->a.get(), conn->b.get());
+  conn->ba.Open(conn->b.get(), conn->a.get());
+  conn->cancel = std::make_shared<CancelToken>();
+  if (!conn->cancel->event) ThrowErrno(kOp, "cancel eventfd");
+  std::shared_ptr<CancelToken> cancel = conn->cancel;
+  Napi::Promise promise = conn->deferred.Promise();
+  Reactor& reactor = Reactor::Get();
+  Tsfn tsfn = Tsfn::New(env, "pakostii:relay", 0, 1);
+  reactor.Add(std::move(conn), tsfn);
   return CancellablePromise(env, promise, cancel);
 }
 

@@ -10,7 +10,8 @@ namespace pk {
 //
 // relay() duplicates fdA and fdB right away (F_DUPFD_CLOEXEC): the caller keeps
 // its own fds and closes them as usual (e.g. destroys the net.Socket that owned
-// them), while the duplicates belong to a thread of the addon that moves bytes
+// them), while the duplicates belong to the addon's one relay thread (an epoll
+// loop serving every relayed connection of the process), which moves bytes
 // both ways with splice(2) through one pipe per direction. When one side reaches
 // EOF, the other side gets shutdown(SHUT_WR) once the pipe is drained (half-close).
 // The relay ends, closing both duplicates, when
@@ -18,8 +19,9 @@ namespace pk {
 //   - a socket fails (reset, timeout…)     -> end "error", code "ECONNRESET"…;
 //   - cancel() is called                   -> end "cancel".
 // The promise then resolves with { aToB, bToA, end, code? } (bytes delivered per
-// direction); it rejects only when the relay cannot start or the kernel fails
-// outside the sockets (pipe2, poll), with an errno error as elsewhere.
+// direction); relay() throws an errno error when the relay cannot start (dup,
+// pipe2, eventfd, the relay thread's epoll set); a later failure of the loop
+// itself ends the connection with end "error".
 void InitRelay(Napi::Env env, Napi::Object exports);
 
 }  // namespace pk

@@ -2,7 +2,6 @@
 // and the shared mapping of its class map (JS writes cells directly).
 #include "shape.h"
 
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -89,14 +88,9 @@ class ShapeEngine : public Napi::ObjectWrap<ShapeEngine> {
     return Guarded(info.Env(), [&]() -> Napi::Value {
       const char* op = "tc classifier set node address";
       CheckOpen(op);
-      std::string text = StringArg(info, 0, "ipv4");
+      std::string ipv4 = StringArg(info, 0, "ipv4");
       int64_t index = Int64Arg(info, 1, "index");
-      uint32_t addr;
-      if (inet_pton(AF_INET, text.c_str(), &addr) != 1) throw SysError(op, text, EINVAL, "not an IPv4 address");
-      int fd = bpf_map__fd(state_->skel->maps.pk_shape_nodes);
-      uint32_t value = static_cast<uint32_t>(index);
-      int err = index < 0 ? bpf_map_delete_elem(fd, &addr) : bpf_map_update_elem(fd, &addr, &value, BPF_ANY);
-      if (err && !(index < 0 && errno == ENOENT)) ThrowErrno(op, text);
+      pk::SetNodeAddress(bpf_map__fd(state_->skel->maps.pk_shape_nodes), op, ipv4, index);
       return info.Env().Undefined();
     });
   }

@@ -4,7 +4,6 @@
 // Attach/detach: xdp_attach.cc; BPF_PROG_TEST_RUN: xdp_test_run.cc.
 #include "xdp.h"
 
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -142,14 +141,9 @@ class XdpEngine : public Napi::ObjectWrap<XdpEngine> {
     return Guarded(info.Env(), [&]() -> Napi::Value {
       const char* op = "xdp set node address";
       CheckOpen(op);
-      std::string text = StringArg(info, 0, "ipv4");
+      std::string ipv4 = StringArg(info, 0, "ipv4");
       int64_t index = Int64Arg(info, 1, "index");
-      uint32_t addr;
-      if (inet_pton(AF_INET, text.c_str(), &addr) != 1) throw SysError(op, text, EINVAL, "not an IPv4 address");
-      int fd = bpf_map__fd(state_->skel->maps.pk_node_index);
-      uint32_t value = static_cast<uint32_t>(index);
-      int err = index < 0 ? bpf_map_delete_elem(fd, &addr) : bpf_map_update_elem(fd, &addr, &value, BPF_ANY);
-      if (err && !(index < 0 && errno == ENOENT)) ThrowErrno(op, text);
+      pk::SetNodeAddress(bpf_map__fd(state_->skel->maps.pk_node_index), op, ipv4, index);
       return info.Env().Undefined();
     });
   }

@@ -1,5 +1,5 @@
 // One AF_XDP socket in copy mode bound to queue 0 of an interface, with its own
-// umem and all four rings (xsk_ring.h). The delay line gives each host-side veth
+// umem and all four rings (xsk_ring.h). The delay line gives each bridge-side veth
 // it uses one of these: frames the XDP program redirects there arrive on RX;
 // frames handed to Send() leave through the interface itself (the kernel's
 // direct transmit, which bypasses the qdisc) and reach the peer's stack.

@@ -124,7 +124,7 @@ export interface DelayLineCounters {
   duplicated: number;
   /** Frames waiting now. */
   held: number;
-  /** AF_XDP sockets (one per host-side veth in use). */
+  /** AF_XDP sockets (one per bridge-side veth in use). */
   links: number;
   /** Lateness of transmits vs their due time, ns: worst, and median/p99 (upper edges of 10 µs buckets). */
   lateNsMax: number;
@@ -139,8 +139,7 @@ export interface DelayNativeEngine {
   pairBuffer(): ArrayBuffer;
   setNodeAddress(ipv4: string, index: number): void;
   setProfile(id: number, profile: DelayProfileParams): void;
-  /** An AF_XDP socket on a host-side veth (host namespace), for node `node`'s frames. */
-  /** netns "" = the host namespace. */
+  /** An AF_XDP socket on a bridge-side veth (in the run's switch namespace; netns "" = the host namespace), for node `node`'s frames. */
   addLink(ifname: string, node: number, netns?: string): Promise<void>;
   counters(): DelayLineCounters;
   /** Stops the thread and frees sockets, umem and program. */

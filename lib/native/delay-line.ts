@@ -1,9 +1,9 @@
 /**
  * The addon's delay line (native/delay_engine.cc, native/delay_line.cc,
- * bpf/delay.bpf.c): an XDP program on the host-side veth of each delayed
+ * bpf/delay.bpf.c): an XDP program on the bridge-side veth of each delayed
  * source sends the frames of delayed pairs into an AF_XDP socket; a thread of
  * the addon holds them until due and transmits them on the destination's
- * host-side veth. The pair map is shared memory: pointing a pair at a profile
+ * bridge-side veth. The pair map is shared memory: pointing a pair at a profile
  * (apply) or back at 0 (heal) is one store, no syscall.
  */
 import { isIPv4 } from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * Relays two connected TCP sockets both ways on a thread of the addon
+ * Relays two connected TCP sockets both ways on the addon's relay thread
  * (native/relay.h, splice(2)), so forwarded bytes never cross the JS thread.
  *
  * The sockets come in as net.Sockets (accepted by node:net, or from a Dial) and

@@ -79,8 +79,13 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 describe('relaySockets', () => {
   let fdsBefore: string[] = [];
-  beforeAll(() => {
+  beforeAll(async () => {
     addon(); // loading it opens the host namespace's fd for good: not a leak
+    // The first relay starts the relay thread, whose epoll set and wake-up eventfd live as long as the process.
+    const { left, right, relay } = await relayed();
+    relay.cancel();
+    await Promise.all([relay.done, drain(left), drain(right)]);
+    await new Promise((r) => setTimeout(r, 50));
     fdsBefore = openFds();
   });
 
@@ -177,4 +182,32 @@ describe('relaySockets', () => {
     await new Promise((r) => setTimeout(r, 50)); // node closes its own fds asynchronously
     expect(openFds()).toEqual(fdsBefore);
   });
+
+  it('1,000 idle connections share one relay thread; data still flows on each; cancelling them closes everything', async () => {
+    const threads = () => readdirSync('/proc/self/task').length;
+    const threadsBefore = threads();
+    const relays: Array<Awaited<ReturnType<typeof relayed>>> = [];
+    for (let i = 0; i < 1000; i++) relays.push(await relayed());
+    // One thread for all of them (a thread per connection would be 1,000 more).
+    expect(threads() - threadsBefore).toBeLessThan(10);
+    // Every tenth connection carries a round trip both ways while the rest sit idle.
+    await Promise.all(
+      relays.filter((_, i) => i % 10 === 0).map(async ({ left, right }, i) => {
+        const toRight = once(right, 'data');
+        left.write(`ping ${i}`);
+        expect(String((await toRight)[0])).toBe(`ping ${i}`);
+        const toLeft = once(left, 'data');
+        right.write(`pong ${i}`);
+        expect(String((await toLeft)[0])).toBe(`pong ${i}`);
+      }),
+    );
+    const gone = relays.map(({ left, right }) => Promise.all([drain(left), drain(right)]));
+    for (const { relay } of relays) relay.cancel();
+    const results = await Promise.all(relays.map(({ relay }) => relay.done));
+    expect(results.every((r) => r.end === 'cancel')).toBe(true);
+    await Promise.all(gone);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(openFds()).toEqual(fdsBefore);
+    expect(threads() - threadsBefore).toBeLessThan(10);
+  }, 120_000);
 });

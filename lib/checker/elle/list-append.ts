@@ -91,9 +91,18 @@ function internalCheck(txn: Txn, log: AnomalyLog, keyOf: (k: string) => KeyState
   }
 }
 
+/** Reads are short: comparing pairs beats building a set for each of millions of them. */
+const SHORT_LIST = 32;
+
 function hasDuplicates(list: readonly ElementValue[]): boolean {
-  if (list.length < 2) return false;
-  return new Set(list).size !== list.length;
+  const n = list.length;
+  if (n < 2) return false;
+  if (n > SHORT_LIST) return new Set(list).size !== n;
+  for (let i = 1; i < n; i++) {
+    const v = list[i];
+    for (let j = 0; j < i; j++) if (list[j] === v) return true;
+  }
+  return false;
 }
 
 export function inferListAppend(txns: readonly Txn[], log: AnomalyLog): Inference {
@@ -105,8 +114,9 @@ export function inferListAppend(txns: readonly Txn[], log: AnomalyLog): Inferenc
   };
 
   for (const txn of txns) {
-    const lastAppend = new Map<string, ElementValue>();
-    for (const op of txn.ops) {
+    const ops = txn.ops;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!;
       if (op.kind !== 'append') continue;
       const state = keyOf(op.key);
       if (state.writer.has(op.value)) {
@@ -116,9 +126,14 @@ export function inferListAppend(txns: readonly Txn[], log: AnomalyLog): Inferenc
         });
       }
       state.writer.set(op.value, txn.id);
-      const previous = lastAppend.get(op.key);
-      if (previous !== undefined) state.intermediate.add(previous);
-      lastAppend.set(op.key, op.value);
+      // The transaction's previous append to this key, if any, was overwritten within it (transactions are short: scan back).
+      for (let j = i - 1; j >= 0; j--) {
+        const o = ops[j]!;
+        if (o.kind === 'append' && o.key === op.key) {
+          state.intermediate.add(o.value);
+          break;
+        }
+      }
     }
     if (txn.status !== 'ok') continue;
     for (const op of txn.ops) {
