@@ -39,6 +39,11 @@ export interface RunRecord extends ProcessIdentity {
   readonly workDir?: string;
   /** Artifacts dir: kept after the run on purpose, never removed by the janitor. */
   readonly artifactsDir?: string;
+  /**
+   * The run's node names: its namespaces are exactly pk-<id>-<node> and the runner's,
+   * so the janitor leaves a look-alike (pk-<id>-foo of a run without node foo) alone.
+   */
+  readonly nodes?: readonly string[];
   /** Where the run's containers live, so the janitor can remove them after a crash. */
   readonly containerd: { readonly socket: string; readonly namespace: string };
 }
@@ -49,6 +54,7 @@ export interface RunRegistration {
   subnet?: string;
   workDir?: string;
   artifactsDir?: string;
+  nodes?: readonly string[];
   containerd?: { socket?: string; namespace?: string };
 }
 
@@ -99,6 +105,7 @@ export async function registerRun(registration: RunRegistration): Promise<RunRec
     bridge: names.bridge(registration.id),
     ...(registration.workDir === undefined ? {} : { workDir: registration.workDir }),
     ...(registration.artifactsDir === undefined ? {} : { artifactsDir: registration.artifactsDir }),
+    ...(registration.nodes === undefined ? {} : { nodes: [...registration.nodes] }),
     containerd: {
       socket: registration.containerd?.socket ?? DEFAULT_CONTAINERD_SOCKET,
       namespace: registration.containerd?.namespace ?? CONTAINERD_NAMESPACE,

@@ -7,7 +7,7 @@
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { basename, isAbsolute } from 'node:path';
 import { removeCgroupTree } from '../host/cgroups.js';
-import { CONTAINERD_NAMESPACE } from '../host/names.js';
+import { CONTAINERD_NAMESPACE, names } from '../host/names.js';
 import { unregisterRun, type RunRecord } from '../host/run-records.js';
 import { reclaimIfDead } from '../host/subnet-claims.js';
 import { unsafeDirReason } from '../host/private-dir.js';
@@ -64,7 +64,7 @@ export async function cleanRun(
     id,
     reason,
     ...(record ? { testName: record.testName, pid: record.pid, startedAt: record.startedAt } : {}),
-    netns: [...leftovers.netns],
+    netns: leftovers.netns.filter((name) => isOwnNetns(id, record, name)),
     links: [...leftovers.links].sort((a, b) => linkDeletionRank(a) - linkDeletionRank(b)),
     cgroups: [...leftovers.cgroups],
     workDirs: [...new Set([...leftovers.workDirs, ...[ownWorkDir(record)].filter((d): d is string => !!d && existsSync(d))])],
@@ -122,4 +122,10 @@ export function isEmpty(run: CleanedRun): boolean {
     (!c || c.containers.length + c.snapshots.length + c.leases.length === 0) &&
     run.errors.length === 0
   );
+}
+
+/** A namespace the run made: when its record lists its nodes, only theirs and the runner's (not a look-alike). */
+function isOwnNetns(id: string, record: RunRecord | undefined, name: string): boolean {
+  if (record?.nodes === undefined) return true;
+  return name === names.runnerNetns(id) || record.nodes.some((node) => names.nodeNetns(id, node) === name);
 }

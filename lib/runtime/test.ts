@@ -295,6 +295,7 @@ export class Test {
       testName: this.name,
       workDir: join(this.#workBase(), id),
       artifactsDir: new Artifacts(this.name, id, this.#options.artifactsDir).dir,
+      nodes: this.#plan.nodes.map((n) => n.name),
       ...(this.#options.containerd ? { containerd: this.#options.containerd } : {}),
     };
   }
