@@ -140,6 +140,7 @@ describe('files in and out of containers', () => {
     try {
       writeFileSync(join(dir, 'keep.bin'), keep);
       // The image's own layer: what the container then deletes or replaces.
+      // creates image: pakostii.local/test-overlay-marks:1
       const built = await buildImage(
         {
           name: 'pakostii.local/test-overlay-marks:1',
