@@ -1,11 +1,22 @@
 /** The recorder keeps Jepsen's history rules and streams history.jsonl as it goes. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as immediate } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HistoryRecorder } from '../../lib/history/recorder.js';
 import { StateError } from '../../lib/errors.js';
+
+const scratch: string[] = [];
+/** A history.jsonl path in a fresh temporary directory, removed after the file's tests. */
+function historyPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pk-rec-'));
+  scratch.push(dir);
+  return join(dir, 'history.jsonl');
+}
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('HistoryRecorder', () => {
   it('records invoke then one completion, with dense indexes, times since the start and the invoke\'s f', () => {
@@ -45,7 +56,7 @@ describe('HistoryRecorder', () => {
   });
 
   it('streams history.jsonl at the end of the event-loop turn, one JSON event per line', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'pk-rec-')), 'history.jsonl');
+    const path = historyPath();
     const r = new HistoryRecorder({ path });
     r.invoke(0, 'cas', [1, 2], { node: 'n1' });
     r.fail(0, undefined, { error: 'mismatch' });
@@ -62,7 +73,7 @@ describe('HistoryRecorder', () => {
 
 describe('history.jsonl lines', () => {
   it('are exactly JSON.stringify of each event, for every kind of field and value', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'pk-rec-')), 'history.jsonl');
+    const path = historyPath();
     const r = new HistoryRecorder({ path, startedMono: process.hrtime.bigint() - 5_000_000_000n });
     const values: unknown[] = [null, 0, -1.5, 1e21, 'a "quoted" \\ line\nbreak', 'ünïcødé ✓ 😀', [1, [2, 'x']], { a: { b: [null, true] } }, true];
     values.forEach((value, i) => {
