@@ -1,8 +1,8 @@
 /** `pakostii check --model list-append|rw-register` on our JSONL and on Jepsen's EDN (`[:append k v]`, `[:r k [..]]`, `[:w k v]`). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { toEdn } from '../../lib/history/edn.js';
 import { toJsonl } from '../../lib/history/jsonl.js';
 import { TxnHistory } from '../helpers/txn-history.js';
@@ -10,6 +10,7 @@ import { runCli } from './support.js';
 
 describe('pakostii check --model list-append', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pakostii-check-la-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   // Write skew: T0 and T1 each read both keys empty and append to one of them.
   const skew = new TxnHistory()
     .concurrent([0, [['r', 'x', []], ['r', 'y', []], ['append', 'x', 1]]], [1, [['r', 'x', []], ['r', 'y', []], ['append', 'y', 1]]])
@@ -50,6 +51,7 @@ describe('pakostii check --model list-append', () => {
 
 describe('pakostii check --model rw-register', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pakostii-check-rw-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   // Write skew on registers: both read x and y as nil, each writes one.
   const skew = new TxnHistory().concurrent([0, [['r', 'x', null], ['r', 'y', null], ['w', 'x', 1]]], [1, [['r', 'x', null], ['r', 'y', null], ['w', 'y', 1]]]).events;
   // Blind writes one after the other: only real time orders them.

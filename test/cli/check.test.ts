@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CheckFileJson } from '../../lib/cli/check.js';
 import { HISTORIES } from '../history/support.js';
 import { runCli } from './support.js';
@@ -10,6 +10,7 @@ const etcd = (name: string) => join(HISTORIES, 'jepsen-etcd', name);
 
 describe('pakostii check', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pakostii-check-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('--json: one object per file; exit 1 when any file is not linearizable', async () => {
     const result = await runCli(['check', '--model', 'register', '--format', 'jepsen-log', '--json', etcd('etcd_002.log'), etcd('etcd_000.log')]);

@@ -1,12 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseEdn } from '../../lib/history/index.js';
 import { runCli } from './support.js';
 
 describe('pakostii history export', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pakostii-history-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints our history.jsonl as Jepsen EDN', async () => {
     const file = join(dir, 'history.jsonl');

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { StateError } from '../../lib/errors.js';
 import { Partition } from '../../lib/faults/partition.js';
 import { FaultRegistry } from '../../lib/faults/registry.js';
@@ -147,11 +147,16 @@ describe("every-pair selectors: 'all' and overlapping groups", () => {
 });
 
 describe('one-off faults without a name', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
   function timelineSetup() {
     const cluster = spec.newCluster();
     ['a1', 'b1', 'b2'].forEach((n) => cluster.addNode(spec.newNode(n).withAZ(n.startsWith('a') ? 'az1' : 'az2')));
     const plan = planCluster(cluster);
     const dir = mkdtempSync(join(tmpdir(), 'pakostii-names-'));
+    dirs.push(dir);
     const timeline = new FaultTimeline(dir, pino({ level: 'silent' }));
     const registry = new FaultRegistry({ commit: () => undefined }, () => new FakeMatrix(4), pino({ level: 'silent' }), timeline.onNetworkEvent);
     return { partition: new Partition(registry, plan), registry, plan, timeline, dir };
