@@ -124,8 +124,8 @@ export function isEmpty(run: CleanedRun): boolean {
   );
 }
 
-/** A namespace the run made: when its record lists its nodes, only theirs and the runner's (not a look-alike). */
+/** A namespace the run made: when its record lists its nodes, only theirs, the runner's and the switch's (not a look-alike). */
 function isOwnNetns(id: string, record: RunRecord | undefined, name: string): boolean {
   if (record?.nodes === undefined) return true;
-  return name === names.runnerNetns(id) || record.nodes.some((node) => names.nodeNetns(id, node) === name);
+  return name === names.runnerNetns(id) || name === names.switchNetns(id) || record.nodes.some((node) => names.nodeNetns(id, node) === name);
 }

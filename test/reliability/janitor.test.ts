@@ -257,17 +257,18 @@ describe('janitor on real leftovers', () => {
     expect(again.runs).toEqual([]);
   });
 
-  it('removes a dead run’s own namespaces and leaves a look-alike (pk-<id>-foo) of a node it never had', async () => {
+  it('removes a dead run’s own namespaces (nodes, runner, switch) and leaves a look-alike (pk-<id>-foo) of a node it never had', async () => {
     const id = newRunId();
     ours.push(id);
     writeRecord(id, await deadIdentity(), { nodes: ['n1'] });
     ip('netns', 'add', names.nodeNetns(id, 'n1'));
     ip('netns', 'add', names.runnerNetns(id));
+    ip('netns', 'add', names.switchNetns(id));
     const lookAlike = `pk-${id}-foo`;
     ip('netns', 'add', lookAlike);
     try {
       const report = await cleanup({ runIds: [id] });
-      expect(report.runs[0]?.netns.sort()).toEqual([names.runnerNetns(id), names.nodeNetns(id, 'n1')].sort());
+      expect(report.runs[0]?.netns.sort()).toEqual([names.runnerNetns(id), names.switchNetns(id), names.nodeNetns(id, 'n1')].sort());
       const left = ip('netns', 'list');
       expect(left).toContain(lookAlike);
       expect(left).not.toContain(names.nodeNetns(id, 'n1'));
