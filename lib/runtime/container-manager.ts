@@ -16,6 +16,7 @@ import type { Artifacts } from './artifacts.js';
 import { removeRunCgroups } from '../host/cgroups.js';
 import { writeHostsFile } from './hosts-file.js';
 import { LABELS, names } from '../host/names.js';
+import { noteObject } from '../host/run-objects.js';
 import type { NetworkManager } from './network-manager.js';
 import { delay } from './delay.js';
 import { createPullReporter } from './pull-progress.js';
@@ -57,6 +58,7 @@ export class ContainerManager {
   #client: ContainerdClient | undefined;
   #unsubscribe: (() => void) | undefined;
   readonly #services = new Map<string, ServiceRuntime>();
+  #cgroupNoted = false;
   #stopping = false;
   /** Container id → why the test ended its process (t.containers.kill/stop/restart). */
   readonly #expectedExits = new Map<string, { reason: string; until: number }>();
@@ -119,6 +121,9 @@ export class ContainerManager {
       mounts.push({ source, destination: target });
     }
     const id = names.container(runId, node.name, service.name);
+    // runc makes the run's cgroup parent when the first task starts: noted before, so the janitor may remove it.
+    if (!this.#cgroupNoted) noteObject(runId, { kind: 'cgroup', path: names.cgroup(runId) });
+    this.#cgroupNoted = true;
     const container = await this.client.createContainer({
       id,
       image: service.image,
