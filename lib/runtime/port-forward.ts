@@ -29,7 +29,22 @@ export interface ForwardPortOptions {
 /** Connect timeout for each forwarded connection. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
-export class PortForward {
+/** What t.network.forwardPort() returns (implemented by RelayPortForward). */
+export interface PortForward {
+  readonly node: string;
+  readonly targetPort: number;
+  /** Start listening; the forward closes by itself when `signal` aborts (pass t.signal). */
+  listen(signal?: AbortSignal): Promise<void>;
+  /** Local port on 127.0.0.1. */
+  port(): number;
+  /** Stop listening and cut every forwarded connection. Idempotent. */
+  close(): Promise<void>;
+  /** Connections closed at once because the process relayed its limit of connections already (see the file comment). */
+  readonly refusedConnections: number;
+}
+
+/** PortForward whose connections the addon's relay carries. */
+export class RelayPortForward implements PortForward {
   readonly node: string;
   readonly targetPort: number;
   readonly #ip: string;
@@ -55,7 +70,6 @@ export class PortForward {
     this.#logger = logger;
   }
 
-  /** Start listening; the forward closes by itself when `signal` aborts (pass t.signal). */
   async listen(signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new StateError(`port forward to ${this.node}:${this.targetPort} is closed`, { hint: 'create a new one with forwardPort()' });
     if (this.#server) throw new StateError(`port forward to ${this.node}:${this.targetPort} is already listening on 127.0.0.1:${this.#port}`, { hint: 'call listen() once' });
@@ -88,7 +102,6 @@ export class PortForward {
     this.#logger.info({ node: this.node, port: this.targetPort, local_port: this.#port }, 'port forward listening');
   }
 
-  /** Local port on 127.0.0.1. */
   port(): number {
     if (this.#port === undefined) {
       throw new StateError(`port forward to ${this.node}:${this.targetPort} is not listening`, { hint: 'await fw.listen(t.signal) first' });
@@ -96,12 +109,10 @@ export class PortForward {
     return this.#port;
   }
 
-  /** Connections closed at once because the process relayed its limit of connections already (see the file comment). */
   get refusedConnections(): number {
     return this.#refused;
   }
 
-  /** Stop listening and cut every forwarded connection. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

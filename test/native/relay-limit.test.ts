@@ -10,7 +10,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RELAY_LIMIT, RelayLimitError, relayCounters, relaySockets } from '../../lib/native/relay.js';
-import { PortForward } from '../../lib/runtime/port-forward.js';
+import { RelayPortForward } from '../../lib/runtime/port-forward.js';
 
 let echo: Server;
 let port: number;
@@ -77,7 +77,7 @@ describe('relay limit', () => {
 
   it('a port forward closes connections past the limit at once, counts them, and keeps relaying the others', async () => {
     const dial = () => connected(port);
-    const forward = new PortForward('n1', '127.0.0.1', port, dial, pino({ level: 'silent' }));
+    const forward = new RelayPortForward('n1', '127.0.0.1', port, dial, pino({ level: 'silent' }));
     await forward.listen();
     try {
       relayCounters(relayCounters().active + 2);
