@@ -120,7 +120,7 @@ export interface DelayProfileParams {
 export interface DelayLineCounters {
   /** Frames taken off the AF_XDP RX rings. */
   received: number;
-  /** Frames the kernel completed on a TX ring (duplicates included). */
+  /** Frames the kernel took off a TX ring, i.e. transmitted (duplicates included). */
   sent: number;
   /** Frames the line lost: no room, no route, or dropped by the kernel before its RX ring. */
   dropped: number;
@@ -137,6 +137,14 @@ export interface DelayLineCounters {
   lateNsMax: number;
   lateNsP50: number;
   lateNsP99: number;
+  /** From a frame's arrival on the veth to the line taking it off the RX ring, ns (same buckets). */
+  pickupNsP50: number;
+  pickupNsP99: number;
+  /** Frames that came without the program's arrival time (timed from pickup instead). */
+  unstamped: number;
+  /** Whether the line's thread runs SCHED_FIFO; if not, why (strerror), else ''. */
+  realtime: boolean;
+  realtimeError: string;
 }
 
 /** The addon's delay line (native/delay_engine.cc): pair map as JS-writable memory, a thread, AF_XDP sockets. */
