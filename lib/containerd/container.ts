@@ -18,6 +18,7 @@ import { jsonAny } from './protos.js';
 import type { Mount } from './images/rpc.js';
 import type { Container, ContainerCreateRequest, ExecResult, ImageInfo, RootfsLocation, TaskStatus } from './types.js';
 import { readImageFile } from './image-files.js';
+import type { ReadXattr } from './overlay-view.js';
 import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
 import { buildRuntimeSpec, NOFILE_LIMIT, resolveUser, RUNC_RUNTIME, RUNTIME_SPEC_TYPE_URL, type OciSpec, type UserDatabase } from './oci-spec.js';
 import {
@@ -61,14 +62,15 @@ export const MAX_USER_DATABASE_BYTES = 4 * 1024 * 1024;
 
 /**
  * /etc/passwd and /etc/group as the container will see them, read straight
- * from the snapshot's layer directories (we are root; no mount needed). The
+ * from the snapshot's layer directories (we are root; no mount needed), the
+ * layers' whiteouts and opaque directories applied (`readXattr` reads the latter). The
  * image is untrusted: its symlinks resolve inside its root (never to the
  * host's /etc/shadow), only regular files count (never /dev/zero), and size is capped.
  */
-export async function readUserDatabase(mounts: readonly Mount[], imageName: string): Promise<UserDatabase> {
+export async function readUserDatabase(mounts: readonly Mount[], imageName: string, readXattr: ReadXattr): Promise<UserDatabase> {
   const layers = rootfsLayers(mounts);
   const find = async (file: string): Promise<string | undefined> =>
-    (await readImageFile(layers, file, MAX_USER_DATABASE_BYTES, `image ${imageName}`))?.toString('utf8');
+    (await readImageFile(layers, file, MAX_USER_DATABASE_BYTES, `image ${imageName}`, readXattr))?.toString('utf8');
   const [passwd, group] = await Promise.all([find('/etc/passwd'), find('/etc/group')]);
   return { ...(passwd === undefined ? {} : { passwd }), ...(group === undefined ? {} : { group }) };
 }
@@ -90,7 +92,7 @@ export async function containerNofile(): Promise<number> {
 }
 
 /** Creates snapshot + container (see the class comment); undoes both when anything fails. */
-export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreateRequest, image: ImageInfo): Promise<ServiceContainer> {
+export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreateRequest, image: ImageInfo, readXattr: ReadXattr): Promise<ServiceContainer> {
   // Without a lease, the prepared snapshot is unreferenced until the container exists and GC may take it.
   const lease = `${spec.id}.create`;
   const { leases, snapshots, containers } = api(grpc);
@@ -102,7 +104,7 @@ export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreat
       { lease, operation: `prepare snapshot ${spec.id} from image ${image.name}` },
     );
     prepared = true;
-    const user = resolveUser(image.config.user, await readUserDatabase(mounts, image.name), image.name);
+    const user = resolveUser(image.config.user, await readUserDatabase(mounts, image.name, readXattr), image.name);
     const runtimeSpec = buildRuntimeSpec({ spec, image, user, nofile: await containerNofile() });
     await containers.create(
       {

@@ -14,6 +14,7 @@ import type { ContainerSpec as ServiceSpec } from '../spec/container.js';
 import type { ClusterPlan, PlannedNode } from '../spec/plan.js';
 import type { Artifacts } from './artifacts.js';
 import { removeRunCgroups } from '../host/cgroups.js';
+import { getXattr } from '../native/index.js';
 import { writeHostsFile } from './hosts-file.js';
 import { LABELS, names } from '../host/names.js';
 import { noteObject } from '../host/run-objects.js';
@@ -87,7 +88,7 @@ export class ContainerManager {
   async provision(signal: AbortSignal): Promise<void> {
     const { plan } = this.#ctx;
     this.#logger.info('preparing containers');
-    const connect = this.#ctx.connect ?? ((o: ContainerdOptions) => containerd.ContainerdClient.connect(o));
+    const connect = this.#ctx.connect ?? ((o: ContainerdOptions) => containerd.ContainerdClient.connect({ ...o, readXattr: getXattr }));
     this.#client = await connect(this.#ctx.containerd);
     this.#unsubscribe = this.#client.onTaskExit((event) => this.#onExit(event));
 

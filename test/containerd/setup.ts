@@ -21,6 +21,7 @@ import { buildLayer, type LayerEntry } from '../../lib/containerd/images/layer-b
 import { writeOciArchive } from '../../lib/containerd/images/oci-archive-writer.js';
 import { LABELS, names, newRunId } from '../../lib/host/names.js';
 import { api } from '../../lib/containerd/api.js';
+import { getXattr } from '../../lib/native/index.js';
 
 const run = promisify(execFile);
 /** The suite's containerd: a CI run's private one (PAKOSTII_CONTAINERD_SOCKET), else the system one. */
@@ -45,7 +46,7 @@ export default async function globalSetup(): Promise<void> {
 
 export async function testClient(): Promise<ContainerdClient> {
   await ensureContainerd();
-  return ContainerdClient.connect({ socket: SOCKET, namespace: TEST_NAMESPACE });
+  return ContainerdClient.connect({ socket: SOCKET, namespace: TEST_NAMESPACE, readXattr: getXattr });
 }
 
 const APPLETS = ['sh', 'cat', 'echo', 'sleep', 'ip', 'id', 'ls', 'env', 'pwd', 'hostname', 'kill', 'ps', 'grep', 'wc', 'true', 'false', 'seq', 'mount', 'head', 'tail', 'sync'];
