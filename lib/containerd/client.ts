@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { ContainerdError } from '../errors.js';
 import { CONTAINERD_NAMESPACE } from '../host/names.js';
+import { api } from './api.js';
 import { createContainer } from './container.js';
 import { DEFAULT_CONTAINERD_SOCKET } from '../host/paths.js';
 import { RUN_AS_ROOT_HINT, startContainerdHint, toContainerdError } from './errors.js';
@@ -18,12 +19,6 @@ import { labelledRunIds, listRunObjects, removeRunObjects } from './run-objects.
 
 /** How long connect() waits for the daemon's Version answer. */
 const CONNECT_TIMEOUT_MS = 5_000;
-
-interface PbPlugin {
-  type: string;
-  id: string;
-  init_err: { code: number; message: string } | null;
-}
 
 /** Fails with a person-readable error when the socket is missing or not ours to open. */
 async function checkSocket(socket: string): Promise<void> {
@@ -59,7 +54,7 @@ export class ContainerdClient {
     await checkSocket(socket);
     const client = new ContainerdClient(ContainerdGrpc.open({ socket, namespace: options.namespace ?? CONTAINERD_NAMESPACE }));
     try {
-      await client.grpc.unary('version', 'Version', {}, { timeoutMs: CONNECT_TIMEOUT_MS, operation: `connect to containerd at ${socket}` });
+      await api(client.grpc).version.version({}, { timeoutMs: CONNECT_TIMEOUT_MS, operation: `connect to containerd at ${socket}` });
     } catch (err) {
       client.close();
       const details = err instanceof Error ? err.message : String(err);
@@ -85,12 +80,12 @@ export class ContainerdClient {
   }
 
   async version(): Promise<{ version: string; revision: string }> {
-    const res = await this.grpc.unary<{ version: string; revision: string }>('version', 'Version', {}, { operation: 'containerd version' });
+    const res = await api(this.grpc).version.version({}, { operation: 'containerd version' });
     return { version: res.version, revision: res.revision };
   }
 
   async plugins(filters: string[] = []): Promise<PluginInfo[]> {
-    const res = await this.grpc.unary<{ plugins: PbPlugin[] }>('introspection', 'Plugins', { filters }, { operation: 'list containerd plugins' });
+    const res = await api(this.grpc).introspection.plugins({ filters }, { operation: 'list containerd plugins' });
     return res.plugins.map((p) => ({
       type: p.type,
       id: p.id,
@@ -154,7 +149,7 @@ export class ContainerdClient {
 
   /** Names of every containerd namespace. */
   async listNamespaces(): Promise<string[]> {
-    const { namespaces } = await this.grpc.unary<{ namespaces: Array<{ name: string }> }>('namespaces', 'List', {}, { operation: 'list containerd namespaces' });
+    const { namespaces } = await api(this.grpc).namespaces.list({}, { operation: 'list containerd namespaces' });
     return namespaces.map(({ name }) => name);
   }
 }

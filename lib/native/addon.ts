@@ -36,6 +36,13 @@ export interface NativeRelayResult {
   code?: string;
 }
 
+/** Relayed connections of the process: now, refused for the limit since start, and the limit. */
+export interface NativeRelayCounters {
+  active: number;
+  refused: number;
+  limit: number;
+}
+
 /** A relay in progress: cancel() cuts both connections; `promise` settles once both fds are closed. */
 export interface NativeRelay {
   promise: Promise<NativeRelayResult>;
@@ -157,8 +164,10 @@ export interface NativeAddon {
   addAddress(ifname: string, cidr: string, netns?: string): Promise<void>;
   provisionNodeLink(spec: NativeNodeLinkSpec): Promise<void>;
   connectInNetns(netns: string, ip: string, port: number, timeoutMs: number): NativeConnect;
-  /** Duplicates both fds at once; the caller still owns (and closes) its own. */
+  /** Duplicates both fds at once; the caller still owns (and closes) its own. Throws EAGAIN at the relay limit. */
   relay(fdA: number, fdB: number): NativeRelay;
+  /** The relay counters of the process, after setting the limit (connections relayed at once) if given. */
+  relayLimit(limit?: number): NativeRelayCounters;
   xdpLoadEngine(maxNodes: number): Promise<XdpNativeEngine>;
   /** netns "" = the host namespace; runs on a thread of the addon's own. */
   xdpAttach(progFd: number, netns: string, ifname: string): Promise<void>;
