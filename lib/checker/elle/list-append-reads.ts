@@ -50,16 +50,22 @@ export class ReadState {
   readonly longestStart: Int32Array;
   readonly longestLength: Int32Array;
   readonly latestReadInvoke: Float64Array;
-  private readonly readTxn = new Int32Store();
-  private readonly readKey = new Int32Store();
-  private readonly readStart = new Int32Store();
-  private readonly readLength = new Int32Store();
+  // At most one read per operation: room reserved (untouched until used) so they never grow by copying.
+  private readonly readTxn: Int32Store;
+  private readonly readKey: Int32Store;
+  private readonly readStart: Int32Store;
+  private readonly readLength: Int32Store;
 
   constructor(
     private readonly table: TxnTable,
     private readonly log: AnomalyLog,
   ) {
     const keys = table.keyNames.length;
+    const ops = table.opKind.length;
+    this.readTxn = new Int32Store(ops);
+    this.readKey = new Int32Store(ops);
+    this.readStart = new Int32Store(ops);
+    this.readLength = new Int32Store(ops);
     this.touched = new Uint8Array(keys);
     this.longestStart = new Int32Array(keys);
     this.longestLength = new Int32Array(keys);

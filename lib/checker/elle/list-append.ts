@@ -62,7 +62,9 @@ export function inferListAppend(table: TxnTable, log: AnomalyLog): Inference {
     if (status[t] === OK) state.readsOf(t);
   }
 
-  const edges = new EdgeList();
+  // Room for every edge this history can make (data: ≤ 2 per operation; process and real time: a few per
+  // transaction), reserved untouched: growing by copying would touch it all again.
+  const edges = new EdgeList(2 * opKind.length + 16 * table.count);
   const orderStart = new Int32Array(keys);
   const orderLength = new Int32Array(keys);
   const elems = table.elems;

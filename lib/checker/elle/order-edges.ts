@@ -32,7 +32,7 @@ export function addProcessEdges(txns: TxnSet, edges: EdgeList): void {
 /** The committed transactions in the order they completed. */
 function completionOrder(txns: TxnSet): Int32Array {
   const { status, completeIndex } = txns;
-  const ids = new Int32Store();
+  const ids = new Int32Store(txns.count);
   let sorted = true;
   for (let t = 0; t < txns.count; t++) {
     if (status[t] !== OK) continue;

@@ -20,13 +20,13 @@ export class TxnTable extends TxnColumns {
   /** The ops of transaction t are `opStart[t] .. opEnd[t] - 1`. */
   readonly opStart: Int32Array;
   readonly opEnd: Int32Array;
-  readonly opKind = new Uint8Store();
+  readonly opKind: Uint8Store;
   /** Key id (a position in `keyNames`). */
-  readonly opKey = new Int32Store();
+  readonly opKey: Int32Store;
   /** An append's element, or where a read's list starts in `elems`. */
-  readonly opVal = new Int32Store();
+  readonly opVal: Int32Store;
   /** A read's length, or {@link UNKNOWN}. */
-  readonly opLen = new Int32Store();
+  readonly opLen: Int32Store;
   readonly keyNames: string[] = [];
   readonly malformed: string[] = [];
   elems: Int32Array;
@@ -36,6 +36,12 @@ export class TxnTable extends TxnColumns {
     super(count);
     this.opStart = new Int32Array(count);
     this.opEnd = new Int32Array(count);
+    // Room for every micro-operation of the history, reserved untouched (no growing by copying).
+    const ops = columns.mopF.length;
+    this.opKind = new Uint8Store(ops);
+    this.opKey = new Int32Store(ops);
+    this.opVal = new Int32Store(ops);
+    this.opLen = new Int32Store(ops);
     this.elems = columns.elems.data;
     this.scalars = columns.scalars;
   }
