@@ -129,6 +129,39 @@ describe('pullImage', () => {
     expect((await ns.rpc.snapshotStat('overlayfs', chainId))?.kind).toBe('committed');
   });
 
+  it('ensureImage re-unpacks when containerd’s garbage collection runs in the middle (as another run’s lease removal makes it)', async () => {
+    // Without the top snapshot, the one below it is referenced by nothing: a GC between
+    // finding it and building on it took it away, and the unpack failed (seen only while
+    // other runs were active). Here the GC is made to run at exactly that moment.
+    const ref = `${proxy.host}/pakostii/multi:v1`;
+    const [parent, top] = chainIds(hostDiffIds);
+    await ns.rpc.snapshotRemove('overlayfs', top ?? '');
+    let collected = false;
+    const collectNow = () => {
+      const lease = `pk-${runId}-gc`;
+      ctr(ns.namespace, 'leases', 'create', '--id', lease);
+      ctr(ns.namespace, 'leases', 'delete', '--sync', lease);
+    };
+    const racing = new Proxy(ns.rpc, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (name !== 'snapshotStat' || typeof value !== 'function') return value;
+        return async (snapshotter: string, key: string) => {
+          const info = await (value as typeof target.snapshotStat).call(target, snapshotter, key);
+          if (key === parent && info?.kind === 'committed' && !collected) {
+            collected = true;
+            collectNow();
+          }
+          return info;
+        };
+      },
+    });
+    const info = await ensureImage(racing, ref);
+    expect(collected).toBe(true);
+    expect(info.chainId).toBe(top);
+    expect((await ns.rpc.snapshotStat('overlayfs', top ?? ''))?.kind).toBe('committed');
+  });
+
   it('pulls a Docker schema 2 image by tag and by digest over plain HTTP from a loopback registry', async () => {
     const byTag = await pullImage(ns.rpc, `${registry.host}/pakostii/docker:v1`);
     expect(byTag.digest).toBe(dockerManifest.digest);

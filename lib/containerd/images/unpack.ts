@@ -72,14 +72,17 @@ export async function unpackImage(rpc: ImagesRpc, input: UnpackInput, options: C
   }
   const chains = chainIds(input.diffIds);
   // Find the first layer whose snapshot is missing; everything below it exists.
+  // Each snapshot goes into the lease BEFORE it is looked at: containerd's garbage
+  // collection is global (any run's lease removal sets it off), and a snapshot whose
+  // child is gone may be unreferenced; one found but not yet leased could be
+  // collected before it becomes the parent of the next layer. Leasing a snapshot
+  // that does not exist holds nothing.
   let firstMissing = chains.length;
   for (let i = chains.length - 1; i >= 0; i--) {
     const chain = chains[i] ?? '';
+    if (options.lease) await rpc.leaseAddResource(options.lease, { id: chain, type: `snapshots/${snapshotter}` });
     const info = await rpc.snapshotStat(snapshotter, chain);
-    if (info?.kind === 'committed') {
-      if (options.lease) await rpc.leaseAddResource(options.lease, { id: chain, type: `snapshots/${snapshotter}` });
-      break;
-    }
+    if (info?.kind === 'committed') break;
     firstMissing = i;
   }
   for (let i = firstMissing; i < chains.length; i++) {
