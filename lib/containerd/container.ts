@@ -1,13 +1,11 @@
 /**
  * A service container: created once (snapshot + container record under a
  * short-lived lease), then any number of tasks (start/stop/restart), each
- * logging through the binary:// writer into the spec's two files.
- *
- * Over 300 lines because ServiceContainer is one lifecycle over one container
- * record (create, tasks, files, removal); its parts already live apart: tasks.ts,
- * exec.ts, rootfs-files.ts, oci-spec.ts, log-writer.ts.
+ * logging through the binary:// writer into the spec's two files. Its parts
+ * live apart: tasks.ts, exec.ts, image-files.ts (the image's user database),
+ * oci-spec.ts, log-writer.ts, overlay-view.ts (the snapshot's layers).
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { ContainerdError, StateError } from '../errors.js';
 import { LABELS } from '../host/names.js';
 import { api } from './api.js';
@@ -17,10 +15,11 @@ import type { ContainerdGrpc } from './grpc.js';
 import { jsonAny } from './protos.js';
 import type { Mount } from './images/rpc.js';
 import type { Container, ContainerCreateRequest, ExecResult, ImageInfo, RootfsLocation, TaskStatus } from './types.js';
-import { readImageFile } from './image-files.js';
-import type { ReadXattr } from './overlay-view.js';
+import { readUserDatabase } from './image-files.js';
+import { rootfsLayers, type ReadXattr } from './overlay-view.js';
 import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
-import { buildRuntimeSpec, NOFILE_LIMIT, resolveUser, RUNC_RUNTIME, RUNTIME_SPEC_TYPE_URL, type OciSpec, type UserDatabase } from './oci-spec.js';
+import { containerNofile } from './nofile.js';
+import { buildRuntimeSpec, resolveUser, RUNC_RUNTIME, RUNTIME_SPEC_TYPE_URL, type OciSpec } from './oci-spec.js';
 import {
   createTask,
   deleteTask,
@@ -37,59 +36,6 @@ export const SNAPSHOTTER = 'overlayfs';
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 /** After SIGKILL a process dies at once; this only bounds a wedged shim. */
 const KILL_GRACE_MS = 10_000;
-
-/**
- * The snapshot's directories, top first: overlay upperdir, then lowerdirs
- * (leftmost is the topmost layer); a bind mount is a single directory.
- */
-export function rootfsLayers(mounts: readonly Mount[]): string[] {
-  const dirs: string[] = [];
-  for (const mount of mounts) {
-    if (mount.type === 'bind') dirs.push(mount.source);
-    else if (mount.type === 'overlay') {
-      const option = (name: string): string | undefined =>
-        mount.options.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1);
-      const upper = option('upperdir');
-      if (upper) dirs.push(upper);
-      dirs.push(...(option('lowerdir') ?? '').split(':').filter((d) => d !== ''));
-    }
-  }
-  return dirs;
-}
-
-/** Far more than any real user database; a runaway one (e.g. a copy of a big file) is refused. */
-export const MAX_USER_DATABASE_BYTES = 4 * 1024 * 1024;
-
-/**
- * /etc/passwd and /etc/group as the container will see them, read straight
- * from the snapshot's layer directories (we are root; no mount needed), the
- * layers' whiteouts and opaque directories applied (`readXattr` reads the latter). The
- * image is untrusted: its symlinks resolve inside its root (never to the
- * host's /etc/shadow), only regular files count (never /dev/zero), and size is capped.
- */
-export async function readUserDatabase(mounts: readonly Mount[], imageName: string, readXattr: ReadXattr): Promise<UserDatabase> {
-  const layers = rootfsLayers(mounts);
-  const find = async (file: string): Promise<string | undefined> =>
-    (await readImageFile(layers, file, MAX_USER_DATABASE_BYTES, `image ${imageName}`, readXattr))?.toString('utf8');
-  const [passwd, group] = await Promise.all([find('/etc/passwd'), find('/etc/group')]);
-  return { ...(passwd === undefined ? {} : { passwd }), ...(group === undefined ? {} : { group }) };
-}
-
-/**
- * RLIMIT_NOFILE for containers: NOFILE_LIMIT, or less when this process's hard
- * limit is lower (the shim inherits the same limits from containerd on a
- * normal host; without CAP_SYS_RESOURCE runc cannot go above them).
- */
-export async function containerNofile(): Promise<number> {
-  try {
-    const limits = await readFile('/proc/self/limits', 'utf8');
-    const hard = /^Max open files\s+\S+\s+(\S+)/m.exec(limits)?.[1];
-    if (hard && /^[0-9]+$/.test(hard)) return Math.min(NOFILE_LIMIT, Number(hard));
-  } catch {
-    // no /proc: keep the default
-  }
-  return NOFILE_LIMIT;
-}
 
 /** Creates snapshot + container (see the class comment); undoes both when anything fails. */
 export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreateRequest, image: ImageInfo, readXattr: ReadXattr): Promise<ServiceContainer> {

@@ -12,7 +12,9 @@ import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { ContainerdError } from '../errors.js';
-import { OverlayView, type ReadXattr } from './overlay-view.js';
+import type { Mount } from './api-messages.js';
+import type { UserDatabase } from './oci-spec.js';
+import { OverlayView, rootfsLayers, type ReadXattr } from './overlay-view.js';
 
 /**
  * The image's regular file at `path`, or undefined when it is missing or not a
@@ -38,4 +40,22 @@ export async function readImageFile(layers: readonly string[], path: string, max
   } finally {
     await file.close();
   }
+}
+
+/** Far more than any real user database; a runaway one (e.g. a copy of a big file) is refused. */
+export const MAX_USER_DATABASE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * /etc/passwd and /etc/group as the container will see them, read straight
+ * from the snapshot's layer directories (we are root; no mount needed), the
+ * layers' whiteouts and opaque directories applied (`readXattr` reads the latter). The
+ * image is untrusted: its symlinks resolve inside its root (never to the
+ * host's /etc/shadow), only regular files count (never /dev/zero), and size is capped.
+ */
+export async function readUserDatabase(mounts: readonly Mount[], imageName: string, readXattr: ReadXattr): Promise<UserDatabase> {
+  const layers = rootfsLayers(mounts);
+  const find = async (file: string): Promise<string | undefined> =>
+    (await readImageFile(layers, file, MAX_USER_DATABASE_BYTES, `image ${imageName}`, readXattr))?.toString('utf8');
+  const [passwd, group] = await Promise.all([find('/etc/passwd'), find('/etc/group')]);
+  return { ...(passwd === undefined ? {} : { passwd }), ...(group === undefined ? {} : { group }) };
 }

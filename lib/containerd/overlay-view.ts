@@ -20,11 +20,31 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { ContainerdError } from '../errors.js';
+import type { Mount } from './api-messages.js';
 
 export const MAX_SYMLINK_HOPS = 40;
 export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
 export const OPAQUE_XATTRS = ['trusted.overlay.opaque', 'user.overlay.opaque'] as const;
+
+/**
+ * The snapshot's directories, top first: overlay upperdir, then lowerdirs
+ * (leftmost is the topmost layer); a bind mount is a single directory.
+ */
+export function rootfsLayers(mounts: readonly Mount[]): string[] {
+  const dirs: string[] = [];
+  for (const mount of mounts) {
+    if (mount.type === 'bind') dirs.push(mount.source);
+    else if (mount.type === 'overlay') {
+      const option = (name: string): string | undefined =>
+        mount.options.find((o) => o.startsWith(`${name}=`))?.slice(name.length + 1);
+      const upper = option('upperdir');
+      if (upper) dirs.push(upper);
+      dirs.push(...(option('lowerdir') ?? '').split(':').filter((d) => d !== ''));
+    }
+  }
+  return dirs;
+}
 
 /** An xattr of a host path (lgetxattr), null when it is not set. */
 export type ReadXattr = (path: string, name: string) => Promise<Buffer | null>;

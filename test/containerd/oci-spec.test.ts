@@ -2,7 +2,7 @@
 // handling: no containerd needed.
 import { describe, expect, it } from 'vitest';
 import { ContainerdError } from '../../lib/errors.js';
-import { rootfsLayers } from '../../lib/containerd/container.js';
+import { rootfsLayers } from '../../lib/containerd/overlay-view.js';
 import { taskExitFromEnvelope } from '../../lib/containerd/events.js';
 import { decodeAny, fromTimestamp, jsonAny, messageAny, toTimestamp } from '../../lib/containerd/protos.js';
 import type { ContainerCreateRequest } from '../../lib/containerd/index.js';

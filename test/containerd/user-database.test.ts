@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_USER_DATABASE_BYTES, readUserDatabase } from '../../lib/containerd/container.js';
+import { MAX_USER_DATABASE_BYTES, readUserDatabase } from '../../lib/containerd/image-files.js';
 import { ContainerdError } from '../../lib/errors.js';
 import { getXattr, setXattr } from '../../lib/native/index.js';
 
