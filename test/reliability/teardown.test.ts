@@ -6,11 +6,26 @@
  * After each: nothing of the run remains and the host's routes, addresses and
  * firewall are exactly as before.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup } from '../../lib/janitor/index.js';
 import { readRun } from '../../lib/host/run-records.js';
 import { auditRun, expectNoLeaks, leakCount, snapshotHostNetwork, type HostNetworkSnapshot } from '../helpers/leak-audit.js';
 import { driveFixture, type FixtureRun } from './fixtures/drive-fixture.js';
+
+/**
+ * A state dir of this file's own, inherited by the fixture runs: every run that
+ * starts on this host sweeps the dead runs of its state dir, so with the shared
+ * /run/pakostii another suite's run could remove a SIGKILLed fixture's leftovers
+ * before this file audits them (and take the test's scenario away). To runs of
+ * other state dirs these runs' objects are orphans, which no automatic cleanup
+ * touches.
+ */
+const privateStateDir = mkdtempSync(join(tmpdir(), 'pk-teardown-state-'));
+process.env.PAKOSTII_STATE_DIR = privateStateDir;
+afterAll(() => rmSync(privateStateDir, { recursive: true, force: true }));
 
 let hostBefore: HostNetworkSnapshot;
 
