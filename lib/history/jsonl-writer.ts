@@ -118,7 +118,11 @@ export class JsonlWriter {
     // Short ASCII texts (most values: "x", [1,2]) are copied here: cheaper than a call into the encoder.
     if (text.length <= SHORT_TEXT) {
       let i = 0;
-      for (let c = 0; i < text.length && (c = text.charCodeAt(i)) < 0x80; i++) buf[len + i] = c;
+      for (; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[len + i] = c;
+      }
       if (i === text.length) return len + i;
     }
     return len + buf.write(text, len);
