@@ -19,4 +19,18 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  {
+    // containerd's methods are named in one place: the typed ports of lib/containerd/api.ts.
+    files: ['**/*.ts', '**/*.mts'],
+    ignores: ['lib/containerd/api.ts', 'lib/containerd/grpc.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(unary|serverStream|bidiStream)$/]",
+          message: "call containerd through its typed ports (api(grpc).<service>.<method>, lib/containerd/api.ts), not by service and method name",
+        },
+      ],
+    },
+  },
 );

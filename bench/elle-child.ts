@@ -5,8 +5,9 @@
  *   elle-child.ts check <file>                     read + parse + check; prints one JSON line
  */
 import { writeFileSync } from 'node:fs';
-import { checkListAppend } from '../lib/checker/elle/index.js';
-import { readJsonlFile, toJsonl } from '../lib/history/jsonl.js';
+import { checkListAppendColumns } from '../lib/checker/elle/index.js';
+import { toJsonl } from '../lib/history/jsonl.js';
+import { readJsonlColumnsFile } from '../lib/history/jsonl-columns.js';
 import { simulateListAppend } from '../test/helpers/list-append-sim.js';
 
 async function main(): Promise<void> {
@@ -19,10 +20,11 @@ async function main(): Promise<void> {
   }
   const started = performance.now();
   const cpu0 = process.cpuUsage();
-  const { history } = await readJsonlFile(a!);
+  // The history in columns (lib/history/jsonl-columns.ts): the form for millions of events.
+  const events = await readJsonlColumnsFile(a!);
   const parsedMs = performance.now() - started;
   const parseCpu = process.cpuUsage(cpu0);
-  const result = checkListAppend(history);
+  const result = checkListAppendColumns(events);
   const totalMs = performance.now() - started;
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(

@@ -21,6 +21,8 @@ export interface HelperPaths {
   udpRecv: string;
   /** Paced UDP flood at a fixed rate (delay-line throughput). */
   udpFlood: string;
+  /** Round trips at a steady rate (delay-line accuracy under load), and its echo. */
+  udpRtt: string;
   xdpLoadAttach: string;
   /** Trivial XDP object (always built). */
   xdpPassObject: string;
@@ -49,13 +51,14 @@ async function compileBpf(name: string): Promise<string> {
 
 export async function buildHelpers(): Promise<HelperPaths> {
   mkdirSync(BUILD_DIR, { recursive: true });
-  const [mapUpdate, udpSend, udpRecv, udpFlood, xdpLoadAttach, xdpPassObject] = await Promise.all([
+  const [mapUpdate, udpSend, udpRecv, udpFlood, udpRtt, xdpLoadAttach, xdpPassObject] = await Promise.all([
     compileC('map_update'),
     compileC('udp_send'),
     compileC('udp_recv'),
     compileC('udp_flood'),
+    compileC('udp_rtt', ['-lpthread']),
     compileC('xdp_load_attach', ['-lbpf']),
     compileBpf('xdp_pass'),
   ]);
-  return { mapUpdate, udpSend, udpRecv, udpFlood, xdpLoadAttach, xdpPassObject };
+  return { mapUpdate, udpSend, udpRecv, udpFlood, udpRtt, xdpLoadAttach, xdpPassObject };
 }

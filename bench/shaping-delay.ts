@@ -1,11 +1,13 @@
 /**
  * The delay engine on real traffic between two node namespaces (inside the
  * shaping bench's run): accuracy of the added round-trip time for 1, 10 and
- * 100 ms (UDP echo probes every 2 ms, n1 → n2 delayed, n2 → n1 not, so each
- * round trip carries one delayed leg; added = RTT − the unfaulted median),
+ * 100 ms at 20,000 round trips/s (bench/c/udp_rtt.c: n1 → n2 delayed, n2 → n1
+ * not, so each round trip carries one delayed leg; added = RTT − the unfaulted
+ * median at the same rate), with the line's losses and CPU over each window,
  * the jitter distributions (one-way, stamped datagrams), the packets/s the
  * delay line carries without loss and the CPU of its thread, and apply/heal
- * latency of a delay fault from JS.
+ * latency of a delay fault from JS. PK_RTT_DUMP=<prefix> keeps each accuracy
+ * window's raw round trips and out legs (udp_rtt's UDP_RTT_DUMP) for digging.
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,16 +21,24 @@ import { percentile, round, summarize, usBetween } from './stats.js';
 
 export interface DelayAccuracyPoint {
   asked_ms: number;
+  /** Round trips per second (each crosses the line once) and how many were sent / not answered. */
+  rate_pps: number;
   probes: number;
   lost: number;
+  /** The line's own losses over the window (its counter), and its thread's CPU (share of one core). */
+  line_dropped: number;
+  thread_cpu: number;
   /** Median added RTT − asked, ms. */
   median_error_ms: number;
   /** p99 of the added RTT, ms, and its distance from asked as a share of asked. */
   p99_added_ms: number;
   p99_error_ratio: number;
-  /** The unfaulted round trip's median and p99, ms: the noise floor of the probes themselves. */
+  /** The unfaulted round trip's median and p99, ms (same rate): the noise floor of the probes themselves. */
   base_p50_ms: number;
   base_p99_ms: number;
+  /** p99.9 and worst added RTT, ms. */
+  p999_added_ms: number;
+  max_added_ms: number;
 }
 
 export interface JitterPoint {
@@ -66,6 +76,11 @@ export interface DelayBenchResult {
   line_late_p50_us: number;
   line_late_p99_us: number;
   line_late_max_us: number;
+  /** From a frame's arrival on the veth to the line taking it off its RX ring, µs (p50 / p99). */
+  line_pickup_p50_us: number;
+  line_pickup_p99_us: number;
+  /** Whether the line's thread got SCHED_FIFO (else why). */
+  line_realtime: string;
   apply_p50_us: number;
   apply_p99_us: number;
   heal_p50_us: number;
@@ -91,32 +106,73 @@ function lineThreadTicks(): number {
 }
 const TICKS_PER_S = 100;
 const FLOOD_PORT = 7210;
+const ECHO_PORT = 7211;
+/** Round trips per second while measuring accuracy: the acceptance asks for it at ≥ 20,000 frames/s per link. */
+const ACCURACY_PPS = 20_000;
+const NS_PER_MS = 1e6;
+
+interface RttRun {
+  sent: number;
+  received: number;
+  p1_ns: number;
+  p50_ns: number;
+  p99_ns: number;
+  p999_ns: number;
+  max_ns: number;
+  lineDropped: number;
+  threadCpu: number;
+}
 
 function stddev(values: readonly number[]): number {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
 }
 
-async function accuracy(t: TestHandle, agents: Agents, probes: number): Promise<DelayAccuracyPoint[]> {
-  const base = await agents.udpRtt('n1', 'n2', probes, 2);
+/** udp_rtt from n1 to an echo in n2 for `seconds` at ACCURACY_PPS, with the line's counters over the window. */
+async function rttRun(t: TestHandle, udpRtt: string, seconds: number): Promise<RttRun> {
+  const c0 = t.network.delayLineCounters();
+  const k0 = lineThreadTicks();
+  const w0 = performance.now();
+  const dump = process.env.PK_RTT_DUMP ? ['env', `UDP_RTT_DUMP=${process.env.PK_RTT_DUMP}-${Math.round(performance.now())}`] : [];
+  const probe = new Helper([...dump, 'ip', 'netns', 'exec', names.nodeNetns(t.id, 'n1'), udpRtt, 'probe', t.network.ipOf('n2'), String(ECHO_PORT), String(ACCURACY_PPS), String(seconds)]);
+  if ((await probe.exited) !== 0) throw new Error(`udp_rtt failed: ${probe.stderr}`);
+  const elapsed = (performance.now() - w0) / 1000;
+  const c1 = t.network.delayLineCounters();
+  const got = JSON.parse(probe.lines.find((l) => l.startsWith('{'))!) as Omit<RttRun, 'lineDropped' | 'threadCpu'>;
+  return { ...got, lineDropped: c0 && c1 ? c1.dropped - c0.dropped : 0, threadCpu: (lineThreadTicks() - k0) / TICKS_PER_S / elapsed };
+}
+
+async function accuracy(t: TestHandle, seconds: number): Promise<DelayAccuracyPoint[]> {
+  const helpers = await buildHelpers();
+  const echo = new Helper(['ip', 'netns', 'exec', names.nodeNetns(t.id, 'n2'), helpers.udpRtt, 'echo', String(ECHO_PORT)]);
   const points: DelayAccuracyPoint[] = [];
-  for (const ms of [1, 10, 100]) {
-    const fault = t.network.delay(`accuracy ${ms}`, { from: 'n1', to: 'n2', ms });
-    await fault.apply();
-    const rtt = await agents.udpRtt('n1', 'n2', probes, 2);
-    await fault.heal();
-    const added = rtt.values.map((v) => v - base.p50);
-    const p99 = percentile(added, 99);
-    points.push({
-      asked_ms: ms,
-      probes,
-      lost: rtt.lost ?? 0,
-      median_error_ms: round(percentile(added, 50) - ms),
-      p99_added_ms: round(p99),
-      p99_error_ratio: round((p99 - ms) / ms),
-      base_p50_ms: round(base.p50),
-      base_p99_ms: round(base.p99),
-    });
+  try {
+    await echo.waitForLine((l) => l === 'ready');
+    const base = await rttRun(t, helpers.udpRtt, seconds);
+    for (const ms of [1, 10, 100]) {
+      const fault = t.network.delay(`accuracy ${ms}`, { from: 'n1', to: 'n2', ms });
+      await fault.apply();
+      const rtt = await rttRun(t, helpers.udpRtt, seconds);
+      await fault.heal();
+      const added = (ns: number) => (ns - base.p50_ns) / NS_PER_MS;
+      points.push({
+        asked_ms: ms,
+        rate_pps: ACCURACY_PPS,
+        probes: rtt.sent,
+        lost: rtt.sent - rtt.received,
+        line_dropped: rtt.lineDropped,
+        thread_cpu: round(rtt.threadCpu),
+        median_error_ms: round(added(rtt.p50_ns) - ms),
+        p99_added_ms: round(added(rtt.p99_ns)),
+        p99_error_ratio: round((added(rtt.p99_ns) - ms) / ms),
+        base_p50_ms: round(base.p50_ns / NS_PER_MS),
+        base_p99_ms: round(base.p99_ns / NS_PER_MS),
+        p999_added_ms: round(added(rtt.p999_ns)),
+        max_added_ms: round(added(rtt.max_ns)),
+      });
+    }
+  } finally {
+    await echo.stop();
   }
   return points;
 }
@@ -217,7 +273,7 @@ export async function runDelayBench(
   loadavg: number,
 ): Promise<DelayBenchResult> {
   const engine = t.network.capabilities().find((c) => c.kind === 'delay')!.engine ?? 'none';
-  const acc = await accuracy(t, agents, options.probes);
+  const acc = await accuracy(t, options.throughputS);
   const late = t.network.delayLineCounters()!;
   await pause(200);
   const jit = await jitter(t, agents, options.probes);
@@ -231,6 +287,9 @@ export async function runDelayBench(
     line_late_p50_us: round(late.lateNsP50 / 1000),
     line_late_p99_us: round(late.lateNsP99 / 1000),
     line_late_max_us: round(late.lateNsMax / 1000),
+    line_pickup_p50_us: round(late.pickupNsP50 / 1000),
+    line_pickup_p99_us: round(late.pickupNsP99 / 1000),
+    line_realtime: late.realtime ? 'SCHED_FIFO' : `normal (${late.realtimeError})`,
     apply_p50_us: round(tg.apply.p50),
     apply_p99_us: round(tg.apply.p99),
     heal_p50_us: round(tg.heal.p50),

@@ -8,7 +8,8 @@
  * it on the destination's bridge-side veth. Every other frame (other pairs, ARP,
  * non-IPv4, unknown addresses) passes to the bridge untouched: the fast path.
  * If the socket is missing, bpf_redirect_map falls back to XDP_PASS, so a frame
- * is never lost to a half-built delay line.
+ * is never lost to a half-built delay line. A redirected frame carries its
+ * arrival time as metadata (pk_delay_meta).
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -82,5 +83,15 @@ int pakostii_delay(struct xdp_md *ctx)
   __u32 *slot = bpf_map_lookup_elem(&pk_delay_links, &ifindex);
   if (!slot)
     return XDP_PASS;
+  /* Stamped when there is room for the metadata; an unstamped frame is timed from when the line
+   * reads it. */
+  if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct pk_delay_meta)) == 0) {
+    struct pk_delay_meta *meta = (void *)(long)ctx->data_meta;
+    if ((void *)(meta + 1) <= (void *)(long)ctx->data) {
+      meta->pad = 0;
+      meta->magic = PK_DELAY_META_MAGIC;
+      meta->arrival_ns = bpf_ktime_get_ns();
+    }
+  }
   return bpf_redirect_map(&pk_delay_xsks, *slot, XDP_PASS);
 }

@@ -19,7 +19,23 @@
 #ifndef PAKOSTII_DELAY_H
 #define PAKOSTII_DELAY_H
 
+#include <linux/types.h>
+
 #define PK_DELAY_PROG_NAME "pakostii_delay"
+
+/*
+ * What the program puts in front of each frame it redirects (XDP metadata,
+ * which the kernel copies into the AF_XDP buffer right before the frame): the
+ * time the frame entered the veth (CLOCK_MONOTONIC), so the line counts a
+ * frame's delay from its arrival rather than from when its thread got to it.
+ * The magic tells a stamped frame from stale bytes (the line clears it).
+ */
+#define PK_DELAY_META_MAGIC 0x706b646cu
+struct pk_delay_meta {
+  __u32 pad;
+  __u32 magic;
+  __u64 arrival_ns;
+};
 
 /* Largest profile id (one per delay fault); 0 means "not delayed". */
 #define PK_DELAY_MAX_PROFILE 0xffffu

@@ -1,7 +1,9 @@
-// What the two BPF engines (xdp.cc: the fault program, shape.cc: the traffic-class
-// classifier) share: loading off the JS thread into a state object handed to the
-// engine's JS class, and mmapped BPF maps that JS reads and writes as ArrayBuffers
-// (a fault is a write into such a buffer, without a syscall).
+// What the BPF engines (xdp.cc: the fault program, shape.cc: the traffic-class
+// classifier, delay_engine.cc: the delay line) share: skeletons and their load
+// errors (with libbpf's own explanation), loading off the JS thread into a state
+// object handed to the engine's JS class, work on a pool thread, and mmapped BPF
+// maps that JS reads and writes as ArrayBuffers (a fault is a write into such a
+// buffer, without a syscall).
 #pragma once
 
 #include <napi.h>
@@ -17,6 +19,22 @@
 #include "errors.h"
 
 namespace pk {
+
+// A loaded (or opened) skeleton, destroyed with its generated destroy function.
+template <typename Skel, void (*Destroy)(Skel*)>
+struct SkeletonDeleter {
+  void operator()(Skel* skel) const { Destroy(skel); }
+};
+template <typename Skel, void (*Destroy)(Skel*)>
+using Skeleton = std::unique_ptr<Skel, SkeletonDeleter<Skel, Destroy>>;
+
+// Routes libbpf's warnings (verifier log, missing BTF…) into a per-thread buffer
+// that LoadFailed puts in its error. Called once when the addon loads.
+void CaptureLibbpfMessages();
+// Forgets what libbpf said on this thread (call before a load).
+void ClearLibbpfMessages();
+// A failed load step of `program`, with what libbpf said on this thread meanwhile.
+[[noreturn]] void LoadFailed(const std::string& op, const char* program, int err);
 
 // A shared mapping of an mmapable BPF map. It outlives the map's fd (the kernel keeps
 // the map while mapped) and lives as long as the engine or a JS ArrayBuffer needs it.
@@ -111,8 +129,23 @@ State* TakeEngineState(const Napi::CallbackInfo& info, const napi_type_tag* tag,
 
 // setNodeAddress(ipv4, index) of an engine: maps the IPv4 address `ipv4` to node
 // `index` in the hash map `map_fd`; index < 0 removes it (a missing one is fine).
-// Throws SysError(op, ipv4, errno).
-void SetNodeAddress(int map_fd, const std::string& op, const std::string& ipv4, int64_t index);
+// Returns the address (network byte order). Throws SysError(op, ipv4, errno).
+uint32_t SetNodeAddress(int map_fd, const std::string& op, const std::string& ipv4, int64_t index);
+
+// Runs `work` on a pool thread; the promise resolves with undefined or rejects with its SysError.
+class PoolWork : public Napi::AsyncWorker {
+ public:
+  static Napi::Promise Start(Napi::Env env, std::function<void()> work);
+  void Execute() override;
+  void OnOK() override;
+  void OnError(const Napi::Error&) override;
+
+ private:
+  PoolWork(Napi::Env env, std::function<void()> work);
+  Napi::Promise::Deferred deferred_;
+  std::function<void()> work_;
+  std::optional<SysError> error_;
+};
 
 // The JS class of an engine, kept for the loader's lifetime in this environment.
 Napi::FunctionReference* KeepEngineClass(Napi::Env env, Napi::Function engine_class);

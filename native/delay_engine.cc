@@ -4,15 +4,14 @@
 // (sync), close (stops the thread and frees everything, on a pool thread).
 #include "delay_engine.h"
 
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include <cerrno>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 
 #include "../bpf/pakostii_delay.h"
@@ -27,15 +26,11 @@
 namespace pk {
 namespace {
 
-struct SkeletonDeleter {
-  void operator()(delay_bpf* skel) const { delay_bpf__destroy(skel); }
-};
-
 // Shared with the pool threads of addLink and close. Torn down in this order by
 // close: the line (thread, sockets, umem), the pair-map mapping it reads, then
 // the program and its maps.
 struct DelayState {
-  std::unique_ptr<delay_bpf, SkeletonDeleter> skel;
+  Skeleton<delay_bpf, delay_bpf__destroy> skel;
   uint32_t max_nodes = 0;
   std::shared_ptr<BpfMapping> pairs;
   std::unique_ptr<DelayLine> line;
@@ -44,12 +39,11 @@ struct DelayState {
 
 const napi_type_tag kDelayStateTag = {0x70616b6f73746969ULL, 0x64656c61796c6e65ULL};
 
-[[noreturn]] void LoadFailed(const char* op, int err) {
-  throw SysError(op, PK_DELAY_PROG_NAME, err > 0 ? err : EINVAL);
-}
+[[noreturn]] void LoadFailed(const char* op, int err) { pk::LoadFailed(op, PK_DELAY_PROG_NAME, err); }
 
 // Runs on a pool thread.
 void LoadDelayState(DelayState& state, uint32_t max_nodes) {
+  ClearLibbpfMessages();
   state.max_nodes = max_nodes;
   state.skel.reset(delay_bpf__open());
   if (!state.skel) LoadFailed("delay program open", errno);
@@ -67,33 +61,6 @@ void LoadDelayState(DelayState& state, uint32_t max_nodes) {
                           "pk_delay_pairs", PK_DELAY_PROG_NAME);
   state.line = std::make_unique<DelayLine>(n, static_cast<const uint64_t*>(state.pairs->addr()));
 }
-
-// Runs `work` on a pool thread, resolving with undefined or rejecting with its SysError.
-class StateWorker : public Napi::AsyncWorker {
- public:
-  StateWorker(Napi::Env env, std::function<void()> work)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)) {}
-  static Napi::Promise Start(Napi::Env env, std::function<void()> work) {
-    auto* worker = new StateWorker(env, std::move(work));
-    worker->Queue();
-    return worker->deferred_.Promise();
-  }
-  void Execute() override {
-    try {
-      work_();
-    } catch (const SysError& error) {
-      error_ = error;
-      SetError(error.what());
-    }
-  }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error&) override { deferred_.Reject(ToJsError(Env(), *error_).Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::function<void()> work_;
-  std::optional<SysError> error_;
-};
 
 // Binds a socket to `ifname` and points the program at it (XSKMAP slot = node index).
 void AddLink(DelayState& state, const std::string& ifname, uint32_t node) {
@@ -156,14 +123,9 @@ class DelayEngine : public Napi::ObjectWrap<DelayEngine> {
     return Guarded(info.Env(), [&]() -> Napi::Value {
       const char* op = "delay line set node address";
       DelayState& state = Open(op);
-      std::string text = StringArg(info, 0, "ipv4");
+      std::string ipv4 = StringArg(info, 0, "ipv4");
       int64_t index = Int64Arg(info, 1, "index");
-      uint32_t addr;
-      if (inet_pton(AF_INET, text.c_str(), &addr) != 1) throw SysError(op, text, EINVAL, "not an IPv4 address");
-      int fd = bpf_map__fd(state.skel->maps.pk_delay_nodes);
-      uint32_t value = static_cast<uint32_t>(index);
-      int err = index < 0 ? bpf_map_delete_elem(fd, &addr) : bpf_map_update_elem(fd, &addr, &value, BPF_ANY);
-      if (err && !(index < 0 && errno == ENOENT)) ThrowErrno(op, text);
+      uint32_t addr = pk::SetNodeAddress(bpf_map__fd(state.skel->maps.pk_delay_nodes), op, ipv4, index);
       state.line->SetNodeAddress(addr, index);
       return info.Env().Undefined();
     });
@@ -205,7 +167,7 @@ class DelayEngine : public Napi::ObjectWrap<DelayEngine> {
       });
     });
   }
-  // { received, sent, dropped, duplicated, held, links, lateNsMax, lateNsP50, lateNsP99 }
+  // { received, sent, dropped, …, lateNsP99, pickupNsP50, …, realtime, realtimeError } (addon.ts)
   Napi::Value Counters(const Napi::CallbackInfo& info) {
     return Guarded(info.Env(), [&]() -> Napi::Value {
       DelayLineCounters c = Open("delay line counters").line->Counters();
@@ -221,6 +183,11 @@ class DelayEngine : public Napi::ObjectWrap<DelayEngine> {
       out.Set("kernelRxRingFull", static_cast<double>(c.kernel_rx_ring_full));
       out.Set("lateNsP50", static_cast<double>(c.late_ns_p50));
       out.Set("lateNsP99", static_cast<double>(c.late_ns_p99));
+      out.Set("pickupNsP50", static_cast<double>(c.pickup_ns_p50));
+      out.Set("pickupNsP99", static_cast<double>(c.pickup_ns_p99));
+      out.Set("unstamped", static_cast<double>(c.unstamped));
+      out.Set("realtime", c.realtime);
+      out.Set("realtimeError", c.realtime_error == 0 ? std::string() : std::string(std::strerror(c.realtime_error)));
       return out;
     });
   }
@@ -230,7 +197,7 @@ class DelayEngine : public Napi::ObjectWrap<DelayEngine> {
     std::shared_ptr<DelayState> state = std::move(state_);
     state_.reset();
     if (!buffer_.IsEmpty()) DetachMappingBuffer(buffer_);
-    return StateWorker::Start(info.Env(), [state] {
+    return PoolWork::Start(info.Env(), [state] {
       if (!state) return;
       std::lock_guard<std::mutex> lock(state->mu);
       state->line.reset();

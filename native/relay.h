@@ -6,13 +6,19 @@
 
 namespace pk {
 
-// Registers relay(fdA, fdB) -> { promise, cancel(): void }.
+// Registers relay(fdA, fdB) -> { promise, cancel(): void } and
+// relayLimit(limit?) -> { active, refused, limit }.
+//
+// At most `limit` connections (default kDefaultRelayLimit = 1024, see
+// relay_reactor.h) are relayed at once per process: past it relay() throws
+// EAGAIN before duplicating anything (the caller still owns and closes both
+// sockets) and counts the refusal; relayLimit(n) sets the limit.
 //
 // relay() duplicates fdA and fdB right away (F_DUPFD_CLOEXEC): the caller keeps
 // its own fds and closes them as usual (e.g. destroys the net.Socket that owned
 // them), while the duplicates belong to the addon's one relay thread (an epoll
-// loop serving every relayed connection of the process), which moves bytes
-// both ways with splice(2) through one pipe per direction. When one side reaches
+// loop serving every relayed connection of the process, relay_reactor.cc), which
+// moves bytes both ways with splice(2) through one pipe per direction (relay_pipe.cc). When one side reaches
 // EOF, the other side gets shutdown(SHUT_WR) once the pipe is drained (half-close).
 // The relay ends, closing both duplicates, when
 //   - both directions reached EOF          -> end "eof";

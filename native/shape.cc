@@ -18,24 +18,19 @@
 namespace pk {
 namespace {
 
-struct SkeletonDeleter {
-  void operator()(shape_bpf* skel) const { shape_bpf__destroy(skel); }
-};
-
 struct ShapeState {
-  std::unique_ptr<shape_bpf, SkeletonDeleter> skel;
+  Skeleton<shape_bpf, shape_bpf__destroy> skel;
   uint32_t max_nodes = 0;
   std::shared_ptr<BpfMapping> classes;
 };
 
 const napi_type_tag kShapeStateTag = {0x70616b6f73746969ULL, 0x7368617065656e67ULL};
 
-[[noreturn]] void LoadFailed(const char* op, int err) {
-  throw SysError(op, PK_SHAPE_PROG_NAME, err > 0 ? err : EINVAL);
-}
+[[noreturn]] void LoadFailed(const char* op, int err) { pk::LoadFailed(op, PK_SHAPE_PROG_NAME, err); }
 
 // Runs on a pool thread.
 void LoadShapeState(ShapeState& state, uint32_t max_nodes) {
+  ClearLibbpfMessages();
   state.max_nodes = max_nodes;
   state.skel.reset(shape_bpf__open());
   if (!state.skel) LoadFailed("tc classifier open", errno);

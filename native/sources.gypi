@@ -19,6 +19,8 @@
     'netns_thread.cc',
     'qdisc.cc',
     'relay.cc',
+    'relay_pipe.cc',
+    'relay_reactor.cc',
     'shape.cc',
     'sockets.cc',
     'xattr.cc',

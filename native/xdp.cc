@@ -9,8 +9,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdarg>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -24,24 +22,9 @@
 namespace pk {
 namespace {
 
-// libbpf reports why a load failed (verifier log, missing BTF…) through its print
-// callback; keep the warnings of the current thread to put them in the error.
-thread_local std::string libbpf_messages;
-int CaptureLibbpfPrint(enum libbpf_print_level level, const char* format, va_list args) {
-  if (level == LIBBPF_DEBUG) return 0;
-  char line[512];
-  int n = vsnprintf(line, sizeof(line), format, args);
-  if (libbpf_messages.size() < 8192) libbpf_messages.append(line);
-  return n;
-}
-
-struct SkeletonDeleter {
-  void operator()(fault_bpf* skel) const { fault_bpf__destroy(skel); }
-};
-
 // Everything a loaded engine owns; built off the JS thread by LoadEngineState.
 struct EngineState {
-  std::unique_ptr<fault_bpf, SkeletonDeleter> skel;
+  Skeleton<fault_bpf, fault_bpf__destroy> skel;
   uint32_t max_nodes = 0;
   std::shared_ptr<BpfMapping> policy;
   std::shared_ptr<BpfMapping> control;
@@ -52,17 +35,12 @@ struct EngineState {
 // Marks the External that carries a loaded EngineState to the XdpEngine constructor.
 const napi_type_tag kEngineStateTag = {0x70616b6f73746969ULL, 0x7864705f656e6731ULL};
 
-// A failed load step, with what libbpf said on this thread (the verifier's log…).
-[[noreturn]] void LoadFailed(const std::string& op, int err) {
-  err = err > 0 ? err : EINVAL;
-  throw SysError(op, PK_PROG_NAME, err,
-                 std::string(std::strerror(err)) + (libbpf_messages.empty() ? "" : "\n" + libbpf_messages));
-}
+[[noreturn]] void LoadFailed(const std::string& op, int err) { pk::LoadFailed(op, PK_PROG_NAME, err); }
 
 // Runs on a pool thread.
 void LoadEngineState(EngineState& state, uint32_t max_nodes) {
   auto started = std::chrono::steady_clock::now();
-  libbpf_messages.clear();
+  ClearLibbpfMessages();
   state.max_nodes = max_nodes;
   state.skel.reset(fault_bpf__open());
   if (!state.skel) LoadFailed("xdp program open", errno);
@@ -226,7 +204,7 @@ Napi::Value LoadEngine(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitXdp(Napi::Env env, Napi::Object exports) {
-  libbpf_set_print(CaptureLibbpfPrint);
+  CaptureLibbpfMessages();
   Export(env, exports, "xdpLoadEngine", LoadEngine, KeepEngineClass(env, XdpEngine::Define(env)));
   Export(env, exports, "xdpAttach", [](const Napi::CallbackInfo& info) { return AttachOrDetach(info, true); });
   Export(env, exports, "xdpDetach", [](const Napi::CallbackInfo& info) { return AttachOrDetach(info, false); });

@@ -129,6 +129,7 @@ bool XskSocket::Send(const uint8_t* data, uint32_t length) {
 
 uint32_t XskSocket::Flush() {
   // Copy mode transmits inside sendto, a bounded batch per call (EAGAIN: more to do).
+  uint32_t before = queued_;
   for (int round = 0; queued_ > 0 && round < 64; round++) {
     if (sendto(fd(), nullptr, 0, MSG_DONTWAIT, nullptr, 0) >= 0) {
       queued_ = tx_.Outstanding();
@@ -137,7 +138,8 @@ uint32_t XskSocket::Flush() {
     if (errno != EAGAIN && errno != EBUSY && errno != ENOBUFS) break;
     queued_ = tx_.Outstanding();
   }
-  return ReapCompletions();
+  ReapCompletions();
+  return before - queued_;
 }
 
 uint32_t XskSocket::ReapCompletions() {

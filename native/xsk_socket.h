@@ -60,18 +60,24 @@ class XskSocket {
   int ifindex() const { return ifindex_; }
   const std::string& ifname() const { return ifname_; }
 
-  // Calls each(data, length) for up to `max` received frames, then gives their
-  // buffers back to the kernel. Returns how many there were.
+  // Calls each(data, length, headroom) for up to `max` received frames, then gives
+  // their buffers back to the kernel; `headroom` bytes before `data` belong to the
+  // frame's buffer (XDP metadata, if any, ends at `data`). Returns how many there were.
   template <typename Each>
   uint32_t Receive(uint32_t max, Each&& each);
+  // Whether a frame waits on the RX ring (a read of shared memory, no syscall).
+  bool Readable() { return rx_.Peek(1) > 0; }
 
   // Copies a frame into a free TX buffer and queues it (sent on Flush). False
   // when no buffer or ring slot is free (the caller retries after Flush).
   bool Send(const uint8_t* data, uint32_t length);
-  // Asks the kernel to transmit what is queued; returns frames completed since the last call.
+  // Asks the kernel to transmit what is queued; returns how many frames it took
+  // (in copy mode: transmitted, within the call). Also reaps completed buffers.
   uint32_t Flush();
-  // Frames queued or in flight in the kernel.
-  uint32_t pending() const { return kTxFrames - static_cast<uint32_t>(free_tx_.size()); }
+  // Frames on the TX ring the kernel has not taken yet (Flush again soon). Frames it
+  // took but has not completed are not counted: a receiver's socket may hold them
+  // for long, and Send reaps completions itself when it runs out of buffers.
+  uint32_t unkicked() const { return queued_; }
 
   // The kernel's counters for this socket (XDP_STATISTICS).
   xdp_statistics Statistics() const;
@@ -94,11 +100,11 @@ template <typename Each>
 uint32_t XskSocket::Receive(uint32_t max, Each&& each) {
   uint32_t count = rx_.Peek(max);
   if (count == 0) return 0;
-  const auto* base = static_cast<const uint8_t*>(umem_.addr());
+  auto* base = static_cast<uint8_t*>(umem_.addr());
   uint32_t refill = fill_.Reserve(count);  // always `count`: the fill ring holds every RX buffer
   for (uint32_t i = 0; i < count; i++) {
     const xdp_desc& desc = rx_.At(i);
-    each(base + desc.addr, desc.len);
+    each(base + desc.addr, desc.len, static_cast<uint32_t>(desc.addr & (kFrameSize - 1)));
     if (i < refill) fill_.Slot(i) = desc.addr & ~static_cast<uint64_t>(kFrameSize - 1);
   }
   rx_.Release(count);

@@ -7,23 +7,19 @@
 import { stat } from 'node:fs/promises';
 import { ContainerdError } from '../errors.js';
 import { CONTAINERD_NAMESPACE } from '../host/names.js';
+import { api } from './api.js';
 import { createContainer } from './container.js';
 import { DEFAULT_CONTAINERD_SOCKET } from '../host/paths.js';
 import { RUN_AS_ROOT_HINT, startContainerdHint, toContainerdError } from './errors.js';
 import { subscribeTaskExits } from './events.js';
 import { ContainerdGrpc } from './grpc.js';
+import type { ReadXattr } from './overlay-view.js';
 import * as images from './images/index.js';
 import type { Container, ContainerCreateRequest, ImageInfo, PluginInfo, PullProgress, RunObjects, TaskExitEvent } from './types.js';
 import { labelledRunIds, listRunObjects, removeRunObjects } from './run-objects.js';
 
 /** How long connect() waits for the daemon's Version answer. */
 const CONNECT_TIMEOUT_MS = 5_000;
-
-interface PbPlugin {
-  type: string;
-  id: string;
-  init_err: { code: number; message: string } | null;
-}
 
 /** Fails with a person-readable error when the socket is missing or not ours to open. */
 async function checkSocket(socket: string): Promise<void> {
@@ -50,16 +46,30 @@ async function checkSocket(socket: string): Promise<void> {
   }
 }
 
+export interface ConnectOptions {
+  socket?: string;
+  namespace?: string;
+  /**
+   * Reads an xattr of a host path (lib/native's getXattr): createContainer needs it to see
+   * an image's opaque directories when it reads the image's user database. Without it this
+   * client can do everything but create containers.
+   */
+  readXattr?: ReadXattr;
+}
+
 export class ContainerdClient {
-  private constructor(private readonly grpc: ContainerdGrpc) {}
+  private constructor(
+    private readonly grpc: ContainerdGrpc,
+    private readonly readXattr: ReadXattr | undefined,
+  ) {}
 
   /** Connects and checks the daemon answers; ContainerdError with a "how to start containerd" hint otherwise. */
-  static async connect(options: { socket?: string; namespace?: string } = {}): Promise<ContainerdClient> {
+  static async connect(options: ConnectOptions = {}): Promise<ContainerdClient> {
     const socket = options.socket ?? DEFAULT_CONTAINERD_SOCKET;
     await checkSocket(socket);
-    const client = new ContainerdClient(ContainerdGrpc.open({ socket, namespace: options.namespace ?? CONTAINERD_NAMESPACE }));
+    const client = new ContainerdClient(ContainerdGrpc.open({ socket, namespace: options.namespace ?? CONTAINERD_NAMESPACE }), options.readXattr);
     try {
-      await client.grpc.unary('version', 'Version', {}, { timeoutMs: CONNECT_TIMEOUT_MS, operation: `connect to containerd at ${socket}` });
+      await api(client.grpc).version.version({}, { timeoutMs: CONNECT_TIMEOUT_MS, operation: `connect to containerd at ${socket}` });
     } catch (err) {
       client.close();
       const details = err instanceof Error ? err.message : String(err);
@@ -85,12 +95,12 @@ export class ContainerdClient {
   }
 
   async version(): Promise<{ version: string; revision: string }> {
-    const res = await this.grpc.unary<{ version: string; revision: string }>('version', 'Version', {}, { operation: 'containerd version' });
+    const res = await api(this.grpc).version.version({}, { operation: 'containerd version' });
     return { version: res.version, revision: res.revision };
   }
 
   async plugins(filters: string[] = []): Promise<PluginInfo[]> {
-    const res = await this.grpc.unary<{ plugins: PbPlugin[] }>('introspection', 'Plugins', { filters }, { operation: 'list containerd plugins' });
+    const res = await api(this.grpc).introspection.plugins({ filters }, { operation: 'list containerd plugins' });
     return res.plugins.map((p) => ({
       type: p.type,
       id: p.id,
@@ -120,6 +130,12 @@ export class ContainerdClient {
   }
 
   async createContainer(spec: ContainerCreateRequest): Promise<Container> {
+    const readXattr = this.readXattr;
+    if (!readXattr) {
+      throw new ContainerdError(`create container ${spec.id} failed: this containerd client cannot read an image's overlay marks`, {
+        hint: 'a bug in the caller: connect with { readXattr: getXattr } (lib/native) to create containers',
+      });
+    }
     const image = await this.getImage(spec.image);
     if (!image) {
       throw new ContainerdError(`create container ${spec.id} failed: image ${spec.image} is not in containerd (namespace ${this.namespace})`, {
@@ -128,7 +144,7 @@ export class ContainerdClient {
       });
     }
     try {
-      return await createContainer(this.grpc, spec, image);
+      return await createContainer(this.grpc, spec, image, readXattr);
     } catch (err) {
       throw toContainerdError(err, { operation: `create container ${spec.id}`, socket: this.socket });
     }
@@ -154,7 +170,7 @@ export class ContainerdClient {
 
   /** Names of every containerd namespace. */
   async listNamespaces(): Promise<string[]> {
-    const { namespaces } = await this.grpc.unary<{ namespaces: Array<{ name: string }> }>('namespaces', 'List', {}, { operation: 'list containerd namespaces' });
+    const { namespaces } = await api(this.grpc).namespaces.list({}, { operation: 'list containerd namespaces' });
     return namespaces.map(({ name }) => name);
   }
 }

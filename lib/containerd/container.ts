@@ -10,6 +10,7 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { ContainerdError, StateError } from '../errors.js';
 import { LABELS } from '../host/names.js';
+import { api } from './api.js';
 import { ignoreNotFound, isNotFound } from './errors.js';
 import { execInContainer } from './exec.js';
 import type { ContainerdGrpc } from './grpc.js';
@@ -17,6 +18,7 @@ import { jsonAny } from './protos.js';
 import type { Mount } from './images/rpc.js';
 import type { Container, ContainerCreateRequest, ExecResult, ImageInfo, RootfsLocation, TaskStatus } from './types.js';
 import { readImageFile } from './image-files.js';
+import type { ReadXattr } from './overlay-view.js';
 import { ensureLogWriter, logUri, prepareLogFiles } from './log-writer.js';
 import { buildRuntimeSpec, NOFILE_LIMIT, resolveUser, RUNC_RUNTIME, RUNTIME_SPEC_TYPE_URL, type OciSpec, type UserDatabase } from './oci-spec.js';
 import {
@@ -60,14 +62,15 @@ export const MAX_USER_DATABASE_BYTES = 4 * 1024 * 1024;
 
 /**
  * /etc/passwd and /etc/group as the container will see them, read straight
- * from the snapshot's layer directories (we are root; no mount needed). The
+ * from the snapshot's layer directories (we are root; no mount needed), the
+ * layers' whiteouts and opaque directories applied (`readXattr` reads the latter). The
  * image is untrusted: its symlinks resolve inside its root (never to the
  * host's /etc/shadow), only regular files count (never /dev/zero), and size is capped.
  */
-export async function readUserDatabase(mounts: readonly Mount[], imageName: string): Promise<UserDatabase> {
+export async function readUserDatabase(mounts: readonly Mount[], imageName: string, readXattr: ReadXattr): Promise<UserDatabase> {
   const layers = rootfsLayers(mounts);
   const find = async (file: string): Promise<string | undefined> =>
-    (await readImageFile(layers, file, MAX_USER_DATABASE_BYTES, `image ${imageName}`))?.toString('utf8');
+    (await readImageFile(layers, file, MAX_USER_DATABASE_BYTES, `image ${imageName}`, readXattr))?.toString('utf8');
   const [passwd, group] = await Promise.all([find('/etc/passwd'), find('/etc/group')]);
   return { ...(passwd === undefined ? {} : { passwd }), ...(group === undefined ? {} : { group }) };
 }
@@ -89,24 +92,21 @@ export async function containerNofile(): Promise<number> {
 }
 
 /** Creates snapshot + container (see the class comment); undoes both when anything fails. */
-export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreateRequest, image: ImageInfo): Promise<ServiceContainer> {
+export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreateRequest, image: ImageInfo, readXattr: ReadXattr): Promise<ServiceContainer> {
   // Without a lease, the prepared snapshot is unreferenced until the container exists and GC may take it.
   const lease = `${spec.id}.create`;
-  await grpc.unary('leases', 'Create', { id: lease, labels: spec.labels }, { operation: `create lease ${lease}` });
+  const { leases, snapshots, containers } = api(grpc);
+  await leases.create({ id: lease, labels: spec.labels }, { operation: `create lease ${lease}` });
   let prepared = false;
   try {
-    const mounts = await grpc.unary<{ mounts: Mount[] }>(
-      'snapshots',
-      'Prepare',
+    const { mounts } = await snapshots.prepare(
       { snapshotter: SNAPSHOTTER, key: spec.id, parent: image.chainId, labels: spec.labels },
       { lease, operation: `prepare snapshot ${spec.id} from image ${image.name}` },
     );
     prepared = true;
-    const user = resolveUser(image.config.user, await readUserDatabase(mounts.mounts, image.name), image.name);
+    const user = resolveUser(image.config.user, await readUserDatabase(mounts, image.name, readXattr), image.name);
     const runtimeSpec = buildRuntimeSpec({ spec, image, user, nofile: await containerNofile() });
-    await grpc.unary(
-      'containers',
-      'Create',
+    await containers.create(
       {
         container: {
           id: spec.id,
@@ -122,10 +122,10 @@ export async function createContainer(grpc: ContainerdGrpc, spec: ContainerCreat
     );
     return new ServiceContainer(grpc, spec, runtimeSpec);
   } catch (err) {
-    if (prepared) await ignoreNotFound(grpc.unary('snapshots', 'Remove', { snapshotter: SNAPSHOTTER, key: spec.id })).catch(() => undefined);
+    if (prepared) await ignoreNotFound(snapshots.remove({ snapshotter: SNAPSHOTTER, key: spec.id })).catch(() => undefined);
     throw err;
   } finally {
-    await ignoreNotFound(grpc.unary('leases', 'Delete', { id: lease, sync: false })).catch(() => undefined);
+    await ignoreNotFound(leases.delete({ id: lease, sync: false })).catch(() => undefined);
   }
 }
 
@@ -157,6 +157,12 @@ export class ServiceContainer implements Container {
   }
 
   /** The task's status, or undefined when the container has no task. */
+  /** The rootfs mounts of the container's snapshot (what a new task mounts, or a stopped one's files). */
+  private async mounts(): Promise<Mount[]> {
+    const { mounts } = await api(this.grpc).snapshots.mounts({ snapshotter: SNAPSHOTTER, key: this.id }, { operation: `get rootfs mounts of ${this.id}` });
+    return mounts;
+  }
+
   private async task(): Promise<TaskStatus | undefined> {
     try {
       return (await getTask(this.grpc, this.id)).status;
@@ -181,12 +187,7 @@ export class ServiceContainer implements Container {
     // Log files are appended to across restarts: remember where this start's output begins.
     this.logOffsets = { stdout: (await stat(this.spec.stdoutPath)).size, stderr: (await stat(this.spec.stderrPath)).size };
     const uri = logUri(writer, this.spec.stdoutPath, this.spec.stderrPath);
-    const { mounts } = await this.grpc.unary<{ mounts: Mount[] }>(
-      'snapshots',
-      'Mounts',
-      { snapshotter: SNAPSHOTTER, key: this.id },
-      { operation: `get rootfs mounts of ${this.id}` },
-    );
+    const mounts = await this.mounts();
     await createTask(this.grpc, { containerId: this.id, rootfs: mounts, stdout: uri, stderr: uri });
     try {
       const exit = waitTask(this.grpc, this.id);
@@ -207,12 +208,7 @@ export class ServiceContainer implements Container {
       throw err;
     });
     if (task && task.status !== 'stopped' && task.pid > 0) return { state: 'running', layers: [`/proc/${task.pid}/root`], description: `container ${this.id} (running)` };
-    const { mounts } = await this.grpc.unary<{ mounts: Mount[] }>(
-      'snapshots',
-      'Mounts',
-      { snapshotter: SNAPSHOTTER, key: this.id },
-      { operation: `get rootfs mounts of ${this.id}` },
-    );
+    const mounts = await this.mounts();
     return { state: 'stopped', layers: rootfsLayers(mounts), description: `container ${this.id} (stopped)` };
   }
 
@@ -348,6 +344,6 @@ export async function removeContainer(grpc: ContainerdGrpc, id: string): Promise
     }
     await ignoreNotFound(deleteTask(grpc, id));
   }
-  await ignoreNotFound(grpc.unary('containers', 'Delete', { id }, { operation: `delete container ${id}` }));
-  await ignoreNotFound(grpc.unary('snapshots', 'Remove', { snapshotter: SNAPSHOTTER, key: id }, { operation: `remove snapshot ${id}` }));
+  await ignoreNotFound(api(grpc).containers.delete({ id }, { operation: `delete container ${id}` }));
+  await ignoreNotFound(api(grpc).snapshots.remove({ snapshotter: SNAPSHOTTER, key: id }, { operation: `remove snapshot ${id}` }));
 }

@@ -3,15 +3,11 @@
  * the client's namespace. Exec processes exit with the same topic; only a
  * task's init process (event id == container id) is reported.
  */
+import { api } from './api.js';
+import type { Envelope } from './api-messages.js';
 import type { ContainerdGrpc } from './grpc.js';
-import { decodeAny, fromTimestamp, type ProtoAny, type ProtoTimestamp } from './protos.js';
+import { decodeAny, fromTimestamp, type ProtoTimestamp } from './protos.js';
 import type { TaskExitEvent } from './types.js';
-
-interface Envelope {
-  namespace: string;
-  topic: string;
-  event: ProtoAny | null;
-}
 
 interface PbTaskExit {
   container_id: string;
@@ -41,9 +37,7 @@ export function subscribeTaskExits(
   listener: (event: TaskExitEvent) => void,
   onError: (err: Error) => void = () => undefined,
 ): () => void {
-  const stream = grpc.serverStream<Envelope>(
-    'events',
-    'Subscribe',
+  const stream = api(grpc).events.subscribe(
     { filters: [`topic=="${TASK_EXIT_TOPIC}",namespace=="${grpc.namespace}"`] },
     { operation: 'subscribe to containerd task exit events' },
   );

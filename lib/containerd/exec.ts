@@ -9,10 +9,12 @@
  * process (forbidden in lib/) or a native call; files need neither.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ContainerdError } from '../errors.js';
 import { execDir } from '../host/paths.js';
+import { runIdOfContainer } from '../host/patterns.js';
+import { forgetObject, noteObject } from '../host/run-objects.js';
 import { ignoreNotFound } from './errors.js';
 import type { ContainerdGrpc } from './grpc.js';
 import { jsonAny } from './protos.js';
@@ -51,9 +53,7 @@ export async function execInContainer(grpc: ContainerdGrpc, target: ExecTarget, 
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const execId = `exec-${randomBytes(6).toString('hex')}`;
-  const baseDir = execDir();
-  await mkdir(baseDir, { recursive: true, mode: 0o700 });
-  const dir = await mkdtemp(join(baseDir, `${target.containerId}-`));
+  const dir = await makeScratchDir(target.containerId);
   const stdoutPath = join(dir, 'stdout');
   const stderrPath = join(dir, 'stderr');
   try {
@@ -87,6 +87,29 @@ export async function execInContainer(grpc: ContainerdGrpc, target: ExecTarget, 
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A fresh private dir <state dir>/exec/<container id>-<random>, noted in the
+ * run's object log before it exists (the janitor removes a dead run's exec
+ * dirs only when its log names them). mkdir fails on an existing name, so the
+ * dir is always one this call made.
+ */
+async function makeScratchDir(containerId: string): Promise<string> {
+  const baseDir = execDir();
+  await mkdir(baseDir, { recursive: true, mode: 0o700 });
+  const runId = runIdOfContainer(containerId);
+  for (;;) {
+    const dir = join(baseDir, `${containerId}-${randomBytes(6).toString('hex')}`);
+    if (runId) noteObject(runId, { kind: 'dir', path: dir });
+    try {
+      await mkdir(dir, { mode: 0o700 });
+      return dir;
+    } catch (error) {
+      if (runId) forgetObject(runId, { kind: 'dir', path: dir });
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
 }
 

@@ -2,7 +2,8 @@
  * containerd's v1 gRPC services over @grpc/grpc-js (protos and their
  * well-known types: protos.ts): one channel per socket, and promise/stream wrappers that add the
  * `containerd-namespace` (and optional `containerd-lease`) metadata and turn
- * gRPC failures into ContainerdError.
+ * gRPC failures into ContainerdError. This is the transport under the typed
+ * ports of api.ts; only api.ts names a method (lint holds everything else to the ports).
  * The same v1 services exist in containerd 1.6, 1.7 and 2.x.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -175,21 +176,6 @@ export class ContainerdGrpc {
         }
       },
     };
-  }
-
-  /** A client-streaming call: write requests, end(), then await `response`. */
-  clientStream<Req extends object, Res = Record<string, unknown>>(
-    service: ServiceName,
-    method: string,
-    options: CallOptions = {},
-  ): { stream: grpc.ClientWritableStream<Req>; response: Promise<Res> } {
-    let stream!: grpc.ClientWritableStream<Req>;
-    const response = new Promise<Res>((resolve, reject) => {
-      stream = this.method(service, method)(this.metadata(options), this.callOptions(options), (err: grpc.ServiceError | null, res: Res) =>
-        err ? reject(this.fail(err, service, method, options)) : resolve(res),
-      ) as grpc.ClientWritableStream<Req>;
-    });
-    return { stream, response };
   }
 
   /**

@@ -5,8 +5,10 @@
  */
 import { LABELS } from '../host/names.js';
 import { runIdOfDir } from '../host/patterns.js';
+import { api } from './api.js';
 import { SNAPSHOTTER, removeContainer } from './container.js';
 import { ignoreNotFound } from './errors.js';
+import type { PbContainer, PbLease, PbSnapshotInfo } from './api-messages.js';
 import type { ContainerdGrpc } from './grpc.js';
 import type { RunObjects } from './types.js';
 
@@ -16,18 +18,13 @@ export function runLabelFilter(runId: string): string {
   return `labels."${LABELS.run}"==${runId}`;
 }
 
-interface Labelled {
-  id?: string;
-  name?: string;
-  labels?: Record<string, string>;
-}
-
 /** Containers, snapshots and leases of the client's namespace that match `filters`. */
-async function listLabelled(grpc: ContainerdGrpc, filters: string[], what: string): Promise<{ containers: Labelled[]; snapshots: Labelled[]; leases: Labelled[] }> {
+async function listLabelled(grpc: ContainerdGrpc, filters: string[], what: string): Promise<{ containers: PbContainer[]; snapshots: PbSnapshotInfo[]; leases: PbLease[] }> {
+  const ports = api(grpc);
   const [containers, snapshots, leases] = await Promise.all([
-    grpc.unary<{ containers: Labelled[] }>('containers', 'List', { filters }, { operation: `list containers ${what}` }),
-    grpc.serverStream<{ info: Labelled[] }>('snapshots', 'List', { snapshotter: SNAPSHOTTER, filters }, { operation: `list snapshots ${what}` }).collect(),
-    grpc.unary<{ leases: Labelled[] }>('leases', 'List', { filters }, { operation: `list leases ${what}` }),
+    ports.containers.list({ filters }, { operation: `list containers ${what}` }),
+    ports.snapshots.list({ snapshotter: SNAPSHOTTER, filters }, { operation: `list snapshots ${what}` }).collect(),
+    ports.leases.list({ filters }, { operation: `list leases ${what}` }),
   ]);
   return { containers: containers.containers, snapshots: snapshots.flatMap((page) => page.info), leases: leases.leases };
 }
@@ -35,9 +32,9 @@ async function listLabelled(grpc: ContainerdGrpc, filters: string[], what: strin
 export async function listRunObjects(grpc: ContainerdGrpc, runId: string): Promise<RunObjects> {
   const { containers, snapshots, leases } = await listLabelled(grpc, [runLabelFilter(runId)], `of run ${runId}`);
   return {
-    containers: containers.map((c) => c.id ?? '').sort(),
-    snapshots: snapshots.map((s) => s.name ?? '').sort(),
-    leases: leases.map((l) => l.id ?? '').sort(),
+    containers: containers.map((c) => c.id).sort(),
+    snapshots: snapshots.map((s) => s.name).sort(),
+    leases: leases.map((l) => l.id).sort(),
   };
 }
 
@@ -49,7 +46,7 @@ export async function labelledRunIds(grpc: ContainerdGrpc): Promise<string[]> {
   const { containers, snapshots, leases } = await listLabelled(grpc, [`labels."${LABELS.run}"`], `labelled by pakostii in ${grpc.namespace}`);
   const ids = new Set<string>();
   for (const item of [...containers, ...snapshots, ...leases]) {
-    const id = item.labels?.[LABELS.run];
+    const id = item.labels[LABELS.run];
     if (id && runIdOfDir(id)) ids.add(id);
   }
   return [...ids].sort();
@@ -72,10 +69,10 @@ export async function removeRunObjects(grpc: ContainerdGrpc, runId: string): Pro
   };
   await Promise.all(objects.containers.map((id) => attempt(() => removeContainer(grpc, id))));
   for (const key of objects.snapshots) {
-    await attempt(() => ignoreNotFound(grpc.unary('snapshots', 'Remove', { snapshotter: SNAPSHOTTER, key }, { operation: `remove snapshot ${key}` })));
+    await attempt(() => ignoreNotFound(api(grpc).snapshots.remove({ snapshotter: SNAPSHOTTER, key }, { operation: `remove snapshot ${key}` })));
   }
   for (const id of objects.leases) {
-    await attempt(() => ignoreNotFound(grpc.unary('leases', 'Delete', { id, sync: false }, { operation: `delete lease ${id}` })));
+    await attempt(() => ignoreNotFound(api(grpc).leases.delete({ id, sync: false }, { operation: `delete lease ${id}` })));
   }
   if (failures.length > 0) throw failures[0];
 }

@@ -20,7 +20,34 @@ import { bisect, bridge, majoritiesRing, seedOf, shuffle } from './topologies.js
 /** What isolateAZ returns (kept as a name of its own; every network fault has the same handle). */
 export type IsolationHandle = NetworkFaultHandle;
 
-export class Partition {
+/** t.network.partition: the partition faults of the run (implemented by PartitionFaults). */
+export interface Partition {
+  /** Cut the nodes of `az` from every other node and from the runner. Nothing changes until apply(). */
+  isolateAZ(...args: [az: string] | [name: string | undefined, az: string]): IsolationHandle;
+  /** Cut one node from every other node and (unless withNetworkAccess) from the runner, both ways. */
+  isolateNode(...args: [node: string] | [name: string | undefined, node: string]): NetworkFaultHandle;
+  /**
+   * Symmetric cut between two groups of nodes; every other pair (and the runner) keeps talking.
+   * Groups may overlap ('all', 'all' cuts every node from every other one); a node is never cut from itself.
+   */
+  between(...args: [groupA: NodeSelector, groupB: NodeSelector] | [name: string | undefined, groupA: NodeSelector, groupB: NodeSelector]): NetworkFaultHandle;
+  /** Packets from `from` nodes to `to` nodes are dropped; packets from `to` to `from` still flow (unless the groups overlap). */
+  oneWay(...args: [from: NodeSelector, to: NodeSelector] | [name: string | undefined, from: NodeSelector, to: NodeSelector]): NetworkFaultHandle;
+  /** Jepsen's partition-halves: cluster order split in two (smaller half first), cut both ways. */
+  halves(name?: string): NetworkFaultHandle;
+  /** Jepsen's partition-random-halves, reproducible: the same seed always gives the same halves. */
+  randomHalves(...args: [seed: number | string] | [name: string | undefined, seed: number | string]): NetworkFaultHandle;
+  /**
+   * Jepsen's partition-majorities-ring: every node sees a majority, no two nodes
+   * the same one. Ring in cluster order, or shuffled by `seed` when given.
+   */
+  majoritiesRing(name?: string, seed?: number | string): NetworkFaultHandle;
+  /** Jepsen's bridge: two halves cut from each other, one node (the first of the second half) talks to both. */
+  bridge(name?: string): NetworkFaultHandle;
+}
+
+/** Partition over the run's fault registry, validating every name against the plan. */
+export class PartitionFaults implements Partition {
   readonly #registry: FaultRegistry;
   readonly #plan: ClusterPlan;
 
@@ -29,7 +56,6 @@ export class Partition {
     this.#plan = plan;
   }
 
-  /** Cut the nodes of `az` from every other node and from the runner. Nothing changes until apply(). */
   isolateAZ(...args: [az: string] | [name: string | undefined, az: string]): IsolationHandle {
     const [given, az] = args.length === 1 ? [undefined, args[0]] : args;
     const where = callOf('isolateAZ', given);
@@ -44,7 +70,6 @@ export class Partition {
     });
   }
 
-  /** Cut one node from every other node and (unless withNetworkAccess) from the runner, both ways. */
   isolateNode(...args: [node: string] | [name: string | undefined, node: string]): NetworkFaultHandle {
     const [given, node] = args.length === 1 ? [undefined, args[0]] : args;
     const where = callOf('isolateNode', given);
@@ -59,10 +84,6 @@ export class Partition {
     });
   }
 
-  /**
-   * Symmetric cut between two groups of nodes; every other pair (and the runner) keeps talking.
-   * Groups may overlap ('all', 'all' cuts every node from every other one); a node is never cut from itself.
-   */
   between(...args: [groupA: NodeSelector, groupB: NodeSelector] | [name: string | undefined, groupA: NodeSelector, groupB: NodeSelector]): NetworkFaultHandle {
     const [given, groupA, groupB] = args.length === 2 ? [undefined, ...args] : args;
     const where = callOf('between', given);
@@ -79,7 +100,6 @@ export class Partition {
     });
   }
 
-  /** Packets from `from` nodes to `to` nodes are dropped; packets from `to` to `from` still flow (unless the groups overlap). */
   oneWay(...args: [from: NodeSelector, to: NodeSelector] | [name: string | undefined, from: NodeSelector, to: NodeSelector]): NetworkFaultHandle {
     const [given, from, to] = args.length === 2 ? [undefined, ...args] : args;
     const where = callOf('oneWay', given);
@@ -96,7 +116,6 @@ export class Partition {
     });
   }
 
-  /** Jepsen's partition-halves: cluster order split in two (smaller half first), cut both ways. */
   halves(given?: string): NetworkFaultHandle {
     const where = callOf('halves', given);
     this.#needNodes(2, where);
@@ -104,7 +123,6 @@ export class Partition {
     return this.#components(name, 'halves', bisect(this.#plan.nodes), {});
   }
 
-  /** Jepsen's partition-random-halves, reproducible: the same seed always gives the same halves. */
   randomHalves(...args: [seed: number | string] | [name: string | undefined, seed: number | string]): NetworkFaultHandle {
     const [given, seed] = args.length === 1 ? [undefined, args[0]] : args;
     const where = callOf('randomHalves', given);
@@ -114,10 +132,6 @@ export class Partition {
     return this.#components(name, 'randomHalves', bisect(shuffle(this.#plan.nodes, seedOf(seed))), { seed });
   }
 
-  /**
-   * Jepsen's partition-majorities-ring: every node sees a majority, no two nodes
-   * the same one. Ring in cluster order, or shuffled by `seed` when given.
-   */
   majoritiesRing(given?: string, seed?: number | string): NetworkFaultHandle {
     const where = callOf('majoritiesRing', given);
     if (seed !== undefined) checkSeed(seed, where);
@@ -137,7 +151,6 @@ export class Partition {
     });
   }
 
-  /** Jepsen's bridge: two halves cut from each other, one node (the first of the second half) talks to both. */
   bridge(given?: string): NetworkFaultHandle {
     const where = callOf('bridge', given);
     this.#needNodes(3, where);

@@ -43,16 +43,43 @@ export interface ProcessFaultContext {
   assertRunning(where: string): void;
 }
 
+/** t.containers: process faults and file access on one service (implemented by RunContainers). */
+export interface ContainersHandle {
+  /** Send `signal` (default SIGKILL) to the service's main process. */
+  kill(node: string, service: string, signal?: NodeJS.Signals): Promise<void>;
+  /** SIGTERM, then SIGKILL after timeoutMs; the service stays down until start(). */
+  stop(node: string, service: string, options?: StopOptions): Promise<void>;
+  /** Start a stopped (or killed, or exited) service: a new process, same container and files. */
+  start(node: string, service: string, options?: StartOptions): Promise<void>;
+  /** stop() then start(): a new process. */
+  restart(node: string, service: string, options?: RestartOptions): Promise<void>;
+  /** Freeze every process of the service (cgroup freezer): alive, connections open, no progress. */
+  pause(node: string, service: string): Promise<void>;
+  resume(node: string, service: string): Promise<void>;
+  /**
+   * A tar archive of `path` in the service's container (a file, or a directory
+   * with everything under it), byte for byte; works on a running and on a
+   * stopped container (then read from its snapshot). Not a fault: not in the timeline.
+   */
+  copyFrom(node: string, service: string, path: string): Promise<Buffer>;
+  /** Unpack the tar archive `archive` into directory `dir` of the container (created if missing); running or stopped. */
+  copyTo(node: string, service: string, dir: string, archive: Uint8Array): Promise<void>;
+  /** The bytes of one file of the container; running or stopped. */
+  readFile(node: string, service: string, path: string): Promise<Buffer>;
+  /** Write one file into the container (parents created, owner root unless given); running or stopped. */
+  writeFile(node: string, service: string, path: string, data: Uint8Array, options?: { mode?: number; uid?: number; gid?: number }): Promise<void>;
+}
+
 const SIGNAL = /^SIG[A-Z0-9]+$/;
 
-export class ContainersHandle {
+/** ContainersHandle over the run's containers, logged and written to the fault timeline. */
+export class RunContainers implements ContainersHandle {
   readonly #ctx: ProcessFaultContext;
 
   constructor(ctx: ProcessFaultContext) {
     this.#ctx = ctx;
   }
 
-  /** Send `signal` (default SIGKILL) to the service's main process. */
   kill(node: string, service: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (typeof signal !== 'string' || !SIGNAL.test(signal)) {
       return Promise.reject(
@@ -65,7 +92,6 @@ export class ContainersHandle {
     });
   }
 
-  /** SIGTERM, then SIGKILL after timeoutMs; the service stays down until start(). */
   stop(node: string, service: string, options: StopOptions = {}): Promise<void> {
     const timeoutMs = this.#timeout(options, `stop ${node}/${service}`);
     return this.#run('stop', node, service, timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }, async (c) => {
@@ -74,7 +100,6 @@ export class ContainersHandle {
     });
   }
 
-  /** Start a stopped (or killed, or exited) service: a new process, same container and files. */
   start(node: string, service: string, options: StartOptions = {}): Promise<void> {
     const params = { await_ready: options.awaitReady === true };
     return this.#run('start', node, service, params, async (c) => {
@@ -83,7 +108,6 @@ export class ContainersHandle {
     });
   }
 
-  /** stop() then start(): a new process. */
   restart(node: string, service: string, options: RestartOptions = {}): Promise<void> {
     const timeoutMs = this.#timeout(options, `restart ${node}/${service}`);
     const params = { await_ready: options.awaitReady === true, ...(timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }) };
@@ -94,7 +118,6 @@ export class ContainersHandle {
     });
   }
 
-  /** Freeze every process of the service (cgroup freezer): alive, connections open, no progress. */
   pause(node: string, service: string): Promise<void> {
     return this.#run('pause', node, service, {}, (c) => c.pause());
   }
@@ -110,26 +133,18 @@ export class ContainersHandle {
     this.#ctx.logger.info({ fault: `${node}/${service}`, kind, node, service }, 'service ready again');
   }
 
-  /**
-   * A tar archive of `path` in the service's container (a file, or a directory
-   * with everything under it), byte for byte; works on a running and on a
-   * stopped container (then read from its snapshot). Not a fault: not in the timeline.
-   */
   copyFrom(node: string, service: string, path: string): Promise<Buffer> {
     return this.#files('copyFrom', node, service, path, (root, p) => root.packTar(p));
   }
 
-  /** Unpack the tar archive `archive` into directory `dir` of the container (created if missing); running or stopped. */
   copyTo(node: string, service: string, dir: string, archive: Uint8Array): Promise<void> {
     return this.#files('copyTo', node, service, dir, (root, p) => root.extractTar(p, archive));
   }
 
-  /** The bytes of one file of the container; running or stopped. */
   readFile(node: string, service: string, path: string): Promise<Buffer> {
     return this.#files('readFile', node, service, path, (root, p) => root.readFile(p));
   }
 
-  /** Write one file into the container (parents created, owner root unless given); running or stopped. */
   writeFile(node: string, service: string, path: string, data: Uint8Array, options: { mode?: number; uid?: number; gid?: number } = {}): Promise<void> {
     return this.#files('writeFile', node, service, path, (root, p) =>
       root.writeFile(p, data, options.mode ?? 0o644, { uid: options.uid ?? 0, gid: options.gid ?? 0 }),

@@ -1,7 +1,7 @@
 /** Our history format: `history.jsonl`, one {@link HistoryEvent} as a JSON object per line. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { HistoryFormatError } from './errors.js';
-import { eventFromRecord, recordIsEvent } from './event-fields.js';
+import { eventFromRecord, type RecordPlace, recordIsEvent } from './event-fields.js';
 import type { History, HistoryEvent } from './types.js';
 
 /** A parsed file: the events and the line each came from (for error messages). */
@@ -55,27 +55,37 @@ function parseRows(text: string, line: number, parsed: ParsedHistory, final: boo
       if (!final || start >= text.length) break;
       end = text.length;
     }
-    let row = text.slice(start, end);
+    const row = text.slice(start, end);
     start = end + 1;
-    // Our own lines need no trim; anything else is trimmed as a person would expect.
-    if (row.charCodeAt(0) !== 0x7b || row.charCodeAt(row.length - 1) !== 0x7d) {
-      row = row.trim();
-      if (row === '') continue;
-    }
-    let record: unknown;
-    try {
-      record = JSON.parse(row);
-    } catch (error) {
-      throw new HistoryFormatError(source, line, `not JSON (${(error as Error).message}); expected one event object per line`);
-    }
-    if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      throw new HistoryFormatError(source, line, 'expected a JSON object {"process", "type", "f", "value", …}');
-    }
-    const index = history.length;
-    history.push(recordIsEvent(record as Record<string, unknown>, index) ? (record as HistoryEvent) : eventFromRecord(record as Record<string, unknown>, index, { source, line }));
+    const event = parseRow(row, history.length, { source, line });
+    if (event === undefined) continue;
+    history.push(event);
     lines.push(line);
   }
   return line;
+}
+
+/**
+ * One row of history.jsonl as the event at `index` (undefined for a blank
+ * row); throws {@link HistoryFormatError} naming `at`.
+ */
+export function parseRow(text: string, index: number, at: RecordPlace): HistoryEvent | undefined {
+  let row = text;
+  // Our own lines need no trim; anything else is trimmed as a person would expect.
+  if (row.charCodeAt(0) !== 0x7b || row.charCodeAt(row.length - 1) !== 0x7d) {
+    row = row.trim();
+    if (row === '') return undefined;
+  }
+  let record: unknown;
+  try {
+    record = JSON.parse(row);
+  } catch (error) {
+    throw new HistoryFormatError(at.source, at.line, `not JSON (${(error as Error).message}); expected one event object per line`);
+  }
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) {
+    throw new HistoryFormatError(at.source, at.line, 'expected a JSON object {"process", "type", "f", "value", …}');
+  }
+  return recordIsEvent(record as Record<string, unknown>, index) ? (record as HistoryEvent) : eventFromRecord(record as Record<string, unknown>, index, at);
 }
 
 /** One line per event, each ending in a newline. */

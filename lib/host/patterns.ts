@@ -32,6 +32,11 @@ export function runIdOfExecDir(name: string): string | undefined {
   return EXEC_DIR.exec(name)?.[1];
 }
 
+/** A run's container ids are "pk-<id>-<node>-<service>" (names.container): the same shape as its exec dirs' prefix. */
+export function runIdOfContainer(containerId: string): string | undefined {
+  return EXEC_DIR.exec(containerId)?.[1];
+}
+
 export function runIdOfDir(name: string): string | undefined {
   return BARE_ID.exec(name)?.[1];
 }

@@ -16,6 +16,7 @@ import { PakostiiError, StateError } from '../errors.js';
 import { CONTAINERD_NAMESPACE, names, newRunId } from './names.js';
 import { DEFAULT_CONTAINERD_SOCKET, runsDir } from './paths.js';
 import { isProcessAlive, selfIdentity, type ProcessIdentity } from './process-identity.js';
+import { createObjectLog, removeObjectLog } from './run-objects.js';
 
 export const RUN_ID_PATTERN = /^[a-z]{5}$/;
 
@@ -44,6 +45,12 @@ export interface RunRecord extends ProcessIdentity {
    * so the janitor leaves a look-alike (pk-<id>-foo of a run without node foo) alone.
    */
   readonly nodes?: readonly string[];
+  /**
+   * True for runs that note every host object before creating it in
+   * <id>.objects (run-objects.ts): the janitor then removes only what that log
+   * names. Records without it (older versions) get the name-pattern fallback.
+   */
+  readonly objectLog?: true;
   /** Where the run's containers live, so the janitor can remove them after a crash. */
   readonly containerd: { readonly socket: string; readonly namespace: string };
 }
@@ -106,6 +113,7 @@ export async function registerRun(registration: RunRegistration): Promise<RunRec
     ...(registration.workDir === undefined ? {} : { workDir: registration.workDir }),
     ...(registration.artifactsDir === undefined ? {} : { artifactsDir: registration.artifactsDir }),
     ...(registration.nodes === undefined ? {} : { nodes: [...registration.nodes] }),
+    objectLog: true,
     containerd: {
       socket: registration.containerd?.socket ?? DEFAULT_CONTAINERD_SOCKET,
       namespace: registration.containerd?.namespace ?? CONTAINERD_NAMESPACE,
@@ -130,6 +138,15 @@ export async function registerRun(registration: RunRegistration): Promise<RunRec
     throw new PakostiiError(`cannot register run "${record.id}" in ${runsDir()}`, { cause: error, hint: 'pakostii must run as root' });
   } finally {
     await unlink(temp).catch(() => undefined);
+  }
+  try {
+    // The id is ours now: a log left under it (a kill between the two unlinks of an
+    // earlier run's teardown) describes nothing that exists any more.
+    removeObjectLog(record.id);
+    createObjectLog(record.id);
+  } catch (error) {
+    await unlink(recordPath(record.id)).catch(() => undefined);
+    throw new PakostiiError(`cannot create the object log of run "${record.id}" in ${runsDir()}`, { cause: error, hint: 'pakostii must run as root' });
   }
   return record;
 }
@@ -164,8 +181,12 @@ export async function updateRun(id: string, change: Partial<Pick<RunRecord, 'sub
   return next;
 }
 
-/** Remove the record (last step of teardown). Missing is fine: the janitor may have been faster. */
+/**
+ * Remove the record (last step of teardown). Missing is fine: the janitor may have been faster.
+ * The object log goes first: a record without its log means "nothing noted", never the reverse.
+ */
 export async function unregisterRun(id: string): Promise<void> {
+  removeObjectLog(id);
   try {
     await unlink(recordPath(id));
   } catch (error) {

@@ -1,8 +1,9 @@
 /**
  * The janitor: removes everything of runs whose process is gone — runs with a
  * record whose pid/start time no longer exists, and orphans (objects named
- * with a run id that has no record at all). Live runs are never touched, and
- * only names matching our strict patterns are considered.
+ * with a run id that has no record at all). Live runs are never touched. A
+ * recorded run's objects are what its object log names (marked.ts); only
+ * records of older versions and orphans are matched by our strict name patterns.
  *
  * Order matters for safety: the host is inventoried BEFORE the records are
  * read. A run registers before it creates anything, so every object seen in
@@ -16,9 +17,11 @@ import { CONTAINERD_NAMESPACE } from '../host/names.js';
 import { DEFAULT_CONTAINERD_SOCKET, defaultWorkBase, runsDir } from '../host/paths.js';
 import { isProcessAlive } from '../host/process-identity.js';
 import { isRunAlive, listRuns, TEMP_FILE_PATTERN } from '../host/run-records.js';
+import { OBJECT_LOG_PATTERN, readObjectLog, type RunObjects } from '../host/run-objects.js';
 import { readClaimFiles, reclaimIfDead } from '../host/subnet-claims.js';
 import { defaultOps } from './default-ops.js';
 import { emptyLeftovers, takeInventory } from './inventory.js';
+import { markedLeftovers } from './marked.js';
 import { forgetOrphan, ripeOrphans } from './orphans.js';
 import { cleanRun, describe, isEmpty } from './remove-run.js';
 import type { CleanedRun, CleanupOptions, CleanupReport, ContainerdTarget, JanitorOps } from './types.js';
@@ -33,12 +36,21 @@ function listDir(dir: string): string[] {
   }
 }
 
-/** Registration temp files (".<id>.<pid>.tmp") of processes that no longer exist. */
+/** A logged run whose log is gone (killed before creating it, or between teardown's two unlinks) noted nothing. */
+const EMPTY_LOG: RunObjects = { netns: new Map(), links: new Map(), cgroups: new Set(), dirs: new Set() };
+
+/**
+ * Registration temp files (".<id>.<pid>.tmp") of processes that no longer exist,
+ * and object logs without a record (a log is made after its record and removed
+ * before it, so one without a record describes nothing of a live run).
+ */
 function strayTempFiles(): string[] {
   const result: string[] = [];
   for (const name of listDir(runsDir())) {
     const match = TEMP_FILE_PATTERN.exec(name);
     if (match && !existsSync(`/proc/${match[2]}`)) result.push(join(runsDir(), name));
+    const log = OBJECT_LOG_PATTERN.exec(name);
+    if (log && !existsSync(join(runsDir(), `${log[1]}.json`))) result.push(join(runsDir(), name));
   }
   return result;
 }
@@ -74,12 +86,17 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
       liveRuns.push(id);
       continue;
     }
-    const leftovers = inventory.get(id) ?? emptyLeftovers();
+    const found = inventory.get(id) ?? emptyLeftovers();
+    // A run that kept an object log: exactly what it noted, verified (marked.ts). Older records: the name patterns.
+    const objects = record?.objectLog ? readObjectLog(id) : undefined;
+    const marked = record?.objectLog ? markedLeftovers(id, objects ?? EMPTY_LOG, found.claims) : undefined;
     cleaned.push(
-      await cleanRun(id, record ? 'process-gone' : 'record-unreadable', record, leftovers, ops, {
+      await cleanRun(id, record ? 'process-gone' : 'record-unreadable', record, marked?.leftovers ?? found, ops, {
         dryRun,
         // The record's namespace comes first (see cleanRun); the default one when the record is unreadable.
-        containerd: [...(record ? [] : [defaultTarget]), ...containerdTargets(id)],
+        // A logged run's containerd objects are looked for in its recorded namespace only.
+        containerd: marked ? [] : [...(record ? [] : [defaultTarget]), ...containerdTargets(id)],
+        notOurs: marked?.notOurs ?? [],
       }),
     );
   }
@@ -94,7 +111,7 @@ export async function cleanup(options: CleanupOptions = {}): Promise<CleanupRepo
     // Without a record, containerd is asked only in deep mode: in every namespace that holds the run's objects,
     // or in the default one when the namespaces could not be listed.
     const targets = containerdRuns ? containerdTargets(id) : options.deep ? [defaultTarget] : [];
-    const result = await cleanRun(id, 'no-record', undefined, leftovers, ops, { dryRun, containerd: targets });
+    const result = await cleanRun(id, 'no-record', undefined, leftovers, ops, { dryRun, containerd: targets, notOurs: [] });
     if (!dryRun && result.errors.length === 0) forgetOrphan(id);
     if (isEmpty(result)) continue;
     cleaned.push(result);

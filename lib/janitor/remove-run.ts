@@ -58,7 +58,7 @@ export async function cleanRun(
   record: RunRecord | undefined,
   leftovers: RunLeftovers,
   ops: JanitorOps,
-  options: { dryRun: boolean; containerd: readonly ContainerdTarget[] },
+  options: { dryRun: boolean; containerd: readonly ContainerdTarget[]; notOurs: readonly string[] },
 ): Promise<CleanedRun> {
   const result: CleanedRun = {
     id,
@@ -70,6 +70,7 @@ export async function cleanRun(
     workDirs: [...new Set([...leftovers.workDirs, ...[ownWorkDir(record)].filter((d): d is string => !!d && existsSync(d))])],
     execDirs: [...leftovers.execDirs],
     subnetClaims: leftovers.claims.map((c) => c.block),
+    ...(options.notOurs.length > 0 ? { leftAlone: [...options.notOurs] } : {}),
     containerd: undefined,
     record: record !== undefined || reason === 'record-unreadable',
     errors: [],
@@ -105,11 +106,11 @@ export async function cleanRun(
   await Promise.all(result.netns.map((ns) => attempt(`network namespace ${ns}`, () => ops.deleteNetns(ns))));
   // 4. cgroups, work dir, subnet claims.
   for (const cgroup of result.cgroups) await attempt(`cgroup ${cgroup}`, () => removeCgroupTree(cgroup));
-  for (const dir of result.execDirs) await attempt(`exec dir ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
+  for (const dir of result.execDirs) await attempt(`exec dir ${dir}`, () => removeOwnDir(dir));
   for (const dir of result.workDirs) await attempt(`work dir ${dir}`, () => removeOwnDir(dir));
   // Through reclaimIfDead, never a blind unlink: the block may have been reclaimed and claimed by a live run since the inventory.
   for (const claim of leftovers.claims) await attempt(`subnet claim ${claim.path}`, () => void reclaimIfDead(claim));
-  // 5. the record, only when everything else went: otherwise the next cleanup retries.
+  // 5. the record (its object log first), only when everything else went: otherwise the next cleanup retries.
   if (result.errors.length > 0) result.record = false;
   else if (result.record) await attempt(`run record ${id}`, () => unregisterRun(id));
   return result;

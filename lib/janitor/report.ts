@@ -15,6 +15,7 @@ function objectsOf(run: CleanedRun): string[] {
   add('work dirs', run.workDirs);
   add('exec scratch dirs', run.execDirs);
   add('subnet claims', run.subnetClaims);
+  add('left alone (named in the run\'s log, no longer its own)', run.leftAlone ?? []);
   if (run.record) lines.push('    run record');
   return lines;
 }

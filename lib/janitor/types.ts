@@ -40,6 +40,12 @@ export interface CleanedRun {
   /** /24 blocks released. */
   subnetClaims: string[];
   /**
+   * Objects the run's log names that exist but are no longer the run's (a
+   * namespace or link re-made under its name, a path outside the run's places):
+   * left alone. Absent when there were none.
+   */
+  leftAlone?: string[];
+  /**
    * Undefined when containerd was not checked for this run. Ids in the run's own
    * namespace (its record's, else "pakostii") are bare; ids found in other
    * namespaces read "<namespace>/<id>".

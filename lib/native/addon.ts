@@ -36,6 +36,13 @@ export interface NativeRelayResult {
   code?: string;
 }
 
+/** Relayed connections of the process: now, refused for the limit since start, and the limit. */
+export interface NativeRelayCounters {
+  active: number;
+  refused: number;
+  limit: number;
+}
+
 /** A relay in progress: cancel() cuts both connections; `promise` settles once both fds are closed. */
 export interface NativeRelay {
   promise: Promise<NativeRelayResult>;
@@ -113,7 +120,7 @@ export interface DelayProfileParams {
 export interface DelayLineCounters {
   /** Frames taken off the AF_XDP RX rings. */
   received: number;
-  /** Frames the kernel completed on a TX ring (duplicates included). */
+  /** Frames the kernel took off a TX ring, i.e. transmitted (duplicates included). */
   sent: number;
   /** Frames the line lost: no room, no route, or dropped by the kernel before its RX ring. */
   dropped: number;
@@ -130,6 +137,14 @@ export interface DelayLineCounters {
   lateNsMax: number;
   lateNsP50: number;
   lateNsP99: number;
+  /** From a frame's arrival on the veth to the line taking it off the RX ring, ns (same buckets). */
+  pickupNsP50: number;
+  pickupNsP99: number;
+  /** Frames that came without the program's arrival time (timed from pickup instead). */
+  unstamped: number;
+  /** Whether the line's thread runs SCHED_FIFO; if not, why (strerror), else ''. */
+  realtime: boolean;
+  realtimeError: string;
 }
 
 /** The addon's delay line (native/delay_engine.cc): pair map as JS-writable memory, a thread, AF_XDP sockets. */
@@ -157,8 +172,10 @@ export interface NativeAddon {
   addAddress(ifname: string, cidr: string, netns?: string): Promise<void>;
   provisionNodeLink(spec: NativeNodeLinkSpec): Promise<void>;
   connectInNetns(netns: string, ip: string, port: number, timeoutMs: number): NativeConnect;
-  /** Duplicates both fds at once; the caller still owns (and closes) its own. */
+  /** Duplicates both fds at once; the caller still owns (and closes) its own. Throws EAGAIN at the relay limit. */
   relay(fdA: number, fdB: number): NativeRelay;
+  /** The relay counters of the process, after setting the limit (connections relayed at once) if given. */
+  relayLimit(limit?: number): NativeRelayCounters;
   xdpLoadEngine(maxNodes: number): Promise<XdpNativeEngine>;
   /** netns "" = the host namespace; runs on a thread of the addon's own. */
   xdpAttach(progFd: number, netns: string, ifname: string): Promise<void>;

@@ -6,10 +6,10 @@
  * bridge-side veth. The pair map is shared memory: pointing a pair at a profile
  * (apply) or back at 0 (heal) is one store, no syscall.
  */
-import { isIPv4 } from 'node:net';
-import { SpecError, StateError } from '../errors.js';
+import { StateError } from '../errors.js';
 import { addon, type DelayLineCounters, type DelayNativeEngine, type DelayProfileParams } from './addon.js';
 import { callNative, callNativeSync, isGoneError } from './errors.js';
+import { checkMaxNodes, checkNodeAddress, PairCells } from './pair-map.js';
 
 export type { DelayLineCounters, DelayProfileParams };
 
@@ -19,22 +19,20 @@ export const MAX_DELAY_PROFILE = 0xffff;
 export class DelayLine {
   readonly maxNodes: number;
   #native: DelayNativeEngine | undefined;
-  /** u32 view of the pair map: cell c's profile id at index 2c (u64 slots, little endian). */
-  readonly #cells: Uint32Array;
+  /** The pair map: each pair's profile id. */
+  readonly #cells: PairCells;
   /** Bridge-side veths with the program attached (detached at close), with their namespace. */
   readonly #attached = new Map<string, string>();
 
   private constructor(native: DelayNativeEngine) {
     this.#native = native;
     this.maxNodes = native.maxNodes;
-    this.#cells = new Uint32Array(native.pairBuffer(), 0, this.maxNodes * this.maxNodes * 2);
+    this.#cells = new PairCells(native.pairBuffer(), this.maxNodes);
   }
 
   /** Load the program and start the line's thread, for `maxNodes` node indexes (runner included). */
   static async load(maxNodes: number): Promise<DelayLine> {
-    if (!Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > 4096) {
-      throw new SpecError(`delay line: invalid maxNodes ${maxNodes}`, { hint: 'use an integer from 1 to 4096' });
-    }
+    checkMaxNodes('delay line', maxNodes);
     return new DelayLine(await callNative(() => addon().delayLoadLine(maxNodes)));
   }
 
@@ -44,10 +42,7 @@ export class DelayLine {
 
   setNodeAddress(ipv4: string, index: number): void {
     const native = this.#open('set node address');
-    if (!isIPv4(ipv4)) throw new SpecError(`delay line: "${ipv4}" is not an IPv4 address`, { hint: 'give a dotted quad' });
-    if (!Number.isInteger(index) || index < 0 || index >= this.maxNodes) {
-      throw new SpecError(`delay line: node index ${index} out of range`, { hint: `0..${this.maxNodes - 1}` });
-    }
+    checkNodeAddress('delay line', ipv4, index, this.maxNodes);
     callNativeSync(() => native.setNodeAddress(ipv4, index));
   }
 
@@ -79,12 +74,12 @@ export class DelayLine {
   /** Delay src → dst by profile `id` (0 = not delayed). A store into shared memory. */
   setPair(src: number, dst: number, id: number): void {
     if (this.#native === undefined) throw new StateError('delay line: setPair after close()', { hint: 'the run is over' });
-    this.#cells[(src * this.maxNodes + dst) * 2] = id;
+    this.#cells.set(src, dst, id);
   }
 
   pairProfile(src: number, dst: number): number {
     this.#open('pair profile');
-    return this.#cells[(src * this.maxNodes + dst) * 2]!;
+    return this.#cells.get(src, dst);
   }
 
   counters(): DelayLineCounters {

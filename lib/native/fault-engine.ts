@@ -20,7 +20,7 @@ import { isIPv4 } from 'node:net';
 import { SpecError, StateError } from '../errors.js';
 import { addon, type XdpNativeEngine } from './addon.js';
 import { callNative, callNativeSync } from './errors.js';
-import { POLICY_LAYOUT, PolicyMatrix } from './policy-matrix.js';
+import { POLICY_LAYOUT, PolicyMatrix, type WrittenLoss } from './policy-matrix.js';
 
 export interface NodeCounters {
   passed: bigint;
@@ -38,6 +38,8 @@ const CTL_SEQ = 1;
 
 export const XDP_ACTION = Object.freeze({ aborted: 0, drop: 1, pass: 2 });
 
+const NO_LOSS: WrittenLoss = Object.freeze({ cells: [], rows: [] });
+
 export class FaultEngine {
   readonly maxNodes: number;
   /** Time the kernel took to verify and load the program, in ms. */
@@ -45,8 +47,8 @@ export class FaultEngine {
   #native: XdpNativeEngine | undefined;
   readonly #control: Int32Array;
   readonly #buffers: readonly [Uint32Array, Uint32Array];
-  /** Whether a buffer may hold non-zero loss cells (else a commit copies the bitmap only). */
-  readonly #lossDirty = [false, false];
+  /** Where each buffer holds loss cells (written by its last commit): the next commit into it zeroes exactly those. */
+  readonly #written: [WrittenLoss, WrittenLoss] = [NO_LOSS, NO_LOSS];
   #seq = 0;
 
   private constructor(native: XdpNativeEngine) {
@@ -122,13 +124,13 @@ export class FaultEngine {
     const seq = this.#seq;
     Atomics.store(control, CTL_SEQ, (seq + 1) | 0);
     const target = this.#buffers[next]!;
-    if (policy.hasLoss) target.set(policy.words);
-    else {
-      target.set(policy.bitmapImage);
-      // That buffer held losses of an earlier policy: zero them (this policy may have no loss cells to copy).
-      if (this.#lossDirty[next]) target.fill(0, policy.bitmapImage.length);
-    }
-    this.#lossDirty[next] = policy.hasLoss;
+    target.set(policy.bitmapImage);
+    // Zero the losses an earlier policy left in this buffer, then write this one's: work in
+    // proportion to the losses, never the whole nodes² region.
+    const old = this.#written[next]!;
+    for (const at of old.cells) target[at] = 0;
+    for (const base of old.rows) target.fill(0, base, base + this.maxNodes);
+    this.#written[next] = policy.writeLossInto(target);
     Atomics.store(control, CTL_ACTIVE, next);
     this.#seq = (seq + 2) | 0;
     Atomics.store(control, CTL_SEQ, this.#seq);

@@ -10,8 +10,8 @@ export { addAddress, createBridge, deleteLink, listLinks, linkIndex, provisionNo
 export type { NodeLinkSpec } from './links.js';
 export { connectInNetns } from './connect.js';
 export type { ConnectOptions } from './connect.js';
-export { relaySockets } from './relay.js';
-export type { RelayResult, SocketRelay } from './relay.js';
+export { RELAY_LIMIT, RelayLimitError, relayCounters, relaySockets } from './relay.js';
+export type { RelayCounters, RelayResult, SocketRelay } from './relay.js';
 export { addonInfo } from './addon.js';
 export { getXattr, setXattr } from './xattr.js';
 export { probeTrafficControl, ShapeEngine } from './shape-engine.js';

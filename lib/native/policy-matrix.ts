@@ -1,7 +1,7 @@
 /**
  * A whole network policy as plain data, laid out word for word like one buffer
  * of the XDP program's policy map (bpf/pakostii_shared.h), so that
- * FaultEngine.commit() is a single typed-array copy.
+ * FaultEngine.commit() is typed-array copies into the map.
  *
  * Layout, in u64 words (the u32 view below is little endian: a u64 word w is
  * u32 entries 2w and 2w+1):
@@ -9,9 +9,13 @@
  *   words 1 .. nodes*rowWords    drop bitmap, row = src, bit = dst
  *   then one u32 per cell        loss threshold of src*nodes + dst
  *
- * The loss cells (nodes² u32: 64 MiB at 4,096 nodes, against 2 MiB of bitmap)
- * exist only once some loss is set: a run keeps one matrix per defined fault,
- * and most faults are cuts.
+ * Only the header and bitmap are held as an image (2 MiB at 4,096 nodes). The
+ * loss cells (nodes² u32: 64 MiB at 4,096 nodes) are held per source row, and
+ * only for rows with a loss: a row starts as a map dst → threshold and becomes
+ * a dense Uint32Array once it has more than nodes/DENSE_ROW_FRACTION cells
+ * (where the map would cost more than the row). A run keeps one matrix per
+ * defined fault: a loss between a few nodes, or from one node to all, costs
+ * kilobytes, and only a loss between large groups approaches the full size.
  */
 import { SpecError } from '../errors.js';
 
@@ -35,17 +39,34 @@ export function lossThreshold(percent: number): number {
   return Math.min(POLICY_LAYOUT.lossAll - 1, Math.max(1, Math.round((percent / 100) * TWO_POW_32)));
 }
 
+/** A row turns dense past nodes / this many cells (a map entry costs several times a u32 cell). */
+const DENSE_ROW_FRACTION = 8;
+
+/** Loss cells of one source row: sparse (dst → threshold) or dense (one u32 per dst). */
+type LossRow = Map<number, number> | Uint32Array;
+
+/** Where a commit wrote loss cells into a buffer, so the next commit into it zeroes exactly those. @internal */
+export interface WrittenLoss {
+  /** u32 offsets of single cells. */
+  readonly cells: number[];
+  /** u32 offsets of whole rows (nodes cells each). */
+  readonly rows: number[];
+}
+
 export class PolicyMatrix {
   /** Node indexes covered, runner (0) included. */
   readonly nodes: number;
   /** u64 words per drop-bitmap row. */
   readonly rowWords: number;
-  /** Header + drop bitmap: all a commit needs to copy while no loss is involved. */
-  bitmapImage: Uint32Array;
-  /** The whole buffer image, made at the first loss. */
-  #full: Uint32Array | undefined;
+  /** Header + drop bitmap, as in the map's buffer. */
+  readonly bitmapImage: Uint32Array;
+  /** u32 offset of the loss cells in a buffer. */
   readonly #lossStart: number;
+  /** Per source row, made at its first loss. */
+  #lossRows: Array<LossRow | undefined> | undefined;
   #lossCells = 0;
+  /** Cells held in each dense row (to know when a row is empty again). */
+  readonly #denseCounts = new Map<number, number>();
 
   constructor(nodes: number) {
     if (!Number.isInteger(nodes) || nodes < 1 || nodes > POLICY_LAYOUT.maxNodes) {
@@ -59,19 +80,19 @@ export class PolicyMatrix {
     this.bitmapImage = new Uint32Array(this.#lossStart);
   }
 
-  /** The buffer image (u32 view of PK_BUFFER_WORDS(nodes) u64 words), loss cells included (made now if none were). */
+  /** A full buffer image (u32 view of PK_BUFFER_WORDS(nodes) u64 words), made on each call: for tests and tools, not the fault path. */
   get words(): Uint32Array {
-    if (this.#full === undefined) {
-      this.#full = new Uint32Array(POLICY_LAYOUT.bufferWords(this.nodes) * 2);
-      this.#full.set(this.bitmapImage);
-      this.bitmapImage = this.#full.subarray(0, this.#lossStart);
-    }
-    return this.#full;
+    const image = new Uint32Array(POLICY_LAYOUT.bufferWords(this.nodes) * 2);
+    image.set(this.bitmapImage);
+    this.writeLossInto(image);
+    return image;
   }
 
-  /** Bytes this matrix holds now. */
+  /** Bytes this matrix holds now (map entries estimated at 16 bytes). */
   get byteLength(): number {
-    return (this.#full ?? this.bitmapImage).byteLength;
+    let bytes = this.bitmapImage.byteLength + (this.#lossRows ? this.nodes * 8 : 0);
+    for (const row of this.#lossRows ?? []) if (row) bytes += row instanceof Uint32Array ? row.byteLength : row.size * 16;
+    return bytes;
   }
 
   /** True when some cell has a non-zero loss: the program then looks thresholds up. */
@@ -105,25 +126,73 @@ export class PolicyMatrix {
       });
     }
     const after = lossThreshold(percent);
-    if (after === 0 && this.#full === undefined) return; // no loss cells yet: nothing to remove
-    const words = this.words;
-    const at = this.#lossStart + src * this.nodes + dst;
-    const before = words[at]!;
-    words[at] = after;
+    const row = this.#lossRows?.[src];
+    if (after === 0 && row === undefined) return; // nothing to remove
+    const rows = (this.#lossRows ??= new Array<LossRow | undefined>(this.nodes));
+    let before: number;
+    if (row instanceof Uint32Array) {
+      before = row[dst]!;
+      row[dst] = after;
+      const count = this.#denseCounts.get(src)! + (after !== 0 ? 1 : 0) - (before !== 0 ? 1 : 0);
+      if (count === 0) {
+        rows[src] = undefined;
+        this.#denseCounts.delete(src);
+      } else this.#denseCounts.set(src, count);
+    } else {
+      const sparse = row ?? new Map<number, number>();
+      before = sparse.get(dst) ?? 0;
+      if (after === 0) sparse.delete(dst);
+      else sparse.set(dst, after);
+      if (sparse.size === 0) rows[src] = undefined;
+      else if (sparse.size > this.nodes / DENSE_ROW_FRACTION) {
+        const dense = new Uint32Array(this.nodes);
+        for (const [d, t] of sparse) dense[d] = t;
+        rows[src] = dense;
+        this.#denseCounts.set(src, sparse.size);
+      } else rows[src] = sparse;
+    }
     this.#lossCells += (after !== 0 ? 1 : 0) - (before !== 0 ? 1 : 0);
-    words[0] = this.#lossCells > 0 ? POLICY_LAYOUT.flagHasLoss : 0;
+    this.bitmapImage[0] = this.#lossCells > 0 ? POLICY_LAYOUT.flagHasLoss : 0;
   }
 
   /** The loss threshold (u32) of a cell, as the program sees it. */
   lossThresholdOf(src: number, dst: number): number {
     this.#check('lossThresholdOf', src, dst);
-    return this.#full === undefined ? 0 : this.#full[this.#lossStart + src * this.nodes + dst]!;
+    const row = this.#lossRows?.[src];
+    if (row === undefined) return 0;
+    return row instanceof Uint32Array ? row[dst]! : (row.get(dst) ?? 0);
   }
 
-  /** No cut, no loss. Only touches the loss cells when some were set. */
+  /**
+   * Write the loss cells into a buffer image whose loss region is zero (or was
+   * zeroed where the previous commit wrote), and say where they went. @internal
+   */
+  writeLossInto(target: Uint32Array): WrittenLoss {
+    const written: WrittenLoss = { cells: [], rows: [] };
+    const rows = this.#lossRows;
+    if (!rows || this.#lossCells === 0) return written;
+    for (let src = 0; src < rows.length; src++) {
+      const row = rows[src];
+      if (row === undefined) continue;
+      const base = this.#lossStart + src * this.nodes;
+      if (row instanceof Uint32Array) {
+        target.set(row, base);
+        written.rows.push(base);
+      } else {
+        for (const [dst, threshold] of row) {
+          target[base + dst] = threshold;
+          written.cells.push(base + dst);
+        }
+      }
+    }
+    return written;
+  }
+
+  /** No cut, no loss. */
   clear(): void {
-    if (this.#lossCells > 0) this.#full!.fill(0);
-    else this.bitmapImage.fill(0);
+    this.bitmapImage.fill(0);
+    this.#lossRows = undefined;
+    this.#denseCounts.clear();
     this.#lossCells = 0;
   }
 

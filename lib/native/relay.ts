@@ -7,13 +7,40 @@
  * destroyed here. Closing one of two fds of a socket neither shuts the
  * connection down nor resets it, so the peers notice nothing; from then on the
  * addon's duplicates are the connection.
+ *
+ * At most RELAY_LIMIT connections are relayed at once per process (each holds
+ * seven fds and up to 512 KiB of pipe buffer; see native/relay_reactor.h): any
+ * local user can connect to a port forward, and must not be able to exhaust the
+ * test process's fds. Past the limit relaySockets throws RelayLimitError before
+ * taking anything over; the caller closes both sockets.
  */
 import type { Socket } from 'node:net';
-import { PakostiiError } from '../errors.js';
-import { addon, type NativeRelayResult } from './addon.js';
-import { callNative, toNativeError } from './errors.js';
+import { NativeError, PakostiiError } from '../errors.js';
+import { addon, type NativeRelayCounters, type NativeRelayResult } from './addon.js';
+import { callNative, callNativeSync, toNativeError } from './errors.js';
 
 export type RelayResult = NativeRelayResult;
+export type RelayCounters = NativeRelayCounters;
+
+/** Connections relayed at once per process, by default (native/relay_reactor.h, kDefaultRelayLimit). */
+export const RELAY_LIMIT = 1024;
+
+/** relaySockets refused a connection: RELAY_LIMIT (or the limit set) connections are relayed already. */
+export class RelayLimitError extends PakostiiError {
+  readonly limit: number;
+  constructor(limit: number, cause: unknown) {
+    super(`relay: ${limit} connections are relayed at once already (the limit per process); this one is refused`, {
+      cause,
+      hint: 'close connections the test no longer needs; a port forward is reachable by every local user, who may be opening them',
+    });
+    this.limit = limit;
+  }
+}
+
+/** The process's relay counters; `limit` sets the limit first (tests; 0 refuses every connection). @internal */
+export function relayCounters(limit?: number): RelayCounters {
+  return callNativeSync(() => addon().relayLimit(limit));
+}
 
 export interface SocketRelay {
   /** Settles once the relay ended and both connections are closed. */
@@ -49,7 +76,9 @@ export function relaySockets(a: Socket, b: Socket): SocketRelay {
   try {
     native = addon().relay(fdA, fdB);
   } catch (error) {
-    throw toNativeError(error);
+    const converted = toNativeError(error);
+    if (converted instanceof NativeError && converted.code === 'EAGAIN') throw new RelayLimitError(relayCounters().limit, converted);
+    throw converted;
   }
   a.destroy();
   b.destroy();

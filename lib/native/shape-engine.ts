@@ -5,10 +5,10 @@
  * classes with their leaf qdiscs, and the probe of what the kernel offers.
  * Setting a pair's class is a store into shared memory (no syscall).
  */
-import { isIPv4 } from 'node:net';
-import { SpecError, StateError } from '../errors.js';
+import { StateError } from '../errors.js';
 import { addon, type ShapeNativeEngine, type TrafficClass, type NetemParams, type TrafficControlSupport } from './addon.js';
 import { callNative, callNativeSync } from './errors.js';
+import { checkMaxNodes, checkNodeAddress, PairCells } from './pair-map.js';
 
 /** Probe the kernel once: htb, tbf, netem, cls_bpf, AF_XDP. Creates nothing that outlives the call. */
 export async function probeTrafficControl(): Promise<TrafficControlSupport> {
@@ -23,20 +23,18 @@ export function netemRequest(spec: NetemParams & { ifindex?: number; parent?: nu
 export class ShapeEngine {
   readonly maxNodes: number;
   #native: ShapeNativeEngine | undefined;
-  /** u32 view of the class map: cell c's minor is at index 2c (u64 slots, little endian). */
-  readonly #cells: Uint32Array;
+  /** The class map: each pair's class minor. */
+  readonly #cells: PairCells;
 
   private constructor(native: ShapeNativeEngine) {
     this.#native = native;
     this.maxNodes = native.maxNodes;
-    this.#cells = new Uint32Array(native.classBuffer(), 0, this.maxNodes * this.maxNodes * 2);
+    this.#cells = new PairCells(native.classBuffer(), this.maxNodes);
   }
 
   /** Load (not attach) the classifier for `maxNodes` node indexes (runner included). */
   static async load(maxNodes: number): Promise<ShapeEngine> {
-    if (!Number.isInteger(maxNodes) || maxNodes < 1 || maxNodes > 4096) {
-      throw new SpecError(`shaping engine: invalid maxNodes ${maxNodes}`, { hint: 'use an integer from 1 to 4096' });
-    }
+    checkMaxNodes('shaping engine', maxNodes);
     const native = await callNative(() => addon().shapeLoadEngine(maxNodes));
     return new ShapeEngine(native);
   }
@@ -47,10 +45,7 @@ export class ShapeEngine {
 
   setNodeAddress(ipv4: string, index: number): void {
     const native = this.#open('set node address');
-    if (!isIPv4(ipv4)) throw new SpecError(`shaping engine: "${ipv4}" is not an IPv4 address`, { hint: 'give a dotted quad' });
-    if (!Number.isInteger(index) || index < 0 || index >= this.maxNodes) {
-      throw new SpecError(`shaping engine: node index ${index} out of range`, { hint: `0..${this.maxNodes - 1}` });
-    }
+    checkNodeAddress('shaping engine', ipv4, index, this.maxNodes);
     callNativeSync(() => native.setNodeAddress(ipv4, index));
   }
 
@@ -73,15 +68,14 @@ export class ShapeEngine {
 
   /** Send src → dst through class `minor` of dst's link (0 = unshaped). A store into shared memory. */
   setPair(src: number, dst: number, minor: number): void {
-    const cells = this.#cells;
     if (this.#native === undefined) throw new StateError('shaping engine: setPair after close()', { hint: 'the run is over' });
-    cells[(src * this.maxNodes + dst) * 2] = minor;
+    this.#cells.set(src, dst, minor);
   }
 
   /** The class of src → dst now (0 = unshaped). */
   pairClass(src: number, dst: number): number {
     this.#open('pair class');
-    return this.#cells[(src * this.maxNodes + dst) * 2]!;
+    return this.#cells.get(src, dst);
   }
 
   /** Unmap and unload (filters still attached keep the program until their qdisc goes). Idempotent. */

@@ -25,7 +25,18 @@ export interface HttpRequestOptions {
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-export class ClusterHttp {
+/** t.http: requests from the runner's namespace, hosts by node name (implemented by DialHttp). */
+export interface ClusterHttp {
+  get(url: string, options?: Omit<HttpRequestOptions, 'body'>): Promise<HttpResponse>;
+  post(url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
+  put(url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
+  delete(url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
+  /** Any method; http:// only, the host a node name or an IPv4 address. */
+  request(method: string, url: string, options?: HttpRequestOptions): Promise<HttpResponse>;
+}
+
+/** ClusterHttp over a Dial from the runner's namespace. */
+export class DialHttp implements ClusterHttp {
   readonly #dial: Dial;
   readonly #resolve: (host: string, where: string) => string;
   readonly #signal: AbortSignal;

@@ -14,8 +14,10 @@ import type { ContainerSpec as ServiceSpec } from '../spec/container.js';
 import type { ClusterPlan, PlannedNode } from '../spec/plan.js';
 import type { Artifacts } from './artifacts.js';
 import { removeRunCgroups } from '../host/cgroups.js';
+import { getXattr } from '../native/index.js';
 import { writeHostsFile } from './hosts-file.js';
 import { LABELS, names } from '../host/names.js';
+import { noteObject } from '../host/run-objects.js';
 import type { NetworkManager } from './network-manager.js';
 import { delay } from './delay.js';
 import { createPullReporter } from './pull-progress.js';
@@ -57,6 +59,7 @@ export class ContainerManager {
   #client: ContainerdClient | undefined;
   #unsubscribe: (() => void) | undefined;
   readonly #services = new Map<string, ServiceRuntime>();
+  #cgroupNoted = false;
   #stopping = false;
   /** Container id → why the test ended its process (t.containers.kill/stop/restart). */
   readonly #expectedExits = new Map<string, { reason: string; until: number }>();
@@ -85,7 +88,7 @@ export class ContainerManager {
   async provision(signal: AbortSignal): Promise<void> {
     const { plan } = this.#ctx;
     this.#logger.info('preparing containers');
-    const connect = this.#ctx.connect ?? ((o: ContainerdOptions) => containerd.ContainerdClient.connect(o));
+    const connect = this.#ctx.connect ?? ((o: ContainerdOptions) => containerd.ContainerdClient.connect({ ...o, readXattr: getXattr }));
     this.#client = await connect(this.#ctx.containerd);
     this.#unsubscribe = this.#client.onTaskExit((event) => this.#onExit(event));
 
@@ -119,6 +122,9 @@ export class ContainerManager {
       mounts.push({ source, destination: target });
     }
     const id = names.container(runId, node.name, service.name);
+    // runc makes the run's cgroup parent when the first task starts: noted before, so the janitor may remove it.
+    if (!this.#cgroupNoted) noteObject(runId, { kind: 'cgroup', path: names.cgroup(runId) });
+    this.#cgroupNoted = true;
     const container = await this.client.createContainer({
       id,
       image: service.image,

@@ -14,13 +14,13 @@ import type { ClassSpec, ShapedPair, TrafficShaper } from '../faults/traffic-cla
 import { DelayLine, MAX_DELAY_PROFILE, type DelayLineCounters } from '../native/delay-line.js';
 import { names } from '../host/names.js';
 import type { NetworkManager } from './network-manager.js';
+import { PairEngineLoader } from './pair-engine-loader.js';
 
 export class RunDelayLine implements TrafficShaper {
   readonly #runId: string;
   readonly #network: NetworkManager;
   readonly #logger: Logger;
-  #line: Promise<DelayLine> | undefined;
-  #loaded: DelayLine | undefined;
+  readonly #line: PairEngineLoader<DelayLine>;
   /** Node index → the work that made it part of the line (socket, program, offloads). */
   readonly #links = new Map<number, Promise<void>>();
   #nextProfile = 1;
@@ -30,6 +30,7 @@ export class RunDelayLine implements TrafficShaper {
     this.#runId = runId;
     this.#network = network;
     this.#logger = logger.child({ component: 'delay_line' });
+    this.#line = new PairEngineLoader(network, (maxNodes) => DelayLine.load(maxNodes));
   }
 
   createClasses(pairs: readonly ShapedPair[], spec: ClassSpec): Promise<number[]> {
@@ -39,7 +40,7 @@ export class RunDelayLine implements TrafficShaper {
       return Promise.reject(new SpecError(`delay line: more than ${MAX_DELAY_PROFILE} delay faults in one run`, { hint: 'define fewer delay faults' }));
     }
     const id = this.#nextProfile++;
-    const line = this.#load();
+    const line = this.#line.get();
     const sources = new Set(pairs.map((p) => p.src));
     const work = [...new Set([...sources, ...pairs.map((p) => p.dst)])].map((node) => this.#link(line, node, sources.has(node)));
     const profile = spec.delay;
@@ -48,22 +49,23 @@ export class RunDelayLine implements TrafficShaper {
 
   setPair(src: number, dst: number, id: number): void {
     // Only called for faults whose pieces exist, so the line is loaded.
-    this.#loaded!.setPair(src, dst, id);
+    this.#line.loaded!.setPair(src, dst, id);
   }
 
   /** The line's counters, or undefined when no delay fault used it. */
   counters(): DelayLineCounters | undefined {
-    return this.#loaded?.closed === false ? this.#loaded.counters() : undefined;
+    const line = this.#line.loaded;
+    return line?.closed === false ? line.counters() : undefined;
   }
 
   /** Teardown: wait for work in flight, then detach, stop and free everything. */
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#line === undefined) return;
+    if (!this.#line.started) return;
     await Promise.allSettled(this.#links.values());
     let line: DelayLine;
     try {
-      line = await this.#line;
+      line = await this.#line.get();
     } catch {
       return; // never loaded: nothing to free
     }
@@ -91,20 +93,5 @@ export class RunDelayLine implements TrafficShaper {
     const node = this.#network.nodes.find((n) => n.index === index);
     if (node === undefined) throw new Error(`delay line: no node with index ${index}`);
     return node.netns;
-  }
-
-  #load(): Promise<DelayLine> {
-    if (!this.#line) {
-      const network = this.#network;
-      this.#line = DelayLine.load(network.engine.maxNodes).then((line) => {
-        const runnerIp = network.subnet?.address(0);
-        if (runnerIp !== undefined) line.setNodeAddress(runnerIp, 0);
-        for (const node of network.nodes) line.setNodeAddress(node.ip, node.index);
-        this.#loaded = line;
-        return line;
-      });
-      this.#line.catch(() => undefined);
-    }
-    return this.#line;
   }
 }

@@ -30,9 +30,11 @@ import * as native from '../native/index.js';
 import type { FaultEngine } from '../native/index.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { updateRun } from '../host/run-records.js';
+import { forgetObject, netnsStamp, noteObject } from '../host/run-objects.js';
 import { allocateSubnet, releaseSubnet, type RunSubnet } from '../host/subnet-claims.js';
 import { names } from '../host/names.js';
 import { NETNS_DIR } from '../host/paths.js';
+import { readFileSync } from 'node:fs';
 
 export type NativeNetwork = Pick<
   typeof native,
@@ -129,8 +131,7 @@ export class NetworkManager {
     // Recorded for people and the janitor (the claim file is what reserves it).
     await updateRun(this.#runId, { subnet: this.#subnet.cidr });
     this.#engine = await this.#native.FaultEngine.load({ maxNodes: count });
-    await this.#native.createNetns(this.switchNetns);
-    this.#namespaces.add(this.switchNetns);
+    await this.#createNetns(this.switchNetns);
     const bridge = names.bridge(this.#runId);
     await this.#native.createBridge(bridge, this.switchNetns);
     this.#bridge = bridge;
@@ -150,15 +151,28 @@ export class NetworkManager {
     const link = names.uplink(this.#runId);
     this.engine.setNodeAddress(address, 0);
     this.#uplink = link;
-    await this.#native.provisionNodeLink({
-      netns: '',
-      bridgeNetns: this.switchNetns,
-      bridge,
-      hostVeth: names.uplinkPort,
-      ifname: link,
-      cidr: `${address}/${subnet.prefix}`,
-      engine: this.engine,
-    });
+    // Noted before it exists (a kill right after creation must find it in the log), its ifindex after.
+    noteObject(this.#runId, { kind: 'link', name: link });
+    try {
+      await this.#native.provisionNodeLink({
+        netns: '',
+        bridgeNetns: this.switchNetns,
+        bridge,
+        hostVeth: names.uplinkPort,
+        ifname: link,
+        cidr: `${address}/${subnet.prefix}`,
+        engine: this.engine,
+      });
+    } catch (error) {
+      if (codeOf(error) === 'EEXIST') {
+        // The name was someone else's first: not ours to remove, now or after a crash.
+        this.#uplink = undefined;
+        forgetObject(this.#runId, { kind: 'link', name: link });
+      }
+      throw error;
+    }
+    const ifindex = identity(() => Number(readFileSync(`/sys/class/net/${link}/ifindex`, 'utf8')));
+    if (ifindex !== undefined) noteObject(this.#runId, { kind: 'link', name: link, ifindex });
     this.#direct = Object.freeze({ link, address, route: subnet.cidr });
     this.#logger.info({ link, address, route: subnet.cidr }, 'direct reach ready: the test process reaches the nodes at their cluster addresses');
   }
@@ -166,8 +180,7 @@ export class NetworkManager {
   async #provisionMember(name: string, index: number, netns: string): Promise<void> {
     const subnet = this.#subnet!;
     const ip = subnet.address(index);
-    await this.#native.createNetns(netns);
-    this.#namespaces.add(netns);
+    await this.#createNetns(netns);
     const hostVeth = names.hostVeth(this.#runId, index);
     this.#hostVeths.add(hostVeth);
     await this.#native.provisionNodeLink({
@@ -186,6 +199,24 @@ export class NetworkManager {
       this.#nodes.set(name, Object.freeze({ name, index, ip, netns }));
       this.#logger.info({ namespace: netns, ip }, `network ready for node ${name}`);
     }
+  }
+
+  /**
+   * Noted in the run's object log before it exists, its stamp after: the janitor
+   * removes a dead run's namespace only if the log names it (and the stamp still matches).
+   */
+  async #createNetns(netns: string): Promise<void> {
+    noteObject(this.#runId, { kind: 'netns', name: netns });
+    try {
+      await this.#native.createNetns(netns);
+    } catch (error) {
+      // Not created, so not ours: neither teardown nor the janitor may remove what holds this name.
+      forgetObject(this.#runId, { kind: 'netns', name: netns });
+      throw error;
+    }
+    this.#namespaces.add(netns);
+    const stamp = identity(() => netnsStamp(`${NETNS_DIR}/${netns}`));
+    if (stamp !== undefined) noteObject(this.#runId, { kind: 'netns', name: netns, stamp });
   }
 
   /** Best-effort: tries every step, returns the errors (missing objects are not errors). */
@@ -221,7 +252,20 @@ export class NetworkManager {
   }
 }
 
+/** An object's identity for the log; undefined where it cannot be read (a fake addon in unit tests). */
+function identity<T>(read: () => T): T | undefined {
+  try {
+    const value = read();
+    return typeof value === 'number' && !Number.isSafeInteger(value) ? undefined : value;
+  } catch {
+    return undefined;
+  }
+}
+
+function codeOf(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+}
+
 function isMissing(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 'ENOENT'
-    || (typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 'ENODEV');
+  return codeOf(error) === 'ENOENT' || codeOf(error) === 'ENODEV';
 }

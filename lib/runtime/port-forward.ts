@@ -9,11 +9,16 @@
  * piping in JS saturated the runner's JS thread at about a third of the
  * loopback throughput. Half-closes pass through (a FIN becomes a shutdown of
  * the other side).
+ *
+ * Anyone on the host can connect to 127.0.0.1:<port>. The addon relays at most
+ * RELAY_LIMIT connections at once per process; past that a new connection is
+ * closed at once (the client sees it drop), counted in refusedConnections and
+ * logged, and the forward keeps serving the others.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { StateError } from '../errors.js';
-import { relaySockets, type SocketRelay } from '../native/index.js';
+import { RelayLimitError, relaySockets, type SocketRelay } from '../native/index.js';
 import type { Dial } from './dial.js';
 
 export interface ForwardPortOptions {
@@ -24,7 +29,22 @@ export interface ForwardPortOptions {
 /** Connect timeout for each forwarded connection. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
-export class PortForward {
+/** What t.network.forwardPort() returns (implemented by RelayPortForward). */
+export interface PortForward {
+  readonly node: string;
+  readonly targetPort: number;
+  /** Start listening; the forward closes by itself when `signal` aborts (pass t.signal). */
+  listen(signal?: AbortSignal): Promise<void>;
+  /** Local port on 127.0.0.1. */
+  port(): number;
+  /** Stop listening and cut every forwarded connection. Idempotent. */
+  close(): Promise<void>;
+  /** Connections closed at once because the process relayed its limit of connections already (see the file comment). */
+  readonly refusedConnections: number;
+}
+
+/** PortForward whose connections the addon's relay carries. */
+export class RelayPortForward implements PortForward {
   readonly node: string;
   readonly targetPort: number;
   readonly #ip: string;
@@ -39,6 +59,7 @@ export class PortForward {
   #onAbort: (() => void) | undefined;
   #signal: AbortSignal | undefined;
   readonly #localPort: number;
+  #refused = 0;
 
   constructor(node: string, ip: string, targetPort: number, dial: Dial, logger: Logger, options: ForwardPortOptions = {}) {
     this.node = node;
@@ -49,7 +70,6 @@ export class PortForward {
     this.#logger = logger;
   }
 
-  /** Start listening; the forward closes by itself when `signal` aborts (pass t.signal). */
   async listen(signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new StateError(`port forward to ${this.node}:${this.targetPort} is closed`, { hint: 'create a new one with forwardPort()' });
     if (this.#server) throw new StateError(`port forward to ${this.node}:${this.targetPort} is already listening on 127.0.0.1:${this.#port}`, { hint: 'call listen() once' });
@@ -82,7 +102,6 @@ export class PortForward {
     this.#logger.info({ node: this.node, port: this.targetPort, local_port: this.#port }, 'port forward listening');
   }
 
-  /** Local port on 127.0.0.1. */
   port(): number {
     if (this.#port === undefined) {
       throw new StateError(`port forward to ${this.node}:${this.targetPort} is not listening`, { hint: 'await fw.listen(t.signal) first' });
@@ -90,7 +109,10 @@ export class PortForward {
     return this.#port;
   }
 
-  /** Stop listening and cut every forwarded connection. Idempotent. */
+  get refusedConnections(): number {
+    return this.#refused;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -134,6 +156,18 @@ export class PortForward {
         try {
           relay = relaySockets(client, upstream);
         } catch (error) {
+          if (error instanceof RelayLimitError) {
+            this.#refused++;
+            client.destroy();
+            upstream.destroy();
+            // Warned once per forward (a flood of refusals must not flood the log too), counted always.
+            const log = this.#refused === 1 ? 'warn' : 'debug';
+            this.#logger[log](
+              { node: this.node, port: this.targetPort, limit: error.limit, refused: this.#refused },
+              'port forward refused a connection: the process relays its limit of connections already',
+            );
+            return;
+          }
           // Not expected (the relay refuses only sockets node already buffered
           // data for); the JS pipe is slower but carries the connection all the same.
           this.#logger.warn({ node: this.node, port: this.targetPort, err: error }, 'native relay refused the connection; piping in JS');

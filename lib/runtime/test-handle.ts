@@ -9,17 +9,17 @@ import type { ExecResult } from '../containerd/types.js';
 import { PakostiiError, StateError } from '../errors.js';
 import { defineLoss, type LossOptions } from '../faults/loss.js';
 import { callOf, type NetworkFaultHandle } from '../faults/network-fault.js';
-import { Partition } from '../faults/partition.js';
-import { ContainersHandle } from '../faults/process-faults.js';
+import { PartitionFaults, type Partition } from '../faults/partition.js';
+import { RunContainers, type ContainersHandle } from '../faults/process-faults.js';
 import { defineBandwidth, type BandwidthOptions, type SlowLinks } from '../faults/bandwidth.js';
 import { faultCapabilities, type FaultCapability } from '../faults/capabilities.js';
 import { defineDelay, type DelayOptions } from '../faults/delay.js';
 import { PairClassLedger } from '../faults/traffic-classes.js';
 import { checkArgv, checkByteCount, checkContainerDir, checkEnvRecord, checkPort, checkPositiveMs } from '../spec/rules.js';
-import { ClusterHttp } from './cluster-http.js';
+import { DialHttp, type ClusterHttp } from './cluster-http.js';
 import { resolveHost } from './dial.js';
 import type { DirectReach } from './network-manager.js';
-import { PortForward, type ForwardPortOptions } from './port-forward.js';
+import { RelayPortForward, type ForwardPortOptions, type PortForward } from './port-forward.js';
 import { RunHistory } from './run-workload.js';
 import type { HistoryRecorder } from '../history/recorder.js';
 import type { WorkloadOptions } from '../workload/options.js';
@@ -48,7 +48,7 @@ export class RunNetworkHandle implements NetworkHandle {
 
   constructor(ctx: RunContext) {
     this.#ctx = ctx;
-    this.partition = new Partition(ctx.faults, ctx.plan);
+    this.partition = new PartitionFaults(ctx.faults, ctx.plan);
   }
 
   loss(...args: [options: LossOptions] | [name: string | undefined, options: LossOptions]): NetworkFaultHandle {
@@ -121,7 +121,7 @@ export class RunNetworkHandle implements NetworkHandle {
     assertRunning(this.#ctx, where);
     checkPort(port, where);
     if (options.localPort !== undefined) checkPort(options.localPort, `${where}: localPort`);
-    const forward = new PortForward(node, this.#ctx.network.node(node).ip, port, this.#ctx.dial, this.#ctx.logger, options);
+    const forward = new RelayPortForward(node, this.#ctx.network.node(node).ip, port, this.#ctx.dial, this.#ctx.logger, options);
     this.#ctx.trackCloseable(forward);
     return forward;
   }
@@ -208,7 +208,7 @@ export class RunTestHandle implements TestHandle {
     this.signal = ctx.signal;
     this.network = new RunNetworkHandle(ctx);
     this.exec = new RunExecHandle(ctx);
-    this.containers = new ContainersHandle({
+    this.containers = new RunContainers({
       plan: ctx.plan,
       logger: ctx.logger,
       signal: ctx.signal,
@@ -218,7 +218,7 @@ export class RunTestHandle implements TestHandle {
       expectExit: (node, service, reason) => ctx.containers.expectExit(node, service, reason),
       assertRunning: (where) => assertRunning(ctx, where),
     });
-    this.http = new ClusterHttp(
+    this.http = new DialHttp(
       ctx.dial,
       (host, where) => resolveHost(host, ctx.plan, (node) => ctx.network.node(node).ip, where),
       ctx.signal,

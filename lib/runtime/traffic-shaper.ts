@@ -14,6 +14,7 @@ import { ShapeEngine } from '../native/shape-engine.js';
 import { isGoneError } from '../native/errors.js';
 import { names } from '../host/names.js';
 import type { NetworkManager } from './network-manager.js';
+import { PairEngineLoader } from './pair-engine-loader.js';
 
 /** Queue of a bandwidth class's leaf: 100 ms at the rate, at least 16 full frames. */
 const LEAF_QUEUE_SECONDS = 0.1;
@@ -38,8 +39,7 @@ export class RunTrafficShaper implements TrafficShaper {
   readonly #runId: string;
   readonly #network: NetworkManager;
   readonly #logger: Logger;
-  #engine: Promise<ShapeEngine> | undefined;
-  #loaded: ShapeEngine | undefined;
+  readonly #engine: PairEngineLoader<ShapeEngine>;
   /** Per destination link: the chain of its netlink work (setup first, then classes in order). */
   readonly #links = new Map<string, Promise<void>>();
   readonly #nextMinor = new Map<string, number>();
@@ -49,11 +49,12 @@ export class RunTrafficShaper implements TrafficShaper {
     this.#runId = runId;
     this.#network = network;
     this.#logger = logger.child({ component: 'traffic_shaper' });
+    this.#engine = new PairEngineLoader(network, (maxNodes) => ShapeEngine.load(maxNodes));
   }
 
   createClasses(pairs: readonly ShapedPair[], spec: ClassSpec): Promise<number[]> {
     if (this.#closed) return Promise.reject(new SpecError('traffic shaping: the run is over', { hint: 'define faults inside the test function' }));
-    const engine = this.#load();
+    const engine = this.#engine.get();
     const minors: number[] = [];
     const byLink = new Map<string, ReturnType<typeof trafficClass>[]>();
     for (const pair of pairs) {
@@ -80,7 +81,7 @@ export class RunTrafficShaper implements TrafficShaper {
 
   setPair(src: number, dst: number, minor: number): void {
     // Only called for faults whose classes exist, so the engine is loaded.
-    this.#loaded!.setPair(src, dst, minor);
+    this.#engine.loaded!.setPair(src, dst, minor);
   }
 
   /** Teardown: wait for work in flight, remove every root qdisc we added, unload. Returns the errors. */
@@ -92,15 +93,15 @@ export class RunTrafficShaper implements TrafficShaper {
       links.map(async ([link, chain]) => {
         try {
           await chain;
-          await (await this.#engine!).removeLink(link, this.#network.switchNetns);
+          await (await this.#engine.get()).removeLink(link, this.#network.switchNetns);
         } catch (error) {
           if (!isGoneError(error)) errors.push(error);
         }
       }),
     );
-    if (this.#engine) {
+    if (this.#engine.started) {
       try {
-        (await this.#engine).close();
+        (await this.#engine.get()).close();
       } catch (error) {
         errors.push(error);
       }
@@ -108,20 +109,5 @@ export class RunTrafficShaper implements TrafficShaper {
     this.#links.clear();
     if (links.length > 0) this.#logger.debug({ links: links.map(([l]) => l) }, 'traffic shaping removed');
     if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'traffic shaping teardown failed');
-  }
-
-  #load(): Promise<ShapeEngine> {
-    if (!this.#engine) {
-      const network = this.#network;
-      this.#engine = ShapeEngine.load(network.engine.maxNodes).then((engine) => {
-        const runnerIp = network.subnet?.address(0);
-        if (runnerIp !== undefined) engine.setNodeAddress(runnerIp, 0);
-        for (const node of network.nodes) engine.setNodeAddress(node.ip, node.index);
-        this.#loaded = engine;
-        return engine;
-      });
-      this.#engine.catch(() => undefined);
-    }
-    return this.#engine;
   }
 }

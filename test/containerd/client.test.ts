@@ -14,6 +14,7 @@ import { containerdProtos, PROTO_FILES, SERVICES } from '../../lib/containerd/pr
 import type { ContainerdClient } from '../../lib/containerd/index.js';
 import { LABELS, newRunId } from '../../lib/host/names.js';
 import { cleanupTestNamespace, importBusybox, sh, SOCKET, TEST_NAMESPACE, testClient } from './setup.js';
+import { api } from '../../lib/containerd/api.js';
 
 const run = promisify(execFile);
 const REPO = new URL('../..', import.meta.url).pathname;
@@ -60,24 +61,24 @@ describe('ContainerdClient', () => {
 describe('gRPC layer', () => {
   it('sends the containerd-namespace header on every call (objects land in that namespace only)', async () => {
     const id = `pk-${newRunId()}-nsprobe`;
-    await client.rpc.unary('leases', 'Create', { id, labels: {} });
+    await api(client.rpc).leases.create({ id, labels: {} });
     try {
       expect(await sh('ctr', ['-n', TEST_NAMESPACE, 'leases', 'ls', '-q'])).toContain(id);
       expect(await sh('ctr', ['-n', 'default', 'leases', 'ls', '-q'])).not.toContain(id);
     } finally {
-      await client.rpc.unary('leases', 'Delete', { id, sync: false });
+      await api(client.rpc).leases.delete({ id, sync: false });
     }
   });
 
   it('a call without a namespace is a FAILED_PRECONDITION ContainerdError naming the call', async () => {
-    const err = await client.rpc.unary('containers', 'List', {}, { namespace: '' }).catch((e: unknown) => e);
+    const err = await api(client.rpc).containers.list({}, { namespace: '' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ContainerdError);
     expect((err as ContainerdError).grpcCode).toBe('FAILED_PRECONDITION');
     expect((err as Error).message).toMatch(/^containerd containers\.List failed: .*namespace/);
   });
 
   it('maps NOT_FOUND with the operation name', async () => {
-    const err = await client.rpc.unary('containers', 'Get', { id: 'pk-nope' }, { operation: 'get container pk-nope' }).catch((e: unknown) => e);
+    const err = await api(client.rpc).containers.get({ id: 'pk-nope' }, { operation: 'get container pk-nope' }).catch((e: unknown) => e);
     expect((err as ContainerdError).grpcCode).toBe('NOT_FOUND');
     expect((err as Error).message).toMatch(/^get container pk-nope failed: .*not found/);
   });
@@ -87,9 +88,9 @@ describe('gRPC layer', () => {
     const lease = `pk-${runId}-leasetest`;
     const key = `pk-${runId}-leasetest-snap`;
     const chainId = (await client.getImage(image))?.chainId ?? '';
-    await client.rpc.unary('leases', 'Create', { id: lease, labels: { [LABELS.run]: runId } });
-    await client.rpc.unary('snapshots', 'Prepare', { snapshotter: 'overlayfs', key, parent: chainId, labels: { [LABELS.run]: runId } }, { lease });
-    const res = await client.rpc.unary<{ resources: Array<{ id: string; type: string }> }>('leases', 'ListResources', { id: lease });
+    await api(client.rpc).leases.create({ id: lease, labels: { [LABELS.run]: runId } });
+    await api(client.rpc).snapshots.prepare({ snapshotter: 'overlayfs', key, parent: chainId, labels: { [LABELS.run]: runId } }, { lease });
+    const res = await api(client.rpc).leases.listResources({ id: lease });
     expect(res.resources).toContainEqual({ id: key, type: 'snapshots/overlayfs' });
     // Labelled objects of a run are found and removed by label.
     expect(await client.listRunObjects(runId)).toEqual({ containers: [], snapshots: [key], leases: [lease] });
@@ -98,11 +99,11 @@ describe('gRPC layer', () => {
   });
 
   it('server streams can be collected, iterated and cancelled', async () => {
-    const pages = await client.rpc.serverStream<{ info: Array<{ name: string }> }>('snapshots', 'List', { snapshotter: 'overlayfs', filters: [] }).collect();
+    const pages = await api(client.rpc).snapshots.list({ snapshotter: 'overlayfs', filters: [] }).collect();
     const chainId = (await client.getImage(image))?.chainId;
     expect(pages.flatMap((p) => p.info.map((i) => i.name))).toContain(chainId);
     // Events.Subscribe never ends by itself: cancel ends the iteration quietly.
-    const events = client.rpc.serverStream('events', 'Subscribe', { filters: ['topic=="/never"'] });
+    const events = api(client.rpc).events.subscribe({ filters: ['topic=="/never"'] });
     const drained = (async () => {
       for await (const _ of events) void _;
       return 'ended';
@@ -114,7 +115,7 @@ describe('gRPC layer', () => {
   it('an aborted signal cancels a unary call', async () => {
     const abort = new AbortController();
     abort.abort();
-    const err = await client.rpc.unary('version', 'Version', {}, { signal: abort.signal }).catch((e: unknown) => e);
+    const err = await api(client.rpc).version.version({}, { signal: abort.signal }).catch((e: unknown) => e);
     expect((err as ContainerdError).grpcCode).toBe('CANCELLED');
   });
 
@@ -122,9 +123,9 @@ describe('gRPC layer', () => {
     const grpc = ContainerdGrpc.open({ socket: SOCKET, namespace: TEST_NAMESPACE });
     const other = grpc.withNamespace('default');
     expect(other.namespace).toBe('default');
-    await other.unary('version', 'Version', {});
+    await api(other).version.version({});
     grpc.close();
-    await expect(other.unary('version', 'Version', {})).rejects.toBeInstanceOf(ContainerdError);
+    await expect(api(other).version.version({})).rejects.toBeInstanceOf(ContainerdError);
   });
 });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerdClient } from '../../lib/containerd/index.js';
 import { LABELS } from '../../lib/host/names.js';
 import { cleanupTestNamespace, createTestRun, eventually, importBusybox, sh, SOCKET, TEST_NAMESPACE, testClient, type TestRun } from './setup.js';
+import { api } from '../../lib/containerd/api.js';
 
 const run = promisify(execFile);
 const REPO = new URL('../..', import.meta.url).pathname;
@@ -56,9 +57,9 @@ describe('a service container', () => {
     expect(objects.containers).toContain(container.id);
     expect(objects.snapshots).toContain(container.id);
     expect(objects.leases).toEqual([]); // the create lease is gone
-    const info = await client.rpc.unary<{ container: { labels: Record<string, string>; runtime: { name: string } } }>('containers', 'Get', { id: container.id });
-    expect(info.container.labels[LABELS.service]).toBe('web');
-    expect(info.container.runtime.name).toBe('io.containerd.runc.v2');
+    const info = await api(client.rpc).containers.get({ id: container.id });
+    expect(info.container?.labels[LABELS.service]).toBe('web');
+    expect(info.container?.runtime?.name).toBe('io.containerd.runc.v2');
     await container.remove();
   });
 

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerdClient, TaskExitEvent } from '../../lib/containerd/index.js';
 import { cleanupTestNamespace, createTestRun, eventually, importBusybox, TEST_NAMESPACE, testClient, type TestRun } from './setup.js';
+import { api } from '../../lib/containerd/api.js';
 
 let client: ContainerdClient;
 let image: string;
@@ -60,19 +61,19 @@ describe('onTaskExit', () => {
     await settle();
     // A TaskExit published by hand in another namespace (Events.Publish) must be filtered out…
     const { messageAny } = await import('../../lib/containerd/protos.js');
-    await other.unary('events', 'Publish', {
+    await api(other).events.publish({
       topic: '/tasks/exit',
       event: messageAny('containerd.events.TaskExit', { container_id: 'elsewhere', id: 'elsewhere', exit_status: 1 }),
     });
     // …while the same event in our namespace is delivered (proves the subscription was live).
-    await client.rpc.unary('events', 'Publish', {
+    await api(client.rpc).events.publish({
       topic: '/tasks/exit',
       event: messageAny('containerd.events.TaskExit', { container_id: 'here', id: 'here', exit_status: 2 }),
     });
     await eventually(async () => events.some((e) => e.containerId === 'here'), 5_000, 'our event');
     expect(events.map((e) => e.containerId)).toEqual(['here']);
     unsubscribe();
-    await other.unary('namespaces', 'Delete', { name: `${TEST_NAMESPACE}-other` }).catch(() => undefined);
+    await api(other).namespaces.delete({ name: `${TEST_NAMESPACE}-other` }).catch(() => undefined);
   });
 
   it('unsubscribe stops delivery and is idempotent', async () => {

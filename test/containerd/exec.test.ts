@@ -7,6 +7,7 @@ import { ContainerdError } from '../../lib/errors.js';
 import type { Container, ContainerdClient } from '../../lib/containerd/index.js';
 import { execDir } from '../../lib/host/paths.js';
 import { cleanupTestNamespace, createTestRun, importBusybox, testClient, type TestRun } from './setup.js';
+import { api } from '../../lib/containerd/api.js';
 
 let client: ContainerdClient;
 let image: string;
@@ -116,7 +117,7 @@ describe('exec', () => {
   });
 
   it('leaves no exec process and no temp files behind', async () => {
-    const res = await client.rpc.unary<{ processes: Array<{ pid: number }> }>('tasks', 'ListPids', { container_id: svc.id });
+    const res = await api(client.rpc).tasks.listPids({ container_id: svc.id });
     expect(res.processes).toHaveLength(1); // only the service's sleep
     const leftovers = (await readdir(execDir()).catch(() => [])).filter((d) => d.startsWith(svc.id));
     expect(leftovers).toEqual([]);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerdError, StateError } from '../../lib/errors.js';
 import type { Container, ContainerdClient } from '../../lib/containerd/index.js';
 import { cleanupTestNamespace, createTestRun, eventually, importBusybox, testClient, type TestRun } from './setup.js';
+import { api } from '../../lib/containerd/api.js';
 
 let client: ContainerdClient;
 let image: string;
@@ -34,8 +35,8 @@ async function shellService(service: string, script: string): Promise<Container>
 
 /** The task's init pid (Tasks.Get). */
 async function taskPid(c: Container): Promise<number> {
-  const res = await client.rpc.unary<{ process: { pid: number } }>('tasks', 'Get', { container_id: c.id });
-  return res.process.pid;
+  const res = await api(client.rpc).tasks.get({ container_id: c.id });
+  return res.process?.pid ?? 0;
 }
 
 /**
@@ -90,7 +91,7 @@ describe('task lifecycle', () => {
   it('restart() runs a new task in the same container and snapshot; logs are appended', async () => {
     // The file in the container's writable layer proves the snapshot is kept across tasks.
     const c = await shellService('again', 'echo boot >> /data/boots; echo "ready boots=$(wc -l < /data/boots)"; exec sleep 60');
-    const { snapshot_key: snapshotBefore } = (await client.rpc.unary<{ container: { snapshot_key: string } }>('containers', 'Get', { id: c.id })).container;
+    const snapshotBefore = (await api(client.rpc).containers.get({ id: c.id })).container?.snapshot_key;
     const firstPid = await taskPid(c);
     await c.restart({ timeoutMs: 200 });
     await eventually(async () => (await tr.logs('again')).stdout.includes('boots=2'), 10_000, 'the second boot');
@@ -98,7 +99,7 @@ describe('task lifecycle', () => {
     expect(await c.status()).toBe('running');
     // A new task (new init process) of the same container record, on the same snapshot.
     expect(await taskPid(c)).not.toBe(firstPid);
-    const { snapshot_key: snapshotAfter } = (await client.rpc.unary<{ container: { snapshot_key: string } }>('containers', 'Get', { id: c.id })).container;
+    const snapshotAfter = (await api(client.rpc).containers.get({ id: c.id })).container?.snapshot_key;
     expect(snapshotAfter).toBe(snapshotBefore);
     expect(snapshotAfter).toBe(c.id);
     await expect(c.start()).rejects.toBeInstanceOf(StateError);

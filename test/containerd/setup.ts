@@ -20,6 +20,8 @@ import { ignoreNotFound } from '../../lib/containerd/errors.js';
 import { buildLayer, type LayerEntry } from '../../lib/containerd/images/layer-builder.js';
 import { writeOciArchive } from '../../lib/containerd/images/oci-archive-writer.js';
 import { LABELS, names, newRunId } from '../../lib/host/names.js';
+import { api } from '../../lib/containerd/api.js';
+import { getXattr } from '../../lib/native/index.js';
 
 const run = promisify(execFile);
 /** The suite's containerd: a CI run's private one (PAKOSTII_CONTAINERD_SOCKET), else the system one. */
@@ -44,7 +46,7 @@ export default async function globalSetup(): Promise<void> {
 
 export async function testClient(): Promise<ContainerdClient> {
   await ensureContainerd();
-  return ContainerdClient.connect({ socket: SOCKET, namespace: TEST_NAMESPACE });
+  return ContainerdClient.connect({ socket: SOCKET, namespace: TEST_NAMESPACE, readXattr: getXattr });
 }
 
 const APPLETS = ['sh', 'cat', 'echo', 'sleep', 'ip', 'id', 'ls', 'env', 'pwd', 'hostname', 'kill', 'ps', 'grep', 'wc', 'true', 'false', 'seq', 'mount', 'head', 'tail', 'sync'];
@@ -197,15 +199,15 @@ export interface NamespaceContents {
 }
 
 export async function namespaceContents(client: ContainerdClient, namespace: string = TEST_NAMESPACE): Promise<NamespaceContents> {
-  const rpc = client.rpc.withNamespace(namespace);
+  const rpc = api(client.rpc.withNamespace(namespace));
   const [containers, tasks, snapshots, leases, images, content, ingests] = await Promise.all([
-    rpc.unary<{ containers: Array<{ id: string }> }>('containers', 'List', {}),
-    rpc.unary<{ tasks: Array<{ id: string }> }>('tasks', 'List', {}),
-    rpc.serverStream<{ info: Array<{ name: string }> }>('snapshots', 'List', { snapshotter: 'overlayfs' }).collect(),
-    rpc.unary<{ leases: Array<{ id: string }> }>('leases', 'List', {}),
-    rpc.unary<{ images: Array<{ name: string }> }>('images', 'List', {}),
-    rpc.serverStream<{ info: Array<{ digest: string }> }>('content', 'List', {}).collect(),
-    rpc.unary<{ statuses: Array<{ ref: string }> }>('content', 'ListStatuses', {}),
+    rpc.containers.list({}),
+    rpc.tasks.list({}),
+    rpc.snapshots.list({ snapshotter: 'overlayfs' }).collect(),
+    rpc.leases.list({}),
+    rpc.images.list({}),
+    rpc.content.list({}).collect(),
+    rpc.content.listStatuses({}),
   ]);
   return {
     containers: containers.containers.map((c) => c.id).sort(),
@@ -227,12 +229,12 @@ const EMPTY: NamespaceContents = { containers: [], tasks: [], snapshots: [], lea
  * Throws (failing the suite's afterAll) when anything was left behind.
  */
 export async function cleanupTestNamespace(client: ContainerdClient, imageRefs: string[]): Promise<void> {
-  for (const name of imageRefs) await ignoreNotFound(client.rpc.unary('images', 'Delete', { name, sync: true }));
+  for (const name of imageRefs) await ignoreNotFound(api(client.rpc).images.delete({ name, sync: true }));
   const left = await namespaceContents(client);
   if (JSON.stringify(left) !== JSON.stringify(EMPTY)) {
     throw new Error(`containerd namespace ${TEST_NAMESPACE} still holds objects after the tests: ${JSON.stringify(left)}`);
   }
-  await client.rpc.unary('namespaces', 'Delete', { name: TEST_NAMESPACE });
-  const { namespaces } = await client.rpc.unary<{ namespaces: Array<{ name: string }> }>('namespaces', 'List', {});
+  await api(client.rpc).namespaces.delete({ name: TEST_NAMESPACE });
+  const { namespaces } = await api(client.rpc).namespaces.list({});
   if (namespaces.some((n) => n.name === TEST_NAMESPACE)) throw new Error(`containerd namespace ${TEST_NAMESPACE} was not removed`);
 }

@@ -189,6 +189,9 @@ describe('delay (the addon delay line)', () => {
         expect(counters.dropped).toBe(0);
         expect(counters.held).toBe(0);
         expect(counters.sent).toBe(counters.received + counters.duplicated);
+        // The thread got its real-time priority, and every frame carried its arrival time from the program.
+        expect(counters.realtime, counters.realtimeError).toBe(true);
+        expect(counters.unstamped).toBe(0);
 
         expect(() => t.network.delay('bad', { from: 'n1', to: 'n2', ms: -1 })).toThrow(SpecError);
         expect(() => t.network.delay('bad', { from: 'n1', to: 'n2', ms: 10, jitterMs: 20 })).toThrow(/jitter/);

@@ -181,7 +181,7 @@ export async function auditRun(runId: string, options: AuditOptions = {}): Promi
   const xdp = await xdpPrograms(options.xdpBaseline);
   const perNamespace = await Promise.all((options.namespaces ?? [CONTAINERD_NAMESPACE]).map((ns) => containerdLeaks(runId, ns)));
   const stateFiles = [
-    ...list(runsDir()).filter((f) => f === `${runId}.json` || f.startsWith(`.${runId}.`)).map((f) => join(runsDir(), f)),
+    ...list(runsDir()).filter((f) => f === `${runId}.json` || f === `${runId}.objects` || f.startsWith(`.${runId}.`)).map((f) => join(runsDir(), f)),
     ...readClaimFiles().filter((c) => c.claim?.runId === runId).map((c) => c.path),
     ...list(execDir()).filter((d) => d.startsWith(`pk-${runId}-`)).map((d) => join(execDir(), d)),
   ];

@@ -243,6 +243,32 @@ describe('double buffer', () => {
     expect(engine.testRun(ipv4Frame(A, B))).toBe(PASS);
   });
 
+  it('a reused buffer keeps no loss cell of its last policy, from sparse rows or dense ones', async () => {
+    // 64 nodes: a row of one cell stays sparse, a row to every node is dense.
+    const mid = await FaultEngine.load({ maxNodes: 64 });
+    try {
+      const address = (i: number) => `198.18.251.${i + 1}`;
+      for (let i = 0; i < 64; i++) mid.setNodeAddress(address(i), i);
+      const first = mid.createPolicy();
+      first.setLoss(1, 2, 100);
+      for (let d = 0; d < 64; d++) if (d !== 3) first.setLoss(3, d, 100);
+      mid.commit(first);
+      expect([mid.testRun(ipv4Frame(address(1), address(2))), mid.testRun(ipv4Frame(address(3), address(40)))]).toEqual([DROP, DROP]);
+      mid.commit(mid.createPolicy());
+      // Third commit: the first buffer again, with another loss only.
+      const third = mid.createPolicy();
+      third.setLoss(2, 1, 100);
+      mid.commit(third);
+      expect([
+        mid.testRun(ipv4Frame(address(1), address(2))),
+        mid.testRun(ipv4Frame(address(3), address(40))),
+        mid.testRun(ipv4Frame(address(2), address(1))),
+      ]).toEqual([PASS, PASS, DROP]);
+    } finally {
+      mid.close();
+    }
+  });
+
   it('frames judged while commits alternate see one whole policy each (no torn read)', async () => {
     // Two policies that both drop A→B, each in a different way: a frame judged on
     // a half-written buffer (drop bit of one, loss flag of the other) would pass.

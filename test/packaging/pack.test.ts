@@ -10,7 +10,7 @@
  * suites of a shared checkout may be loading the addon from at that moment.
  */
 import { execFile as execFileCb, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -155,6 +155,16 @@ describe('installed with no compiler on PATH', () => {
     );
     // tsc over the package's .d.ts takes ~10 s alone, minutes on a loaded 2-core host.
   }, 240_000);
+
+  it('declares what a test receives as interfaces: no class, constructor or internal type of the run', () => {
+    const dts = readFileSync(join(consumer, 'node_modules', 'pakostii', 'dist', 'index.d.ts'), 'utf8');
+    const handles = ['TestHandle', 'NetworkHandle', 'ExecHandle', 'Partition', 'ContainersHandle', 'ClusterHttp', 'PortForward'];
+    for (const name of handles) expect(dts).toMatch(new RegExp(`^interface ${name} `, 'm'));
+    const classes = [...dts.matchAll(/^declare (?:abstract )?class (\w+)/gm)].map((m) => m[1]!);
+    const internal = ['RunTestHandle', 'PartitionFaults', 'RunContainers', 'DialHttp', 'RelayPortForward', 'FaultRegistry', 'FaultTimeline', 'RecordedPolicy'];
+    expect(classes.filter((c) => handles.includes(c) || internal.includes(c))).toEqual([]);
+    expect(dts).not.toMatch(/^interface (ClusterPlan|ProcessFaultContext|RunContext) /m);
+  });
 
   it('`pakostii doctor` is all green and loads the addon from the prebuild', async () => {
     const result = await run([join(consumer, 'node_modules', '.bin', 'pakostii'), 'doctor', '--json'], consumer).catch(

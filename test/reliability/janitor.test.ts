@@ -248,7 +248,7 @@ describe('janitor on real leftovers', () => {
     expect(liveLeft.netns).toEqual([names.nodeNetns(live, 'n1')]);
     expect(liveLeft.links).toEqual([names.bridge(live)]);
     expect(liveLeft.workDirs).toEqual([`${WORK_BASE}/${live}`]);
-    expect(liveLeft.stateFiles).toHaveLength(2); // record + subnet claim
+    expect(liveLeft.stateFiles).toHaveLength(3); // record, its object log, subnet claim
     expect(ip('netns', 'list')).toContain(foreignNetns);
     expect(ip('link', 'show', foreignLink)).toContain(foreignLink);
 

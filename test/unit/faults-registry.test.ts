@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StateError } from '../../lib/errors.js';
-import { Partition } from '../../lib/faults/partition.js';
+import { PartitionFaults } from '../../lib/faults/partition.js';
 import { FaultRegistry } from '../../lib/faults/registry.js';
 import { FaultTimeline, parseTimeline } from '../../lib/faults/timeline.js';
 import { planCluster } from '../../lib/spec/plan.js';
@@ -32,7 +32,7 @@ function setup() {
   const plan = planCluster(cluster); // indexes: runner 0, a1 1, b1 2, b2 3
   const commits: string[][] = [];
   const registry = new FaultRegistry({ commit: (m: FakeMatrix) => commits.push([...m.cuts].sort()) }, () => new FakeMatrix(4), pino({ level: 'silent' }));
-  return { partition: new Partition(registry, plan), registry, commits };
+  return { partition: new PartitionFaults(registry, plan), registry, commits };
 }
 
 const both = (x: number, y: number) => [`${x}>${y}`, `${y}>${x}`];
@@ -95,7 +95,7 @@ describe('isolateAZ', () => {
   it('a failing commit leaves the fault inactive', async () => {
     const cluster = spec.newCluster().addNode(spec.newNode('n1').withAZ('z')).addNode(spec.newNode('n2'));
     const registry = new FaultRegistry({ commit: () => { throw new Error('map write failed'); } }, () => new FakeMatrix(3), pino({ level: 'silent' }));
-    const iso = new Partition(registry, planCluster(cluster)).isolateAZ('i', 'z');
+    const iso = new PartitionFaults(registry, planCluster(cluster)).isolateAZ('i', 'z');
     await expect(iso.apply()).rejects.toThrow('map write failed');
     expect(iso.active).toBe(false);
   });
@@ -118,7 +118,7 @@ describe("every-pair selectors: 'all' and overlapping groups", () => {
       () => new LossMatrix(4),
       pino({ level: 'silent' }),
     );
-    return { partition: new Partition(registry, plan), registry, plan, commits };
+    return { partition: new PartitionFaults(registry, plan), registry, plan, commits };
   }
   const nodePairs = ['1>2', '1>3', '2>1', '2>3', '3>1', '3>2'];
 
@@ -159,7 +159,7 @@ describe('one-off faults without a name', () => {
     dirs.push(dir);
     const timeline = new FaultTimeline(dir, pino({ level: 'silent' }));
     const registry = new FaultRegistry({ commit: () => undefined }, () => new FakeMatrix(4), pino({ level: 'silent' }), timeline.onNetworkEvent);
-    return { partition: new Partition(registry, plan), registry, plan, timeline, dir };
+    return { partition: new PartitionFaults(registry, plan), registry, plan, timeline, dir };
   }
 
   it('every partition shape, cut, and loss gets "<kind> <n>"; the timeline records it', async () => {

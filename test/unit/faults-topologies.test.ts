@@ -11,7 +11,7 @@ import { SpecError } from '../../lib/errors.js';
 import { writeUnion } from '../../lib/faults/compose.js';
 import { cutOneWay, withoutRunner } from '../../lib/faults/cuts.js';
 import { defineLoss } from '../../lib/faults/loss.js';
-import { Partition } from '../../lib/faults/partition.js';
+import { PartitionFaults } from '../../lib/faults/partition.js';
 import { RecordedPolicy } from '../../lib/faults/policy.js';
 import { FaultRegistry } from '../../lib/faults/registry.js';
 import { bisect, bridge, majoritiesRing, seedOf, shuffle } from '../../lib/faults/topologies.js';
@@ -50,7 +50,7 @@ function setup(n = 5) {
     () => new FakeMatrix(n + 1),
     pino({ level: 'silent' }),
   );
-  return { registry, plan, partition: new Partition(registry, plan), last: () => commits.at(-1)! };
+  return { registry, plan, partition: new PartitionFaults(registry, plan), last: () => commits.at(-1)! };
 }
 
 describe('topologies', () => {

@@ -11,9 +11,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PakostiiError } from '../../lib/errors.js';
 import { spec } from '../../lib/index.js';
-import { ClusterHttp } from '../../lib/runtime/cluster-http.js';
+import { DialHttp } from '../../lib/runtime/cluster-http.js';
 import type { Dial } from '../../lib/runtime/dial.js';
-import { PortForward } from '../../lib/runtime/port-forward.js';
+import { RelayPortForward } from '../../lib/runtime/port-forward.js';
 import { waitReady, type ProbeTransport } from '../../lib/runtime/readiness.js';
 
 let server: Server;
@@ -61,7 +61,7 @@ function hostGet(port: number, path: string): Promise<string> {
 
 describe('PortForward', () => {
   it('forwards each local connection through dial, and close() refuses new ones', async () => {
-    const fw = new PortForward('n1', '10.0.0.2', 2379, dial, logger);
+    const fw = new RelayPortForward('n1', '10.0.0.2', 2379, dial, logger);
     expect(() => fw.port()).toThrow(/not listening/);
     await fw.listen();
     dials.length = 0;
@@ -78,7 +78,7 @@ describe('PortForward', () => {
 
   it('closes when its signal aborts', async () => {
     const controller = new AbortController();
-    const fw = new PortForward('n1', '10.0.0.2', 80, dial, logger);
+    const fw = new RelayPortForward('n1', '10.0.0.2', 80, dial, logger);
     await fw.listen(controller.signal);
     const port = fw.port();
     controller.abort();
@@ -87,7 +87,7 @@ describe('PortForward', () => {
   });
 
   it('close() cuts a relayed connection that is still open, promptly', async () => {
-    const fw = new PortForward('n1', '10.0.0.2', 80, dial, logger);
+    const fw = new RelayPortForward('n1', '10.0.0.2', 80, dial, logger);
     await fw.listen();
     const socket = connect(fw.port(), '127.0.0.1');
     socket.on('error', () => undefined);
@@ -102,7 +102,7 @@ describe('PortForward', () => {
   });
 
   it('a failed upstream connect drops the local connection (as a cut network would)', async () => {
-    const fw = new PortForward('n9', '10.0.0.9', 80, dial, logger);
+    const fw = new RelayPortForward('n9', '10.0.0.9', 80, dial, logger);
     await fw.listen();
     await expect(hostGet(fw.port(), '/')).rejects.toThrow(/socket hang up|ECONNRESET/);
     await fw.close();
@@ -111,7 +111,7 @@ describe('PortForward', () => {
 
 describe('ClusterHttp', () => {
   const resolve = (host: string) => (host === 'n1' ? '10.0.0.2' : host === 'n9' ? '10.0.0.9' : '0.0.0.0');
-  const http = new ClusterHttp(dial, resolve, new AbortController().signal);
+  const http = new DialHttp(dial, resolve, new AbortController().signal);
 
   it('GET by node name returns status, headers and body', async () => {
     const res = await http.get('http://n1:2379/health');

@@ -64,7 +64,7 @@ export function localGraph(g: Graph, members: Int32Array, comp: Int32Array, id: 
   members.forEach((v, i) => {
     for (let e = g.offsets[v]!; e < g.offsets[v + 1]!; e++) {
       const w = g.dst[e]!;
-      if (comp[w] === id) edges.add(i, local.get(w)!, g.kind[e] as EdgeType, g.key[e]!, g.pos[e]!);
+      if (comp[w] === id) edges.add(i, local.get(w)!, g.kind[e] as EdgeType, g.key(e), g.pos(e));
     }
   });
   return edges.freeze(members.length);

@@ -12,7 +12,7 @@ import { type DescribeData, explainCycle, explainEdge } from './explain.js';
 import { ALL_MASK, EDGE_NAMES, type EdgeList } from './graph.js';
 import { MODELS, violatedModels, weakestViolated } from './models.js';
 import { addProcessEdges, addRealtimeEdges } from './order-edges.js';
-import type { TxnBase } from './transactions.js';
+import { FAIL, OK, txnAt, type TxnSet } from './txn-set.js';
 
 export interface TxnCheckOptions {
   /**
@@ -53,7 +53,7 @@ export function claimedModels(options: TxnCheckOptions): string[] {
 }
 
 export interface DependencyCheckInput {
-  txns: readonly TxnBase[];
+  txns: TxnSet;
   malformed: string[];
   /** The workload's data edges (ww, wr, rw); process and real-time edges are added here. */
   edges: EdgeList;
@@ -73,7 +73,7 @@ export function checkDependencies(input: DependencyCheckInput, options: TxnCheck
   const budget = options.cycleSearchBudget ?? 2_000_000;
   addProcessEdges(txns, input.edges);
   addRealtimeEdges(txns, input.edges);
-  const graph = input.edges.freeze(txns.length);
+  const graph = input.edges.freeze(txns.count);
   const { comp, sccs } = graph.components(ALL_MASK);
 
   let partialComponents = 0;
@@ -87,7 +87,7 @@ export function checkDependencies(input: DependencyCheckInput, options: TxnCheck
     const { cycles, partial } = componentCycles(local, budget);
     if (partial) partialComponents++;
     for (const cycle of cycles) {
-      const ring = cycle.nodes.map((l) => txns[members[l]!]!);
+      const ring = cycle.nodes.map((l) => txnAt(txns, members[l]!));
       const steps = cycle.edges.map((e, i) => explainEdge(input.describeData, local, e, ring[i]!, ring[(i + 1) % ring.length]!));
       log.add(cycle.type, {
         ops: ring.map((t) => t.invokeIndex),
@@ -106,8 +106,12 @@ export function checkDependencies(input: DependencyCheckInput, options: TxnCheck
   const counts = Object.fromEntries(log.counts);
   const anomalies = Object.fromEntries(log.examples);
   const ops = [...new Set([...log.examples.values()].flatMap((list) => list.flatMap((x) => x.ops)))].sort((a, b) => a - b);
-  const ok = txns.filter((t) => t.status === 'ok').length;
-  const fail = txns.filter((t) => t.status === 'fail').length;
+  let ok = 0;
+  let fail = 0;
+  for (let t = 0; t < txns.count; t++) {
+    if (txns.status[t] === OK) ok++;
+    else if (txns.status[t] === FAIL) fail++;
+  }
 
   let valid: TxnCheckResult['valid'];
   let summary: string;
@@ -140,10 +144,10 @@ export function checkDependencies(input: DependencyCheckInput, options: TxnCheck
     ops,
     partialComponents,
     stats: {
-      transactions: txns.length,
+      transactions: txns.count,
       ok,
       fail,
-      info: txns.length - ok - fail,
+      info: txns.count - ok - fail,
       edges: graph.edgeCount,
       components: sccs.length,
       largestComponent: sccs.reduce((max, s) => Math.max(max, s.length), 0),

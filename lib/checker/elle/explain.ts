@@ -44,19 +44,19 @@ export function explainEdge(describeData: DescribeData, g: Graph, e: number, a: 
   return describeData(g, e, a, b);
 }
 
-/** List-append edges: `pos` is the position in the key's version order the edge is about. */
-export function listAppendSteps(keyNames: readonly string[], orders: readonly (readonly ElementValue[])[]): DescribeData {
+/** List-append edges: `pos` is the position in the key's version order the edge is about; `orderAt(key, i)` the value there. */
+export function listAppendSteps(keyNames: readonly string[], orderAt: (key: number, i: number) => ElementValue): DescribeData {
   return (g, e, a, b) => {
     const kind = g.kind[e]!;
-    const key = keyNames[g.key[e]!]!;
-    const order = orders[g.key[e]!]!;
-    const i = g.pos[e]!;
-    if (kind === WW) return `${name(a)} appended ${order[i - 1]} to ${key}, and ${name(b)} appended ${order[i]} right after it (ww)`;
-    if (kind === WR) return `${name(a)} appended ${order[i]} to ${key}, and ${name(b)} read ${key} ending in ${order[i]} (wr)`;
+    const key = keyNames[g.key(e)]!;
+    const at = (i: number): ElementValue => orderAt(g.key(e), i);
+    const i = g.pos(e);
+    if (kind === WW) return `${name(a)} appended ${at(i - 1)} to ${key}, and ${name(b)} appended ${at(i)} right after it (ww)`;
+    if (kind === WR) return `${name(a)} appended ${at(i)} to ${key}, and ${name(b)} read ${key} ending in ${at(i)} (wr)`;
     if (kind === RW) {
       return i === 0
-        ? `${name(a)} read ${key} empty, without ${order[0]}, which ${name(b)} appended (rw)`
-        : `${name(a)} read ${key} ending in ${order[i - 1]}, without ${order[i]}, which ${name(b)} appended next (rw)`;
+        ? `${name(a)} read ${key} empty, without ${at(0)}, which ${name(b)} appended (rw)`
+        : `${name(a)} read ${key} ending in ${at(i - 1)}, without ${at(i)}, which ${name(b)} appended next (rw)`;
     }
     return `${name(a)} precedes ${name(b)}`;
   };

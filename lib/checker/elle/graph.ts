@@ -4,6 +4,7 @@
  * compressed adjacency (CSR) for traversals, and Tarjan's strongly connected
  * components, iterative so a long chain cannot overflow the stack.
  */
+import { Int32Store, Uint8Store } from '../../history/stores.js';
 
 /** Edge types. Bits of a mask are `1 << type`. */
 export const WW = 0;
@@ -17,28 +18,24 @@ export const EDGE_NAMES = ['ww', 'wr', 'rw', 'process', 'realtime'] as const;
 export const DATA_MASK = (1 << WW) | (1 << WR) | (1 << RW);
 export const ALL_MASK = DATA_MASK | (1 << PROCESS) | (1 << REALTIME);
 
-class GrowableInt32 {
-  data = new Int32Array(1024);
-  length = 0;
-  push(x: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Int32Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = x;
-  }
-}
-
 /** Edges as they are inferred; {@link EdgeList.freeze} turns them into a {@link Graph}. */
 export class EdgeList {
-  private readonly src = new GrowableInt32();
-  private readonly dst = new GrowableInt32();
-  private readonly kind = new GrowableInt32();
+  readonly src: Int32Store;
+  readonly dst: Int32Store;
+  readonly kind: Uint8Store;
   /** Key id (data edges) or -1. */
-  private readonly key = new GrowableInt32();
+  readonly key: Int32Store;
   /** Position in the key's version order the edge is about (see explain.ts), or -1. */
-  private readonly pos = new GrowableInt32();
+  readonly pos: Int32Store;
+
+  /** `capacity`: edges expected; room is reserved, not touched, so a generous guess costs nothing and saves copies. */
+  constructor(capacity = 1024) {
+    this.src = new Int32Store(capacity);
+    this.dst = new Int32Store(capacity);
+    this.kind = new Uint8Store(capacity);
+    this.key = new Int32Store(capacity);
+    this.pos = new Int32Store(capacity);
+  }
 
   add(from: number, to: number, type: EdgeType, key = -1, pos = -1): void {
     this.src.push(from);
@@ -54,18 +51,21 @@ export class EdgeList {
 
   freeze(nodeCount: number): Graph {
     const m = this.src.length;
+    const src = this.src.data;
     const offsets = new Int32Array(nodeCount + 1);
-    for (let i = 0; i < m; i++) offsets[this.src.data[i]! + 1]!++;
+    for (let i = 0; i < m; i++) offsets[src[i]! + 1]!++;
     for (let v = 0; v < nodeCount; v++) offsets[v + 1]! += offsets[v]!;
     const fill = offsets.slice(0, nodeCount);
-    const order = new Int32Array(m);
-    for (let i = 0; i < m; i++) order[fill[this.src.data[i]!]!++] = i;
-    const pick = (a: GrowableInt32): Int32Array => {
-      const out = new Int32Array(m);
-      for (let j = 0; j < m; j++) out[j] = a.data[order[j]!]!;
-      return out;
-    };
-    return new Graph(nodeCount, offsets, pick(this.dst), pick(this.kind), pick(this.key), pick(this.pos));
+    const dst = new Int32Array(m);
+    const kind = new Uint8Array(m);
+    const edge = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      const at = fill[src[i]!]!++;
+      dst[at] = this.dst.data[i]!;
+      kind[at] = this.kind.data[i]!;
+      edge[at] = i;
+    }
+    return new Graph(nodeCount, offsets, dst, kind, edge, this.key.data, this.pos.data);
   }
 }
 
@@ -75,10 +75,22 @@ export class Graph {
     readonly nodeCount: number,
     readonly offsets: Int32Array,
     readonly dst: Int32Array,
-    readonly kind: Int32Array,
-    readonly key: Int32Array,
-    readonly pos: Int32Array,
+    readonly kind: Uint8Array,
+    /** The edge's index in the {@link EdgeList} (its key and pos are kept there). */
+    private readonly edge: Int32Array,
+    private readonly keys: Int32Array,
+    private readonly positions: Int32Array,
   ) {}
+
+  /** Key id of edge e (data edges) or -1. */
+  key(e: number): number {
+    return this.keys[this.edge[e]!]!;
+  }
+
+  /** Position in the key's version order edge e is about, or -1. */
+  pos(e: number): number {
+    return this.positions[this.edge[e]!]!;
+  }
 
   get edgeCount(): number {
     return this.dst.length;

@@ -6,12 +6,13 @@
  * real-time order, components, the shortest cycle of each anomaly family
  * explained step by step, the weakest consistency models violated).
  */
+import { EventColumns } from '../../history/event-columns.js';
 import type { CheckContext, Checker, History } from '../../history/types.js';
 import { AnomalyLog } from './anomaly-log.js';
 import { checkDependencies, claimedModels, type TxnCheckOptions, type TxnCheckResult } from './dependency-check.js';
 import { listAppendSteps } from './explain.js';
 import { inferListAppend } from './list-append.js';
-import { parseTransactions } from './transactions.js';
+import { txnTable } from './txn-table.js';
 
 export { ANOMALY_DESCRIPTIONS, describeAnomaly } from './explain.js';
 export { anomaliesProscribedBy, MODELS, PROSCRIBED_BY } from './models.js';
@@ -23,16 +24,25 @@ export type ListAppendResult = TxnCheckResult;
 
 export function checkListAppend(history: History, options: ListAppendOptions = {}, context: CheckContext = {}): ListAppendResult {
   const started = performance.now();
+  return checkListAppendColumns(EventColumns.of(history), options, context, started);
+}
+
+/**
+ * {@link checkListAppend} over a history in columns, e.g. read by
+ * `readJsonlColumnsFile` (the form for histories of millions of events).
+ */
+export function checkListAppendColumns(events: EventColumns, options: ListAppendOptions = {}, context: CheckContext = {}, started = performance.now()): ListAppendResult {
   claimedModels(options);
   const log = new AnomalyLog(options.examplesPerType ?? 8);
-  const { txns, malformed } = parseTransactions(history);
-  const inference = inferListAppend(txns, log);
+  const table = txnTable(events);
+  const inference = inferListAppend(table, log);
+  const { orderStart } = inference;
   return checkDependencies(
     {
-      txns,
-      malformed,
+      txns: table,
+      malformed: table.malformed,
       edges: inference.edges,
-      describeData: listAppendSteps(inference.keyNames, inference.orders),
+      describeData: listAppendSteps(table.keyNames, (key, i) => table.value(table.elems[orderStart[key]! + i]!)),
       log,
       undecided: () => (log.has('duplicate-appends') ? 'a value was appended to a key more than once, so version orders are ambiguous' : undefined),
       started,

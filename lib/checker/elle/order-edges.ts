@@ -13,40 +13,64 @@
  * separately so a cycle that needs only it is named `-process`, not `-realtime`.
  * Failed transactions did not happen and take no part.
  */
-import type { ProcessId } from '../../history/types.js';
+import { Int32Store } from '../../history/stores.js';
 import { type EdgeList, PROCESS, REALTIME } from './graph.js';
-import type { TxnBase } from './transactions.js';
+import { FAIL, OK, type TxnSet } from './txn-set.js';
 
-export function addProcessEdges(txns: readonly TxnBase[], edges: EdgeList): void {
-  const last = new Map<ProcessId, number>();
-  for (const t of txns) {
-    if (t.status === 'fail') continue;
-    const previous = last.get(t.process);
-    if (previous !== undefined) edges.add(previous, t.id, PROCESS);
-    if (t.status === 'ok') last.set(t.process, t.id);
-    else last.delete(t.process);
+export function addProcessEdges(txns: TxnSet, edges: EdgeList): void {
+  const last = new Map<number, number>();
+  const { status, process } = txns;
+  for (let t = 0; t < txns.count; t++) {
+    if (status[t] === FAIL) continue;
+    const previous = last.get(process[t]!);
+    if (previous !== undefined) edges.add(previous, t, PROCESS);
+    if (status[t] === OK) last.set(process[t]!, t);
+    else last.delete(process[t]!);
   }
 }
 
-export function addRealtimeEdges(txns: readonly TxnBase[], edges: EdgeList): void {
+/** The committed transactions in the order they completed. */
+function completionOrder(txns: TxnSet): Int32Array {
+  const { status, completeIndex } = txns;
+  const ids = new Int32Store();
+  let sorted = true;
+  for (let t = 0; t < txns.count; t++) {
+    if (status[t] !== OK) continue;
+    if (ids.length > 0 && completeIndex[ids.data[ids.length - 1]!]! > completeIndex[t]!) sorted = false;
+    ids.push(t);
+  }
+  const order = ids.data.subarray(0, ids.length);
+  return sorted ? order : order.sort((a, b) => completeIndex[a]! - completeIndex[b]!);
+}
+
+export function addRealtimeEdges(txns: TxnSet, edges: EdgeList): void {
   // Events in history order: invocations (txns are sorted by invocation) merged with ok completions.
-  const completions = txns.filter((t) => t.status === 'ok').sort((a, b) => a.completeIndex - b.completeIndex);
-  let frontier: number[] = [];
-  const linkedFrom = new Map<number, number[]>();
+  const { status, completeIndex, invokeIndex } = txns;
+  const completions = completionOrder(txns);
+  const frontier: number[] = [];
+  // The frontier each committed transaction was linked from: the sources of its real-time edges,
+  // edges.src[linkedStart[t] ..+ linkedLength[t]].
+  const linkedStart = new Int32Array(txns.count);
+  const linkedLength = new Int32Array(txns.count);
+  const dropped = new Int32Array(txns.count);
   let c = 0;
-  const complete = (t: TxnBase): void => {
-    const preds = linkedFrom.get(t.id);
-    linkedFrom.delete(t.id);
-    if (preds && preds.length > 0) {
-      const drop = new Set(preds);
-      frontier = frontier.filter((x) => !drop.has(x));
+  const complete = (t: number): void => {
+    const n = linkedLength[t]!;
+    if (n > 0) {
+      for (let i = linkedStart[t]!; i < linkedStart[t]! + n; i++) dropped[edges.src.data[i]!] = t + 1;
+      let kept = 0;
+      for (const x of frontier) if (dropped[x] !== t + 1) frontier[kept++] = x;
+      frontier.length = kept;
     }
-    frontier.push(t.id);
+    frontier.push(t);
   };
-  for (const t of txns) {
-    while (c < completions.length && completions[c]!.completeIndex < t.invokeIndex) complete(completions[c++]!);
-    if (t.status === 'fail') continue;
-    for (const p of frontier) edges.add(p, t.id, REALTIME);
-    if (t.status === 'ok') linkedFrom.set(t.id, frontier.slice());
+  for (let t = 0; t < txns.count; t++) {
+    while (c < completions.length && completeIndex[completions[c]!]! < invokeIndex[t]!) complete(completions[c++]!);
+    if (status[t] === FAIL) continue;
+    if (status[t] === OK) {
+      linkedStart[t] = edges.size;
+      linkedLength[t] = frontier.length;
+    }
+    for (const p of frontier) edges.add(p, t, REALTIME);
   }
 }

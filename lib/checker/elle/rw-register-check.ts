@@ -11,6 +11,7 @@ import { type DescribeData, txnName } from './explain.js';
 import { RW, WR, WW } from './graph.js';
 import { type EdgeReason, inferRwRegister, parseRegisterOps, type RegisterInferenceOptions, type RegisterOp } from './rw-register.js';
 import { parseTransactions, type TxnBase } from './transactions.js';
+import { TxnColumns } from './txn-set.js';
 import type { OrderFact } from './version-order.js';
 
 export interface RwRegisterOptions extends TxnCheckOptions, RegisterInferenceOptions {}
@@ -32,7 +33,7 @@ function why(fact: OrderFact): string {
 
 function registerSteps(reasons: readonly EdgeReason[]): DescribeData {
   return (g, e, a: TxnBase, b: TxnBase) => {
-    const reason = reasons[g.pos[e]!]!;
+    const reason = reasons[g.pos(e)]!;
     const kind = g.kind[e]!;
     if (reason.kind === 'wr' || kind === WR) {
       const value = reason.kind === 'wr' ? reason.value : reason.fact.after;
@@ -54,7 +55,7 @@ export function checkRwRegister(history: History, options: RwRegisterOptions = {
   const { ambiguousKeys } = inference;
   const result = checkDependencies(
     {
-      txns,
+      txns: TxnColumns.of(txns),
       malformed,
       edges: inference.edges,
       describeData: registerSteps(inference.reasons),

@@ -1,51 +1,17 @@
 /**
- * ImagesRpc on top of the shared gRPC handle (lib/containerd/grpc.ts): proto
- * field names (snake_case), NOT_FOUND/ALREADY_EXISTS handling and operation
- * names for error messages live here and nowhere else in the image code.
+ * ImagesRpc on top of containerd's typed ports (lib/containerd/api.ts): the
+ * mapping between proto messages (snake_case) and the image code's records,
+ * NOT_FOUND/ALREADY_EXISTS handling and operation names for error messages live
+ * here and nowhere else in the image code.
  */
 import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { api, type ContainerdPorts } from '../api.js';
+import type { PbContentInfo, PbDescriptor, PbImage, PbSnapshotInfo, WriteContentRequest, WriteContentResponse } from '../api-messages.js';
+import { ContainerdError } from '../../errors.js';
 import { ignoreNotFound, isAlreadyExists, toContainerdError } from '../errors.js';
 import type { CallOptions as GrpcCallOptions, ContainerdGrpc } from '../grpc.js';
 import type { Descriptor } from './media-types.js';
-import type { CallOptions, ContentInfo, ContentWriteStream, ImageRecord, ImagesRpc, Mount, SnapshotInfo } from './rpc.js';
-
-interface PbDescriptor {
-  media_type: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
-interface PbContentInfo {
-  digest: string;
-  size: number;
-  labels: Record<string, string>;
-}
-interface PbSnapshotInfo {
-  name: string;
-  parent: string;
-  kind: string;
-  labels: Record<string, string>;
-}
-interface PbImage {
-  name: string;
-  labels: Record<string, string>;
-  target: PbDescriptor;
-}
-interface WriteRequest {
-  action: 'STAT' | 'WRITE' | 'COMMIT';
-  ref: string;
-  total?: number;
-  expected?: string;
-  offset?: number;
-  data?: Uint8Array;
-  labels?: Record<string, string>;
-}
-interface WriteResponse {
-  action: string;
-  offset: number;
-  total: number;
-  digest: string;
-}
+import type { CallOptions, ContentInfo, ContentWriteStream, ImageRecord, ImagesRpc, SnapshotInfo } from './rpc.js';
 
 const toPb = (d: Descriptor): PbDescriptor => ({ media_type: d.mediaType, digest: d.digest, size: d.size, annotations: d.annotations ?? {} });
 const fromPb = (d: PbDescriptor): Descriptor => ({ mediaType: d.media_type, digest: d.digest, size: Number(d.size) });
@@ -56,7 +22,10 @@ const snapshotInfo = (i: PbSnapshotInfo): SnapshotInfo => ({
   kind: (String(i.kind).toLowerCase() as SnapshotInfo['kind']) ?? 'unknown',
   labels: i.labels ?? {},
 });
-const imageRecord = (i: PbImage): ImageRecord => ({ name: i.name, labels: i.labels ?? {}, target: fromPb(i.target) });
+const imageRecord = (i: PbImage): ImageRecord => {
+  if (!i.target) throw new ContainerdError(`read image ${i.name} failed: containerd answered without its target`);
+  return { name: i.name, labels: i.labels ?? {}, target: fromPb(i.target) };
+};
 
 function grpcOptions(operation: string, options: CallOptions = {}): GrpcCallOptions {
   return { operation, ...(options.lease ? { lease: options.lease } : {}), ...(options.signal ? { signal: options.signal } : {}) };
@@ -67,15 +36,15 @@ function grpcOptions(operation: string, options: CallOptions = {}): GrpcCallOpti
  * turns the duplex stream into awaitable request → response exchanges.
  */
 class LockstepWriter implements ContentWriteStream {
-  readonly #stream: ClientDuplexStream<WriteRequest, WriteResponse>;
-  readonly #waiting: Array<{ resolve: (r: WriteResponse) => void; reject: (e: unknown) => void }> = [];
+  readonly #stream: ClientDuplexStream<WriteContentRequest, WriteContentResponse>;
+  readonly #waiting: Array<{ resolve: (r: WriteContentResponse) => void; reject: (e: unknown) => void }> = [];
   #failure: unknown;
   #cancelled = false;
   #detachAbort: () => void = () => undefined;
 
   constructor(grpc: ContainerdGrpc, options: CallOptions) {
-    this.#stream = grpc.bidiStream<WriteRequest, WriteResponse>('content', 'Write', grpcOptions('write content', options));
-    this.#stream.on('data', (res: WriteResponse) => this.#waiting.shift()?.resolve(res));
+    this.#stream = api(grpc).content.write(grpcOptions('write content', options));
+    this.#stream.on('data', (res: WriteContentResponse) => this.#waiting.shift()?.resolve(res));
     this.#stream.on('error', (err: unknown) => {
       if (this.#cancelled) return;
       this.#failure = toContainerdError(err, { operation: 'write content', socket: grpc.socket });
@@ -93,7 +62,7 @@ class LockstepWriter implements ContentWriteStream {
     }
   }
 
-  #send(req: WriteRequest): Promise<WriteResponse> {
+  #send(req: WriteContentRequest): Promise<WriteContentResponse> {
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise((resolve, reject) => {
       this.#waiting.push({ resolve, reject });
@@ -134,67 +103,66 @@ export function imagesRpc(grpc: ContainerdGrpc): ImagesRpc {
 }
 
 function createImagesRpc(grpc: ContainerdGrpc): ImagesRpc {
-  const call = <T>(service: Parameters<ContainerdGrpc['unary']>[0], method: string, request: object, operation: string, options?: CallOptions) =>
-    grpc.unary<T>(service, method, request, grpcOptions(operation, options));
+  const { content, images, snapshots, diff, leases }: ContainerdPorts = api(grpc);
   return {
     namespace: grpc.namespace,
 
     async contentInfo(digest) {
-      const res = await ignoreNotFound(call<{ info: PbContentInfo }>('content', 'Info', { digest }, `read content info ${digest}`));
-      return res ? contentInfo(res.info) : undefined;
+      const res = await ignoreNotFound(content.info({ digest }, grpcOptions(`read content info ${digest}`)));
+      return res?.info ? contentInfo(res.info) : undefined;
     },
     async contentSetLabels(digest, labels) {
       const paths = Object.keys(labels).map((k) => `labels.${k}`);
-      await call('content', 'Update', { info: { digest, labels }, update_mask: { paths } }, `label content ${digest}`);
+      await content.update({ info: { digest, labels }, update_mask: { paths } }, grpcOptions(`label content ${digest}`));
     },
     async contentRead(digest, options = {}) {
-      const chunks = await grpc.serverStream<{ data: Buffer }>('content', 'Read', { digest }, grpcOptions(`read content ${digest}`, options)).collect();
+      const chunks = await content.read({ digest }, grpcOptions(`read content ${digest}`, options)).collect();
       return Buffer.concat(chunks.map((c) => c.data));
     },
     contentWrite: (options = {}) => new LockstepWriter(grpc, options),
     async contentAbort(ref) {
-      await ignoreNotFound(call('content', 'Abort', { ref }, `abort content write ${ref}`));
+      await ignoreNotFound(content.abort({ ref }, grpcOptions(`abort content write ${ref}`)));
     },
     async contentDelete(digest) {
-      await ignoreNotFound(call('content', 'Delete', { digest }, `delete content ${digest}`));
+      await ignoreNotFound(content.delete({ digest }, grpcOptions(`delete content ${digest}`)));
     },
     async contentList(filters = []) {
-      const pages = await grpc.serverStream<{ info: PbContentInfo[] }>('content', 'List', { filters }, { operation: 'list content' }).collect();
+      const pages = await content.list({ filters }, grpcOptions('list content')).collect();
       return pages.flatMap((p) => p.info.map(contentInfo));
     },
 
     async imageGet(name) {
-      const res = await ignoreNotFound(call<{ image: PbImage | null }>('images', 'Get', { name }, `get image ${name}`));
+      const res = await ignoreNotFound(images.get({ name }, grpcOptions(`get image ${name}`)));
       return res?.image ? imageRecord(res.image) : undefined;
     },
     async imagePut(image) {
       const pb = { name: image.name, labels: image.labels, target: toPb(image.target) };
       try {
-        await call('images', 'Create', { image: pb }, `create image ${image.name}`);
+        await images.create({ image: pb }, grpcOptions(`create image ${image.name}`));
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
-        await call('images', 'Update', { image: pb, update_mask: { paths: ['target', 'labels'] } }, `update image ${image.name}`);
+        await images.update({ image: pb, update_mask: { paths: ['target', 'labels'] } }, grpcOptions(`update image ${image.name}`));
       }
     },
     async imageDelete(name) {
-      await ignoreNotFound(call('images', 'Delete', { name, sync: true }, `delete image ${name}`));
+      await ignoreNotFound(images.delete({ name, sync: true }, grpcOptions(`delete image ${name}`)));
     },
     async imageList(filters = []) {
-      const res = await call<{ images: PbImage[] }>('images', 'List', { filters }, 'list images');
+      const res = await images.list({ filters }, grpcOptions('list images'));
       return res.images.map(imageRecord);
     },
 
     async snapshotStat(snapshotter, key) {
-      const res = await ignoreNotFound(call<{ info: PbSnapshotInfo }>('snapshots', 'Stat', { snapshotter, key }, `stat snapshot ${key}`));
-      return res ? snapshotInfo(res.info) : undefined;
+      const res = await ignoreNotFound(snapshots.stat({ snapshotter, key }, grpcOptions(`stat snapshot ${key}`)));
+      return res?.info ? snapshotInfo(res.info) : undefined;
     },
     async snapshotPrepare(snapshotter, key, parent, labels, options) {
-      const res = await call<{ mounts: Mount[] }>('snapshots', 'Prepare', { snapshotter, key, parent, labels }, `prepare snapshot ${key}`, options);
+      const res = await snapshots.prepare({ snapshotter, key, parent, labels }, grpcOptions(`prepare snapshot ${key}`, options));
       return res.mounts;
     },
     async snapshotCommit(snapshotter, name, key, labels, options) {
       try {
-        await call('snapshots', 'Commit', { snapshotter, name, key, labels }, `commit snapshot ${name}`, options);
+        await snapshots.commit({ snapshotter, name, key, labels }, grpcOptions(`commit snapshot ${name}`, options));
         return 'committed';
       } catch (err) {
         if (isAlreadyExists(err)) return 'exists';
@@ -202,29 +170,30 @@ function createImagesRpc(grpc: ContainerdGrpc): ImagesRpc {
       }
     },
     async snapshotRemove(snapshotter, key) {
-      await ignoreNotFound(call('snapshots', 'Remove', { snapshotter, key }, `remove snapshot ${key}`));
+      await ignoreNotFound(snapshots.remove({ snapshotter, key }, grpcOptions(`remove snapshot ${key}`)));
     },
     async snapshotList(snapshotter, filters = []) {
-      const pages = await grpc.serverStream<{ info: PbSnapshotInfo[] }>('snapshots', 'List', { snapshotter, filters }, { operation: 'list snapshots' }).collect();
+      const pages = await snapshots.list({ snapshotter, filters }, grpcOptions('list snapshots')).collect();
       return pages.flatMap((p) => p.info.map(snapshotInfo));
     },
 
     async diffApply(layer, mounts, options) {
-      const res = await call<{ applied: PbDescriptor }>('diff', 'Apply', { diff: toPb(layer), mounts }, `apply layer ${layer.digest}`, options);
+      const res = await diff.apply({ diff: toPb(layer), mounts }, grpcOptions(`apply layer ${layer.digest}`, options));
+      if (!res.applied) throw new ContainerdError(`apply layer ${layer.digest} failed: containerd answered without the applied layer`);
       return fromPb(res.applied);
     },
 
     async leaseCreate(id, labels) {
-      await call('leases', 'Create', { id, labels }, `create lease ${id}`);
+      await leases.create({ id, labels }, grpcOptions(`create lease ${id}`));
     },
     async leaseDelete(id) {
-      await ignoreNotFound(call('leases', 'Delete', { id, sync: false }, `delete lease ${id}`));
+      await ignoreNotFound(leases.delete({ id, sync: false }, grpcOptions(`delete lease ${id}`)));
     },
     async leaseAddResource(id, resource) {
-      await call('leases', 'AddResource', { id, resource }, `add ${resource.type} ${resource.id} to lease ${id}`);
+      await leases.addResource({ id, resource }, grpcOptions(`add ${resource.type} ${resource.id} to lease ${id}`));
     },
     async leaseList(filters = []) {
-      const res = await call<{ leases: Array<{ id: string; labels: Record<string, string> }> }>('leases', 'List', { filters }, 'list leases');
+      const res = await leases.list({ filters }, grpcOptions('list leases'));
       return res.leases.map((l) => ({ id: l.id, labels: l.labels ?? {} }));
     },
   };

@@ -1,9 +1,10 @@
 /**
  * The narrow slice of containerd's API the image code uses, as typed
  * methods. Import, pull and unpack are written against this interface; the
- * adapter (images/rpc-adapter.ts) maps it onto the shared gRPC handle of
- * lib/containerd/grpc.ts, so proto field spellings live in one place.
+ * adapter (images/rpc-adapter.ts) maps it onto containerd's typed ports
+ * (lib/containerd/api.ts), so proto field spellings stay out of the image code.
  */
+import type { Mount } from '../api-messages.js';
 import type { Descriptor } from './media-types.js';
 
 export interface ContentInfo {
@@ -12,12 +13,7 @@ export interface ContentInfo {
   labels: Record<string, string>;
 }
 
-export interface Mount {
-  type: string;
-  source: string;
-  target?: string;
-  options: string[];
-}
+export type { Mount } from '../api-messages.js';
 
 export interface SnapshotInfo {
   name: string;
