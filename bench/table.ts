@@ -146,7 +146,9 @@ export function buildRows(r: BenchResults): Row[] {
     add('workload', `dispatch, no-op client, concurrency ${c}`, fmt(rate, 'ops/s'), '≥ 50,000 ops/s', rate === undefined ? undefined : rate >= 50_000);
   }
   add('workload', 'nemesis timing error p50 / p99 / max', `${fmt(w?.nemesis_error_p50_us, '')} / ${fmt(w?.nemesis_error_p99_us, '')} / ${fmt(w?.nemesis_error_max_us, 'µs')}`, 'p99 ≤ 1 ms', atMost(w?.nemesis_error_p99_us, 1000));
-  add('workload', 'memory per 100k ops (heap / RSS)', `${fmt(w?.memory_mb_per_100k_ops, 'MB')} / ${fmt(w?.rss_mb_per_100k_ops, 'MB')}`, '≤ 50 MB', atMost(w?.memory_mb_per_100k_ops, 50));
+  // Judged on both: the heap the history holds and the RSS each further 100k ops costs (bench/workload-memory-child.ts).
+  const memoryMet = w === undefined ? undefined : w.memory_mb_per_100k_ops <= 50 && w.rss_mb_per_100k_ops <= 50;
+  add('workload', 'memory per 100k ops (heap / RSS)', `${fmt(w?.memory_mb_per_100k_ops, 'MB')} / ${fmt(w?.rss_mb_per_100k_ops, 'MB')} (RSS of the first 100k ${fmt(w?.rss_mb_first_100k_ops, 'MB')})`, '≤ 50 MB, both', memoryMet);
   for (const [n, e] of Object.entries(r.elle ?? {})) {
     const limit = n === '100000' ? 2_000 : n === '1000000' ? 20_000 : undefined;
     const ok = limit === undefined ? undefined : e.total_ms <= limit && (n !== '1000000' || e.peak_rss_mb <= 4_096);

@@ -88,42 +88,6 @@ export function parseRow(text: string, index: number, at: RecordPlace): HistoryE
   return recordIsEvent(record as Record<string, unknown>, index) ? (record as HistoryEvent) : eventFromRecord(record as Record<string, unknown>, index, at);
 }
 
-/**
- * One event as its line of history.jsonl (no newline): the same text as
- * `JSON.stringify(event)` for an event whose fields are in {@link HistoryEvent}'s
- * order (as the recorder builds them), written field by field so that only
- * `value` and `error` go through JSON.stringify — the recorder's hot path.
- */
-export function eventLine(event: HistoryEvent): string {
-  const { process, value, node, error, key, planned } = event;
-  let line = `{"index":${jsonNumber(event.index)},"time":${jsonNumber(event.time)},"process":${typeof process === 'number' ? jsonNumber(process) : jsonString(process)},"type":"${event.type}","f":${jsonString(event.f)}`;
-  const json = value === null ? 'null' : typeof value === 'number' ? jsonNumber(value) : (JSON.stringify(value) as string | undefined);
-  if (json !== undefined) line += `,"value":${json}`;
-  if (node !== undefined) line += `,"node":${jsonString(node)}`;
-  if (error !== undefined) line += `,"error":${JSON.stringify(error)}`;
-  if (key !== undefined) line += `,"key":${jsonString(key)}`;
-  if (planned !== undefined) line += `,"planned":${jsonNumber(planned)}`;
-  return `${line}}`;
-}
-
-function jsonNumber(n: number): string {
-  return typeof n === 'number' && Number.isFinite(n) ? `${n}` : JSON.stringify(n);
-}
-
-/** Quoted forms of the few strings every event repeats (f, node, key names). */
-const quoted = new Map<string, string>();
-
-function jsonString(s: string): string {
-  let json = quoted.get(s);
-  if (json === undefined) {
-    json = JSON.stringify(s);
-    if (typeof s !== 'string' || s.length > 64) return json;
-    if (quoted.size >= 4096) quoted.clear();
-    quoted.set(s, json);
-  }
-  return json;
-}
-
 /** One line per event, each ending in a newline. */
 export function toJsonl(history: History): string {
   let out = '';

@@ -93,4 +93,33 @@ describe('history.jsonl lines', () => {
     r.close();
     expect(readFileSync(path, 'utf8')).toBe(r.history.map((e) => `${JSON.stringify(e)}\n`).join(''));
   });
+
+  it('write numbers and names exactly as JSON does, at every size and sign', () => {
+    const path = historyPath();
+    // Times past 2^30 ns and 2^32 ns are not small integers in V8: the digits must still be exact.
+    const r = new HistoryRecorder({ path, startedMono: process.hrtime.bigint() - 5_000_000_123n });
+    const numbers = [-0, 7, 10, 99, 100, -42, 2 ** 31, 2 ** 32 + 1, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53, 1e21, 1e-7, 0.1 + 0.2, -3.5, NaN, Infinity, -Infinity];
+    const long = `f${'x'.repeat(100)}`;
+    numbers.forEach((value, i) => {
+      r.invoke(1_000_000 + i, i % 2 === 0 ? long : 'write', value, { node: i % 3 === 0 ? 'nœud-✓' : 'n1', key: i % 4 === 0 ? long : 'k' });
+      r.ok(1_000_000 + i, i % 5 === 0 ? undefined : -value);
+    });
+    r.invoke('nemesis', 'start', null, { planned: 12_345_678_901 });
+    r.ok('nemesis');
+    r.close();
+    const expected = r.history.map((e) => `${JSON.stringify(e)}\n`).join('');
+    expect(readFileSync(path, 'utf8')).toBe(expected);
+    expect(expected).toContain('"value":9007199254740991');
+    expect(expected).toContain('"planned":12345678901');
+  });
+
+  it('stamp times on the clock of startedMono (process.hrtime.bigint)', () => {
+    const before = process.hrtime.bigint();
+    const r = new HistoryRecorder({ startedMono: before - 7_000_000_000n });
+    const event = r.invoke(0, 'read');
+    const after = process.hrtime.bigint();
+    expect(event.time).toBeGreaterThanOrEqual(Number(before - r.startedMono));
+    expect(event.time).toBeLessThanOrEqual(Number(after - r.startedMono));
+    expect(Number.isInteger(event.time)).toBe(true);
+  });
 });

@@ -1,0 +1,75 @@
+/**
+ * Waiting for planned times: never early, every waiter released in its own
+ * turn, an abort rejects only its own wait; and a synchronous client cannot
+ * keep the event loop (where timers and the nemesis's deadlines run) for long.
+ */
+import { describe, expect, it } from 'vitest';
+import * as gen from '../../lib/workload/gen.js';
+import type { Client } from '../../lib/workload/client.js';
+import { sleepUntil } from '../../lib/workload/timing.js';
+import { runWorkload } from '../../lib/workload/workload.js';
+import { fakeEnv } from './support.js';
+
+const nowNs = (): number => performance.now() * 1e6;
+
+describe('sleepUntil', () => {
+  it('resolves each of many concurrent waiters at or after its own time', async () => {
+    const start = nowNs();
+    const late: number[] = [];
+    // Short (polled only) and long (timer first) waits, shuffled.
+    const offsets = [0.2, 5, 0.5, 8, 1, 3, 0.1, 6, 2, 4].map((ms) => ms * 1e6);
+    await Promise.all(
+      offsets.map(async (offset) => {
+        await sleepUntil(nowNs, start + offset);
+        late.push(nowNs() - (start + offset));
+      }),
+    );
+    expect(late).toHaveLength(offsets.length);
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('rejects an aborted wait with the reason and leaves the others waiting', async () => {
+    const start = nowNs();
+    const controller = new AbortController();
+    // One wait already in the polled stretch (its last few ms), one still on its timer.
+    const polled = sleepUntil(nowNs, start + 2e6, controller.signal);
+    const timed = sleepUntil(nowNs, start + 500e6, controller.signal);
+    const other = sleepUntil(nowNs, start + 1e6);
+    controller.abort(new Error('stop'));
+    await expect(polled).rejects.toThrow('stop');
+    await expect(timed).rejects.toThrow('stop');
+    await other;
+    expect(nowNs()).toBeGreaterThanOrEqual(start + 1e6);
+    await expect(sleepUntil(nowNs, nowNs() + 1e6, controller.signal)).rejects.toThrow('stop');
+  });
+});
+
+describe('dispatch loop', () => {
+  it('yields to the event loop within a millisecond or so even when the client never awaits', async () => {
+    // Each operation keeps the thread for 0.2 ms; yielding every few hundred operations held the loop for 50 ms.
+    const client: Client<null> = {
+      open: () => null,
+      invoke: () => {
+        const until = performance.now() + 0.2;
+        while (performance.now() < until);
+        return { type: 'ok' };
+      },
+    };
+    let last = performance.now();
+    const gaps: number[] = [];
+    let ticking = true;
+    const tick = (): void => {
+      const t = performance.now();
+      gaps.push(t - last);
+      last = t;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await runWorkload({ concurrency: 2, client, generator: gen.limit(600, gen.repeat({ f: 'read' })), seed: 1 }, fakeEnv());
+    ticking = false;
+    // The median turn, so that a loaded machine's occasional stall does not count; the old gap was 50 ms.
+    gaps.sort((a, b) => a - b);
+    expect(gaps.length).toBeGreaterThan(20);
+    expect(gaps[gaps.length >> 1]).toBeLessThan(10);
+  });
+});
