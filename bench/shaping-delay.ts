@@ -21,6 +21,8 @@ import { percentile, round, summarize, usBetween } from './stats.js';
 
 export interface DelayAccuracyPoint {
   asked_ms: number;
+  /** How the prober and echo ran (see Endpoints). */
+  endpoints: 'normal' | 'SCHED_FIFO';
   /** Round trips per second (each crosses the line once) and how many were sent / not answered. */
   rate_pps: number;
   probes: number;
@@ -128,13 +130,21 @@ function stddev(values: readonly number[]): number {
   return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
 }
 
+/**
+ * How the prober and the echo run: as normal processes (as an application would),
+ * or SCHED_FIFO like the line's thread, so that on a busy host the wait of the
+ * two endpoints for a core leaves the tail and what remains is the path's own.
+ */
+type Endpoints = 'normal' | 'SCHED_FIFO';
+const launcher = (endpoints: Endpoints): string[] => (endpoints === 'SCHED_FIFO' ? ['chrt', '-f', '1'] : []);
+
 /** udp_rtt from n1 to an echo in n2 for `seconds` at ACCURACY_PPS, with the line's counters over the window. */
-async function rttRun(t: TestHandle, udpRtt: string, seconds: number): Promise<RttRun> {
+async function rttRun(t: TestHandle, udpRtt: string, seconds: number, endpoints: Endpoints): Promise<RttRun> {
   const c0 = t.network.delayLineCounters();
   const k0 = lineThreadTicks();
   const w0 = performance.now();
   const dump = process.env.PK_RTT_DUMP ? ['env', `UDP_RTT_DUMP=${process.env.PK_RTT_DUMP}-${Math.round(performance.now())}`] : [];
-  const probe = new Helper([...dump, 'ip', 'netns', 'exec', names.nodeNetns(t.id, 'n1'), udpRtt, 'probe', t.network.ipOf('n2'), String(ECHO_PORT), String(ACCURACY_PPS), String(seconds)]);
+  const probe = new Helper([...dump, ...launcher(endpoints), 'ip', 'netns', 'exec', names.nodeNetns(t.id, 'n1'), udpRtt, 'probe', t.network.ipOf('n2'), String(ECHO_PORT), String(ACCURACY_PPS), String(seconds)]);
   if ((await probe.exited) !== 0) throw new Error(`udp_rtt failed: ${probe.stderr}`);
   const elapsed = (performance.now() - w0) / 1000;
   const c1 = t.network.delayLineCounters();
@@ -142,21 +152,22 @@ async function rttRun(t: TestHandle, udpRtt: string, seconds: number): Promise<R
   return { ...got, lineDropped: c0 && c1 ? c1.dropped - c0.dropped : 0, threadCpu: (lineThreadTicks() - k0) / TICKS_PER_S / elapsed };
 }
 
-async function accuracy(t: TestHandle, seconds: number): Promise<DelayAccuracyPoint[]> {
+async function accuracy(t: TestHandle, seconds: number, endpoints: Endpoints): Promise<DelayAccuracyPoint[]> {
   const helpers = await buildHelpers();
-  const echo = new Helper(['ip', 'netns', 'exec', names.nodeNetns(t.id, 'n2'), helpers.udpRtt, 'echo', String(ECHO_PORT)]);
+  const echo = new Helper([...launcher(endpoints), 'ip', 'netns', 'exec', names.nodeNetns(t.id, 'n2'), helpers.udpRtt, 'echo', String(ECHO_PORT)]);
   const points: DelayAccuracyPoint[] = [];
   try {
     await echo.waitForLine((l) => l === 'ready');
-    const base = await rttRun(t, helpers.udpRtt, seconds);
+    const base = await rttRun(t, helpers.udpRtt, seconds, endpoints);
     for (const ms of [1, 10, 100]) {
       const fault = t.network.delay(`accuracy ${ms}`, { from: 'n1', to: 'n2', ms });
       await fault.apply();
-      const rtt = await rttRun(t, helpers.udpRtt, seconds);
+      const rtt = await rttRun(t, helpers.udpRtt, seconds, endpoints);
       await fault.heal();
       const added = (ns: number) => (ns - base.p50_ns) / NS_PER_MS;
       points.push({
         asked_ms: ms,
+        endpoints,
         rate_pps: ACCURACY_PPS,
         probes: rtt.sent,
         lost: rtt.sent - rtt.received,
@@ -273,7 +284,7 @@ export async function runDelayBench(
   loadavg: number,
 ): Promise<DelayBenchResult> {
   const engine = t.network.capabilities().find((c) => c.kind === 'delay')!.engine ?? 'none';
-  const acc = await accuracy(t, options.throughputS);
+  const acc = [...(await accuracy(t, options.throughputS, 'normal')), ...(await accuracy(t, options.throughputS, 'SCHED_FIFO'))];
   const late = t.network.delayLineCounters()!;
   await pause(200);
   const jit = await jitter(t, agents, options.probes);

@@ -114,7 +114,7 @@ export function buildRows(r: BenchResults): Row[] {
     const de = sh.delay_engine;
     for (const p of de?.accuracy ?? []) {
       const target = p.asked_ms >= 10 ? Math.abs(p.median_error_ms) < 0.2 && Math.abs(p.p99_error_ratio) <= 0.05 && p.rate_pps >= 20_000 && p.line_dropped === 0 && p.thread_cpu < 1 : undefined;
-      add('shaping', `delay ${p.asked_ms} ms at ${p.rate_pps} RTT/s: added RTT median error / p99`, `${fmt(p.median_error_ms, 'ms')} / ${fmt(p.p99_added_ms, 'ms')} (${fmt(p.p99_error_ratio * 100, '%')}), p99.9 ${fmt(p.p999_added_ms, 'ms')}, max ${fmt(p.max_added_ms, 'ms')}; ${p.lost} of ${p.probes} unanswered, ${p.line_dropped} lost by the line, thread ${fmt(p.thread_cpu * 100, '%')} of a core; unfaulted RTT p50 ${fmt(p.base_p50_ms, 'ms')} p99 ${fmt(p.base_p99_ms, 'ms')}`, p.asked_ms >= 10 ? '< 0.2 ms / ±5 %' : '', target);
+      add('shaping', `delay ${p.asked_ms} ms at ${p.rate_pps} RTT/s, ${p.endpoints} probes: added RTT median error / p99`, `${fmt(p.median_error_ms, 'ms')} / ${fmt(p.p99_added_ms, 'ms')} (${fmt(p.p99_error_ratio * 100, '%')}), p99.9 ${fmt(p.p999_added_ms, 'ms')}, max ${fmt(p.max_added_ms, 'ms')}; ${p.lost} of ${p.probes} unanswered, ${p.line_dropped} lost by the line, thread ${fmt(p.thread_cpu * 100, '%')} of a core; unfaulted RTT p50 ${fmt(p.base_p50_ms, 'ms')} p99 ${fmt(p.base_p99_ms, 'ms')}`, p.asked_ms >= 10 ? '< 0.2 ms / ±5 %' : '', target);
     }
     for (const j of de?.jitter ?? []) {
       add('shaping', `jitter ${j.distribution} ${j.asked_ms} ± ${j.jitter_ms} ms: p1/p50/p99, σ`, `${fmt(j.p1_ms, 'ms')} / ${fmt(j.p50_ms, 'ms')} / ${fmt(j.p99_ms, 'ms')}, σ ${fmt(j.stddev_ms, 'ms')} (asked ${fmt(j.expected_stddev_ms, 'ms')})`);
