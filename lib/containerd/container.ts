@@ -223,20 +223,20 @@ export class ServiceContainer implements Container {
     await this.start();
   }
 
-  async pause(): Promise<void> {
-    try {
-      await pauseTask(this.grpc, this.id);
-    } catch (err) {
-      if (isNotFound(err)) throw this.notRunning(`pause service ${this.serviceName}`);
-      throw err;
-    }
+  pause(): Promise<void> {
+    return this.onTask('pause', () => pauseTask(this.grpc, this.id));
   }
 
-  async resume(): Promise<void> {
+  resume(): Promise<void> {
+    return this.onTask('resume', () => resumeTask(this.grpc, this.id));
+  }
+
+  /** A call on the running task: no task is "not running", said as such. */
+  private async onTask(action: string, call: () => Promise<void>): Promise<void> {
     try {
-      await resumeTask(this.grpc, this.id);
+      await call();
     } catch (err) {
-      if (isNotFound(err)) throw this.notRunning(`resume service ${this.serviceName}`);
+      if (isNotFound(err)) throw this.notRunning(`${action} service ${this.serviceName}`);
       throw err;
     }
   }

@@ -35,20 +35,20 @@ export class BasicFaultHandle implements FaultHandle {
   // The work is synchronous (one map write); the API is async so a future
   // fault kind that needs I/O keeps the same signature. Errors reject.
   apply(): Promise<void> {
-    try {
-      this.registry.apply(this.fault);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settled(() => this.registry.apply(this.fault));
   }
 
   heal(): Promise<void> {
-    try {
-      this.registry.heal(this.fault);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settled(() => this.registry.heal(this.fault));
+  }
+}
+
+/** `work`'s outcome as a promise: its throw becomes a rejection, never a synchronous throw. */
+function settled(work: () => void): Promise<void> {
+  try {
+    work();
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error as Error);
   }
 }

@@ -15,6 +15,7 @@ import { isolateGroup } from './isolate-az.js';
 import { callOf, faultName, networkFault, type NetworkFaultHandle } from './network-fault.js';
 import { checkSomePair, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 import type { FaultRegistry } from './registry.js';
+import type { PolicyFill } from './policy.js';
 import { bisect, bridge, majoritiesRing, seedOf, shuffle } from './topologies.js';
 
 /** What isolateAZ returns (kept as a name of its own; every network fault has the same handle). */
@@ -86,34 +87,12 @@ export class PartitionFaults implements Partition {
 
   between(...args: [groupA: NodeSelector, groupB: NodeSelector] | [name: string | undefined, groupA: NodeSelector, groupB: NodeSelector]): NetworkFaultHandle {
     const [given, groupA, groupB] = args.length === 2 ? [undefined, ...args] : args;
-    const where = callOf('between', given);
-    const a = resolveGroup(this.#plan, groupA, 'groupA', where);
-    const b = resolveGroup(this.#plan, groupB, 'groupB', where);
-    checkSomePair(a, b, where);
-    const name = faultName(this.#registry, given, 'between', where);
-    return networkFault(this.#registry, {
-      name,
-      kind: 'between',
-      params: { groupA: describeGroup(a), groupB: describeGroup(b) },
-      fill: cutBetween(a.indexes, b.indexes),
-      touchesRunner: false,
-    });
+    return this.#groupCut('between', given, ['groupA', groupA], ['groupB', groupB], cutBetween);
   }
 
   oneWay(...args: [from: NodeSelector, to: NodeSelector] | [name: string | undefined, from: NodeSelector, to: NodeSelector]): NetworkFaultHandle {
     const [given, from, to] = args.length === 2 ? [undefined, ...args] : args;
-    const where = callOf('oneWay', given);
-    const src = resolveGroup(this.#plan, from, 'from', where);
-    const dst = resolveGroup(this.#plan, to, 'to', where);
-    checkSomePair(src, dst, where);
-    const name = faultName(this.#registry, given, 'oneWay', where);
-    return networkFault(this.#registry, {
-      name,
-      kind: 'oneWay',
-      params: { from: describeGroup(src), to: describeGroup(dst) },
-      fill: cutOneWay(src.indexes, dst.indexes),
-      touchesRunner: false,
-    });
+    return this.#groupCut('oneWay', given, ['from', from], ['to', to], cutOneWay);
   }
 
   halves(given?: string): NetworkFaultHandle {
@@ -164,6 +143,28 @@ export class PartitionFaults implements Partition {
         shape.left.map((n) => n.index),
         shape.right.map((n) => n.index),
       ),
+      touchesRunner: false,
+    });
+  }
+
+  /** A cut between two groups of nodes (each named by its argument, as logged), validated against the plan. */
+  #groupCut(
+    kind: string,
+    given: string | undefined,
+    [argA, selectorA]: [string, NodeSelector],
+    [argB, selectorB]: [string, NodeSelector],
+    cut: (a: readonly number[], b: readonly number[]) => PolicyFill,
+  ): NetworkFaultHandle {
+    const where = callOf(kind, given);
+    const a = resolveGroup(this.#plan, selectorA, argA, where);
+    const b = resolveGroup(this.#plan, selectorB, argB, where);
+    checkSomePair(a, b, where);
+    const name = faultName(this.#registry, given, kind, where);
+    return networkFault(this.#registry, {
+      name,
+      kind,
+      params: { [argA]: describeGroup(a), [argB]: describeGroup(b) },
+      fill: cut(a.indexes, b.indexes),
       touchesRunner: false,
     });
   }

@@ -90,19 +90,8 @@ class LockstepWriter implements ContentWriteStream {
   }
 }
 
-const adapters = new WeakMap<ContainerdGrpc, ImagesRpc>();
-
-/** The image code's view of a containerd handle (cached per handle). */
+/** The image code's view of a containerd handle (closures over its ports, which api() keeps per handle). */
 export function imagesRpc(grpc: ContainerdGrpc): ImagesRpc {
-  let rpc = adapters.get(grpc);
-  if (!rpc) {
-    rpc = createImagesRpc(grpc);
-    adapters.set(grpc, rpc);
-  }
-  return rpc;
-}
-
-function createImagesRpc(grpc: ContainerdGrpc): ImagesRpc {
   const { content, images, snapshots, diff, leases }: ContainerdPorts = api(grpc);
   return {
     namespace: grpc.namespace,
