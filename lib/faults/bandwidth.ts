@@ -9,8 +9,7 @@
 import { SpecError } from '../errors.js';
 import type { ClusterPlan } from '../spec/plan.js';
 import { requireEngine, type KernelTrafficSupport } from './capabilities.js';
-import { BasicFaultHandle } from './handle.js';
-import { callOf, faultName, type NetworkFaultHandle } from './network-fault.js';
+import { callOf, faultName, NetworkFault, type NetworkFaultHandle } from './network-fault.js';
 import { checkDisjoint, describeGroup, resolveGroup, type NodeSelector } from './node-groups.js';
 import type { Fault, FaultRegistry } from './registry.js';
 import type { ClassSpec, PairClassLedger, ShapedPair, TrafficShaper } from './traffic-classes.js';
@@ -78,28 +77,14 @@ export interface SlowLinks {
 }
 
 /** The handle of a slow-link fault: apply() first waits for the fault's classes (once). */
-export class SlowLinkFault extends BasicFaultHandle implements NetworkFaultHandle {
+export class SlowLinkFault extends NetworkFault {
   readonly #ready: Promise<void>;
-  readonly #again: () => NetworkFaultHandle;
 
+  /** `again`: withNetworkAccess() — slow links never cut the runner, so a new, identical fault (with classes of its own). */
   constructor(registry: FaultRegistry, fault: Fault, ready: Promise<void>, again: () => NetworkFaultHandle) {
-    super(registry, fault);
+    super(registry, fault, again);
     this.#ready = ready;
     ready.catch(() => undefined); // reported by apply(); never an unhandled rejection
-    this.#again = again;
-  }
-
-  get kind(): string {
-    return this.fault.kind;
-  }
-
-  get params(): Readonly<Record<string, unknown>> {
-    return this.fault.details;
-  }
-
-  /** Slow links never cut the runner: a new, identical fault (with classes of its own). */
-  withNetworkAccess(): NetworkFaultHandle {
-    return this.#again();
   }
 
   override async apply(): Promise<void> {

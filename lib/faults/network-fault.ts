@@ -23,7 +23,8 @@ export interface NetworkFaultHandle extends FaultHandle {
   withNetworkAccess(): NetworkFaultHandle;
 }
 
-class NetworkFault extends BasicFaultHandle implements NetworkFaultHandle {
+/** A network fault's handle (slow links extend it to wait for their classes). */
+export class NetworkFault extends BasicFaultHandle implements NetworkFaultHandle {
   readonly #withAccess: () => NetworkFaultHandle;
 
   constructor(registry: FaultRegistry, fault: Fault, withAccess: () => NetworkFaultHandle) {
