@@ -16,6 +16,8 @@ let client: ContainerdClient;
 let image: string;
 let appImage: string;
 let tr: TestRun;
+/** Images made by single tests, removed with the others at the end. */
+const made: string[] = [];
 
 beforeAll(async () => {
   client = await testClient();
@@ -27,8 +29,41 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!client) return;
   await tr?.cleanup(client);
-  await cleanupTestNamespace(client, [image, appImage].filter(Boolean));
+  await cleanupTestNamespace(client, [image, appImage, ...made].filter(Boolean));
   client.close();
+});
+
+describe('an image whose upper layer deletes or replaces /etc/passwd', () => {
+  it('USER resolves against what the upper layer left: a deleted passwd refuses the user', async () => {
+    // creates image: pakostii.local/test-busybox:passwd-deleted
+    const ref = await importBusybox(client, { tag: 'passwd-deleted', user: 'app', upper: [{ kind: 'file', path: 'etc/.wh.passwd', content: '' }] });
+    made.push(ref);
+    await expect(client.createContainer(tr.spec('deleted', { image: ref }))).rejects.toThrow(/"app" is not in the image's \/etc\/passwd/);
+  });
+
+  it('an /etc replaced by the upper layer (opaque) hides the lower group file: no supplementary group from it', async () => {
+    // creates image: pakostii.local/test-busybox:etc-replaced
+    const ref = await importBusybox(client, {
+      tag: 'etc-replaced',
+      user: 'app',
+      upper: [
+        { kind: 'dir', path: 'etc', mode: 0o755 },
+        { kind: 'file', path: 'etc/.wh..wh..opq', content: '' },
+        { kind: 'file', path: 'etc/passwd', content: 'app:x:2000:2000::/:/bin/sh\n', mode: 0o644 },
+      ],
+    });
+    made.push(ref);
+    const container = await client.createContainer(tr.spec('replaced', { image: ref, command: ['/bin/sh', '-c', 'echo "who=$(id -u):$(id -g) groups=$(id -G)"; ls /etc; exec sleep 60'] }));
+    await container.start();
+    const { stdout } = await eventually(async () => {
+      const logs = await tr.logs('replaced');
+      return logs.stdout.includes('who=') ? logs : undefined;
+    }, 10_000, 'the service’s logs');
+    // The lower layer's group file (staff:x:50:app) is gone in the container, so it gives no group either.
+    expect(stdout).toContain('who=2000:2000 groups=2000\n');
+    expect(stdout).not.toMatch(/^group$/m);
+    await container.remove();
+  });
 });
 
 describe('a service container', () => {

@@ -73,13 +73,15 @@ function busyboxEntries(): LayerEntry[] {
 
 /**
  * Imports a busybox image into the test namespace (two layers: busybox, then
- * a marker, so the chain id has a parent). `user` sets the image's USER.
+ * a marker, so the chain id has a parent). `user` sets the image's USER;
+ * `upper` adds entries to the second layer (whiteouts, replaced files).
  */
-export async function importBusybox(client: ContainerdClient, options: { tag?: string; user?: string } = {}): Promise<string> {
+export async function importBusybox(client: ContainerdClient, options: { tag?: string; user?: string; upper?: LayerEntry[] } = {}): Promise<string> {
   const ref = `pakostii.local/test-busybox:${options.tag ?? 'latest'}`;
   const dir = await mkdtemp(join(tmpdir(), 'pakostii-test-img-'));
   try {
-    const layers = [await buildLayer(busyboxEntries()), await buildLayer([{ kind: 'file', path: 'etc/marker', content: `${ref}\n` }])];
+    const upper: LayerEntry[] = [{ kind: 'file', path: 'etc/marker', content: `${ref}\n` }, ...(options.upper ?? [])];
+    const layers = [await buildLayer(busyboxEntries()), await buildLayer(upper)];
     const archive = join(dir, 'image.tar');
     await writeOciArchive(archive, {
       ref,
