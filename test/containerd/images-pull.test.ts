@@ -135,13 +135,15 @@ describe('pullImage', () => {
     // other runs were active). Here the GC is made to run at exactly that moment.
     const ref = `${proxy.host}/pakostii/multi:v1`;
     const [parent, top] = chainIds(hostDiffIds);
+    // The test's own lease keeps the parent alive until the race point: any GC before it
+    // (other suites share this containerd and set GC off too) must not decide the outcome.
+    const hold = `pk-${runId}-hold`;
+    await ns.rpc.leaseCreate(hold, {});
+    await ns.rpc.leaseAddResource(hold, { id: parent ?? '', type: 'snapshots/overlayfs' });
     await ns.rpc.snapshotRemove('overlayfs', top ?? '');
     let collected = false;
-    const collectNow = () => {
-      const lease = `pk-${runId}-gc`;
-      ctr(ns.namespace, 'leases', 'create', '--id', lease);
-      ctr(ns.namespace, 'leases', 'delete', '--sync', lease);
-    };
+    // Dropping the hold with --sync runs a GC there and then: only the unpack's lease can keep the parent.
+    const collectNow = () => ctr(ns.namespace, 'leases', 'delete', '--sync', hold);
     const racing = new Proxy(ns.rpc, {
       get(target, name, receiver) {
         const value = Reflect.get(target, name, receiver) as unknown;
