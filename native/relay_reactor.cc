@@ -177,10 +177,17 @@ class Reactor {
         if (c.ab.done && c.ba.done) return Finish(entry, End::kEof, 0);
         if (!progress) break;
       }
+      // A direction still moving when the passes ran out asked for nothing, yet has more
+      // to do: it waits for both of its ends (level-triggered, so the next round comes at
+      // once). Judged per direction: the other one waiting for input must not take this
+      // one's socket out of the set, which stalled a bulk transfer towards a silent peer.
+      for (Direction* d : {&c.ab, &c.ba}) {
+        if (d->done || d->want_read || d->want_write) continue;
+        d->want_read = !d->eof && d->buffered < d->capacity;
+        d->want_write = d->buffered > 0;
+      }
       uint32_t a_wanted = (c.ab.want_read ? EPOLLIN : 0) | (c.ba.want_write ? EPOLLOUT : 0);
       uint32_t b_wanted = (c.ba.want_read ? EPOLLIN : 0) | (c.ab.want_write ? EPOLLOUT : 0);
-      // Still progressing after the last pass: come back on the next round.
-      if (a_wanted == 0 && b_wanted == 0) a_wanted = b_wanted = EPOLLIN | EPOLLOUT;
       Watch(c.a.get(), c.a_events, a_wanted, (c.id << 2) | kA);
       Watch(c.b.get(), c.b_events, b_wanted, (c.id << 2) | kB);
     } catch (const SocketFailed& failed) {

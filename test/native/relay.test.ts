@@ -104,6 +104,32 @@ describe('relaySockets', () => {
     expect(result).toEqual({ aToB: up.length, bToA: down.length, end: 'eof' });
   });
 
+  it('a bulk transfer towards a peer that stays silent until it has everything completes (one direction idle, not ended)', async () => {
+    // The port-forward bench's shape: 32 MiB one way, then a one-byte answer. (The stall this shape
+    // once caused shows through a namespace, not reliably on loopback: test/e2e/port-forward-bulk.test.ts.)
+    const { left, right, relay } = await relayed();
+    const up = randomBytes(32 * 1024 * 1024);
+    let got = 0;
+    const hash = createHash('sha256');
+    const allArrived = new Promise<void>((resolve) => {
+      right.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        got += chunk.length;
+        if (got === up.length) resolve();
+      });
+    });
+    const answered = new Promise<Buffer>((resolve) => left.once('data', resolve));
+    left.write(up);
+    await allArrived;
+    right.write('k');
+    expect((await answered).toString()).toBe('k');
+    expect(hash.digest('hex')).toBe(sha(up));
+    relay.cancel();
+    await relay.done;
+    left.destroy();
+    right.destroy();
+  }, 20_000);
+
   it('half-close: EOF from one side reaches the other, which can still answer', async () => {
     const { left, right, relay } = await relayed();
     const atLeft = drain(left);
