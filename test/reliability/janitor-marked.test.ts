@@ -17,9 +17,9 @@ import { cleanup } from '../../lib/janitor/index.js';
 import { pakostiiCgroupParents } from '../../lib/host/cgroups.js';
 import { CONTAINERD_NAMESPACE, names, newRunId } from '../../lib/host/names.js';
 import { execDir, runsDir } from '../../lib/host/paths.js';
-import { type ProcessIdentity } from '../../lib/host/process-identity.js';
 import { createObjectLog, netnsStamp, noteObject, objectLogPath } from '../../lib/host/run-objects.js';
 import { readRun, type RunRecord } from '../../lib/host/run-records.js';
+import { deadIdentity } from '../helpers/dead-process.js';
 import { auditRun, expectNoLeaks } from '../helpers/leak-audit.js';
 import { driveFixture } from './fixtures/drive-fixture.js';
 
@@ -44,18 +44,6 @@ function removeQuietly(fn: () => unknown): void {
   }
 }
 
-/** Identity of a process that existed and is now gone: what a SIGKILLed runner leaves in its record. */
-async function deadIdentity(): Promise<ProcessIdentity> {
-  const child = spawn('sleep', ['60']);
-  const pid = child.pid!;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const pidStartTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
-  const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-  return { pid, pidStartTime, bootId };
-}
 
 /** The record a logged run writes (objectLog: true), owned by a dead process, and its empty log. */
 async function deadLoggedRun(id: string): Promise<void> {

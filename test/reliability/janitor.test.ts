@@ -7,8 +7,8 @@
  * Leftovers are made with `ip`/`ctr` (tests may use tools) to be independent
  * of the code under test.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import { registerRun, unregisterRun, type RunRecord } from '../../lib/host/run-r
 import { runsDir } from '../../lib/host/paths.js';
 import { type ProcessIdentity } from '../../lib/host/process-identity.js';
 import { allocateSubnet, readClaimFiles, releaseSubnet } from '../../lib/host/subnet-claims.js';
+import { deadIdentity } from '../helpers/dead-process.js';
 import { auditRun, expectNoLeaks, leakCount, XDP_PROGRAM_NAME } from '../helpers/leak-audit.js';
 
 /**
@@ -42,18 +43,6 @@ const ctr = (...args: string[]) => execFileSync('ctr', ['-n', CONTAINERD_NAMESPA
 const IMAGE = 'pakostii.local/busybox:latest';
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
 
-/** Identity of a process that existed and is now gone: what a SIGKILLed runner leaves in its record. */
-async function deadIdentity(): Promise<ProcessIdentity> {
-  const child = spawn('sleep', ['60']);
-  const pid = child.pid!;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const pidStartTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
-  const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-  return { pid, pidStartTime, bootId };
-}
 
 function writeRecord(id: string, owner: ProcessIdentity, extra: Partial<RunRecord> = {}): void {
   mkdirSync(runsDir(), { recursive: true });
