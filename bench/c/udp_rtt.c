@@ -76,16 +76,22 @@ struct probe {
   volatile int done;
 };
 
+/* Points each message of a batch at its own payload slot. */
+static void point_batch(uint64_t payload[BATCH][3], struct iovec iov[BATCH], struct mmsghdr msgs[BATCH])
+{
+  for (int i = 0; i < BATCH; i++) {
+    iov[i] = (struct iovec){ payload[i], sizeof(payload[i]) };
+    msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+  }
+}
+
 static void *receive(void *arg)
 {
   struct probe *p = arg;
   static uint64_t payload[BATCH][3];
   static struct iovec iov[BATCH];
   static struct mmsghdr msgs[BATCH];
-  for (int i = 0; i < BATCH; i++) {
-    iov[i] = (struct iovec){ payload[i], sizeof(payload[i]) };
-    msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
-  }
+  point_batch(payload, iov, msgs);
   while (!p->done) {
     int n = recvmmsg(p->fd, msgs, BATCH, MSG_WAITFORONE, NULL);
     uint64_t t = now_ns();
@@ -131,10 +137,7 @@ static int probe(const char *ip, int port, long rate, double seconds)
   static uint64_t payload[BATCH][3];
   static struct iovec iov[BATCH];
   static struct mmsghdr msgs[BATCH];
-  for (int i = 0; i < BATCH; i++) {
-    iov[i] = (struct iovec){ payload[i], sizeof(payload[i]) };
-    msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
-  }
+  point_batch(payload, iov, msgs);
   uint64_t start = now_ns(), seq = 0;
   for (uint64_t k = 0; k < ticks; k++) {
     uint64_t deadline = start + k * TICK_NS;
