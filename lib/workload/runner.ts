@@ -202,7 +202,7 @@ export class ClientPool {
       }
       if (op.at !== undefined && op.at > ctx.time) {
         try {
-          await sleepUntil(() => recorder.now(), op.at, this.#stop.signal);
+          await sleepUntil(recorder, op.at, this.#stop.signal);
         } catch {
           return; // aborted
         }
