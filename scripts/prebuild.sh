@@ -33,7 +33,12 @@ if fresh_build; then
   strip --strip-unneeded "prebuilds/$platform/pakostii.node" 2>/dev/null || true
   echo "[prebuild] reusing $built_addon (newer than native/, bpf/, binding.gyp, vendor/)"
 else
-  node_modules/.bin/prebuildify --napi --strip
+  # prebuildify's node-gyp devdir defaults to /tmp/prebuildify: a fixed path in a world-writable
+  # directory, which another user could create first (with headers of their own, or as a symlink)
+  # for a build that runs as root. A private directory of our own instead, removed afterwards.
+  devdir="$(mktemp -d "${TMPDIR:-/tmp}/pakostii-prebuild.XXXXXX")"
+  trap 'rm -rf "$devdir"' EXIT
+  node_modules/.bin/prebuildify --napi --strip --cache "$devdir"
 fi
 shopt -s nullglob
 built=(prebuilds/linux-*/*.node)

@@ -6,21 +6,19 @@
  * fixed parts, integers and the few strings every event repeats (f, node, key)
  * are copied as bytes, and only other values go through JSON.stringify.
  *
- * The bytes are exactly `JSON.stringify(event)` + '\n' for an event whose
- * fields are in {@link HistoryEvent}'s order (as the recorder builds them).
+ * The bytes are exactly `JSON.stringify(event)` + '\n' of the event as
+ * {@link RecordedEvents.event} makes it (fields in HistoryEvent's order).
  */
-import type { HistoryEvent } from './types.js';
+import { NO_NAME, type RecordedEvents } from './recorded-events.js';
 
-const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+// Buffers everywhere (not plain Uint8Arrays), so that copy() sees one kind of array.
+const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
 
 const OPEN_INDEX = ascii('{"index":');
 const TIME = ascii(',"time":');
 const PROCESS = ascii(',"process":');
-/** `,"type":"…","f":` for each event type. */
-const TYPE_INVOKE = ascii(',"type":"invoke","f":');
-const TYPE_OK = ascii(',"type":"ok","f":');
-const TYPE_FAIL = ascii(',"type":"fail","f":');
-const TYPE_INFO = ascii(',"type":"info","f":');
+/** `,"type":"…","f":` by type number (recorded-events.ts TYPE_NUMBERS). */
+const TYPE_F = ['invoke', 'ok', 'fail', 'info'].map((type) => `,"type":"${type}","f":`);
 const VALUE = ascii(',"value":');
 const NODE = ascii(',"node":');
 const ERROR = ascii(',"error":');
@@ -28,6 +26,8 @@ const KEY = ascii(',"key":');
 const PLANNED = ascii(',"planned":');
 const NULL = ascii('null');
 const CLOSE = ascii('}\n');
+/** "00" … "99": integers are written two digits at a time. */
+const DIGIT_PAIRS = ascii(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
 
 /** Strings longer than this are not kept in quoted form (f, node and key names are short). */
 const QUOTED_MAX_LENGTH = 64;
@@ -44,8 +44,17 @@ const FIXED_ROOM = 256;
 export class JsonlWriter {
   #buf = Buffer.allocUnsafe(FIRST_BYTES);
   #len = 0;
-  /** UTF-8 of JSON.stringify(s) for the short strings events repeat. */
-  readonly #quoted = new Map<string, Uint8Array>();
+  /** UTF-8 of JSON.stringify(s) for the short strings events repeat (a process that is a string). */
+  readonly #quoted = new Map<string, Buffer>();
+  /**
+   * The runs of bytes most lines repeat, made once from the recorded names (whose ids belong to
+   * one recorder's events): `,"type":"…","f":"<f>"` by type and f, and `,"node":"<node>","key":"<key>"}\n`
+   * by node and key (the end of every line without an error or planned time). Short names only.
+   */
+  readonly #typeF: Array<Array<Buffer | undefined>> = [[], [], [], []];
+  readonly #tails: Array<Array<Buffer | undefined>> = [];
+  #lastValue: unknown = undefined;
+  #lastJson: string | undefined = undefined;
 
   /** The encoded bytes so far are `buffer[0, length)`. */
   get buffer(): Buffer {
@@ -59,45 +68,89 @@ export class JsonlWriter {
   /** Forget the encoded bytes (and a very large buffer). */
   clear(): void {
     this.#len = 0;
+    this.#lastValue = undefined;
+    this.#lastJson = undefined;
     if (this.#buf.length > KEPT_BYTES) this.#buf = Buffer.allocUnsafe(FIRST_BYTES);
   }
 
-  /** Append one event's line (with its newline). */
-  add(event: HistoryEvent): void {
-    const { process, value, node, error, key, planned } = event;
-    const type = event.type;
-    const typeF = type === 'invoke' ? TYPE_INVOKE : type === 'ok' ? TYPE_OK : type === 'fail' ? TYPE_FAIL : type === 'info' ? TYPE_INFO : undefined;
-    if (typeF === undefined) throw new TypeError(`history: event type ${JSON.stringify(event.type)} is not invoke, ok, fail or info`);
-    // Fixed parts and integers (at most FIXED_ROOM bytes) go in after a room check; strings
-    // check their own room and may move the buffer, so it is fetched again after each.
+  /** Append event `i`'s line (with its newline). */
+  add(events: RecordedEvents, i: number): void {
+    const chunk = events.chunk(i);
+    const slot = events.slot(i);
+    const process = events.process(chunk, i);
+    const value = chunk.value[slot];
+    const type = chunk.type[slot]!;
+    const f = chunk.f[slot]!;
+    const node = chunk.node[slot]!;
+    const key = chunk.key[slot]!;
+    const time = chunk.time[slot]!;
+    // The head and its integers (at most FIXED_ROOM bytes) go in after one room check; anything
+    // else checks its own room and may move the buffer, so it is fetched again after each.
     let len = this.#len;
     let buf = this.#room(len, FIXED_ROOM);
-    len = this.#number(buf, copy(buf, len, OPEN_INDEX), event.index);
-    buf = this.#room(len, FIXED_ROOM);
-    len = this.#number(buf, copy(buf, len, TIME), event.time);
+    len = writeUint(buf, copy(buf, len, OPEN_INDEX), i);
+    len = copy(buf, len, TIME);
+    len = Number.isSafeInteger(time) && time >= 0 ? writeUint(buf, len, time) : this.#text(len, JSON.stringify(time));
     buf = this.#room(len, FIXED_ROOM);
     len = copy(buf, len, PROCESS);
     len = typeof process === 'number' ? this.#number(buf, len, process) : this.#string(len, process);
-    buf = this.#room(len, FIXED_ROOM);
-    len = this.#string(copy(buf, len, typeF), event.f);
-    buf = this.#room(len, FIXED_ROOM);
+    const typeF = this.#typeF[type]![f] ?? this.#makeTypeF(events, type, f);
+    buf = this.#room(len, typeF.length + FIXED_ROOM);
+    len = copy(buf, len, typeF);
     if (value === null) {
       len = copy(buf, copy(buf, len, VALUE), NULL);
     } else if (Number.isSafeInteger(value)) {
       len = writeInteger(buf, copy(buf, len, VALUE), value as number);
     } else {
       // undefined, a function or a symbol: JSON leaves the field out.
-      const json = JSON.stringify(value) as string | undefined;
+      const json = this.#json(value);
       if (json !== undefined) len = this.#text(copy(buf, len, VALUE), json);
     }
-    if (node !== undefined) len = this.#string(copy(this.#room(len, FIXED_ROOM), len, NODE), node);
+    const error = events.error.size === 0 ? undefined : events.error.get(i);
+    const planned = events.planned.size === 0 ? undefined : events.planned.get(i);
+    if (error === undefined && planned === undefined) {
+      const tail = this.#tails[node + 1]?.[key + 1] ?? this.#makeTail(events, node, key);
+      this.#len = copy(this.#room(len, tail.length), len, tail);
+      return;
+    }
+    if (node !== NO_NAME) len = this.#string(copy(this.#room(len, FIXED_ROOM), len, NODE), events.names[node]!);
     if (error !== undefined) len = this.#text(copy(this.#room(len, FIXED_ROOM), len, ERROR), JSON.stringify(error));
-    if (key !== undefined) len = this.#string(copy(this.#room(len, FIXED_ROOM), len, KEY), key);
+    if (key !== NO_NAME) len = this.#string(copy(this.#room(len, FIXED_ROOM), len, KEY), events.names[key]!);
     if (planned !== undefined) {
       buf = this.#room(len, FIXED_ROOM);
       len = this.#number(buf, copy(buf, len, PLANNED), planned);
     }
     this.#len = copy(this.#room(len, FIXED_ROOM), len, CLOSE);
+  }
+
+  /**
+   * JSON of a value. A completion usually carries its invoke's value (the same reference), so the
+   * last text is kept for one turn's lines: a value is read at one moment per turn either way.
+   */
+  #json(value: unknown): string | undefined {
+    if (value === this.#lastValue) return this.#lastJson;
+    const json = JSON.stringify(value) as string | undefined;
+    this.#lastValue = value;
+    this.#lastJson = json;
+    return json;
+  }
+
+  /** `,"type":"<type>","f":"<f>"` (kept when f is short). */
+  #makeTypeF(events: RecordedEvents, type: number, f: number): Buffer {
+    const name = events.names[f]!;
+    const bytes = Buffer.from(`${TYPE_F[type]!}${JSON.stringify(name)}`);
+    if (name.length <= QUOTED_MAX_LENGTH) this.#typeF[type]![f] = bytes;
+    return bytes;
+  }
+
+  /** `,"node":"<node>","key":"<key>"}\n`, each part when present (kept when both are short). */
+  #makeTail(events: RecordedEvents, node: number, key: number): Buffer {
+    const nodeName = node === NO_NAME ? undefined : events.names[node]!;
+    const keyName = key === NO_NAME ? undefined : events.names[key]!;
+    const text = `${nodeName === undefined ? '' : `,"node":${JSON.stringify(nodeName)}`}${keyName === undefined ? '' : `,"key":${JSON.stringify(keyName)}`}}\n`;
+    const bytes = Buffer.from(text);
+    if ((nodeName?.length ?? 0) <= QUOTED_MAX_LENGTH && (keyName?.length ?? 0) <= QUOTED_MAX_LENGTH) (this.#tails[node + 1] ??= [])[key + 1] = bytes;
+    return bytes;
   }
 
   /** The buffer, with room for `bytes` more after `len` (the bytes before `len` are kept). */
@@ -147,7 +200,7 @@ export class JsonlWriter {
   }
 }
 
-function copy(buf: Buffer, len: number, bytes: Uint8Array): number {
+function copy(buf: Buffer, len: number, bytes: Buffer): number {
   for (let i = 0; i < bytes.length; i++) buf[len++] = bytes[i]!;
   return len;
 }
@@ -158,23 +211,41 @@ function writeInteger(buf: Buffer, len: number, n: number): number {
     buf[len++] = 0x2d;
     n = -n;
   }
-  if (n < 2 ** 31) return writeSmall(buf, len, n, 0);
-  // Above 2^31 the low nine digits are split off, so that all digit arithmetic stays on int32s.
-  const high = Math.floor(n / 1e9);
-  return writeSmall(buf, writeInteger(buf, len, high), n - high * 1e9, 9);
+  return writeUint(buf, len, n);
 }
 
-/** 0 ≤ n < 2^31 in decimal, padded with zeros to `width` digits; the new end. */
-function writeSmall(buf: Buffer, len: number, n: number, width: number): number {
-  let digits = 1;
-  for (let p = 10; p <= n; p *= 10) digits++;
-  if (digits < width) digits = width;
+/** A safe integer ≥ 0 in decimal at `len`; the new end. */
+function writeUint(buf: Buffer, len: number, n: number): number {
+  if (n < 2 ** 31) return writeSmall(buf, len, n, digitCount(n));
+  // Above 2^31 the low nine digits are split off, so that all digit arithmetic stays on int32s.
+  const high = Math.floor(n / 1e9);
+  const low = n - high * 1e9;
+  return writeSmall(buf, writeUint(buf, len, high), low, 9);
+}
+
+/** Decimal digits of 0 ≤ n < 2^31. */
+function digitCount(n: number): number {
+  if (n < 100_000) return n < 100 ? (n < 10 ? 1 : 2) : n < 1000 ? 3 : n < 10_000 ? 4 : 5;
+  return n < 10_000_000 ? (n < 1_000_000 ? 6 : 7) : n < 100_000_000 ? 8 : n < 1_000_000_000 ? 9 : 10;
+}
+
+/** 0 ≤ n < 2^31 as exactly `digits` decimal digits (zero-padded; `digits` ≥ its own count); the new end. */
+function writeSmall(buf: Buffer, len: number, n: number, digits: number): number {
   const end = len + digits;
-  for (let i = end - 1; i > len; i--) {
-    const q = (n / 10) | 0;
-    buf[i] = 0x30 + n - q * 10;
+  let i = end;
+  while (n >= 100) {
+    const q = (n / 100) | 0;
+    const pair = (n - q * 100) * 2;
+    buf[--i] = DIGIT_PAIRS[pair + 1]!;
+    buf[--i] = DIGIT_PAIRS[pair]!;
     n = q;
   }
-  buf[len] = 0x30 + n;
+  if (n >= 10) {
+    buf[--i] = DIGIT_PAIRS[n * 2 + 1]!;
+    buf[--i] = DIGIT_PAIRS[n * 2]!;
+  } else {
+    buf[--i] = 0x30 + n;
+  }
+  while (i > len) buf[--i] = 0x30;
   return end;
 }

@@ -1,5 +1,6 @@
 /**
- * The history recorder: Jepsen's history, kept in memory and streamed to
+ * The history recorder: Jepsen's history, kept in memory (in columns, see
+ * recorded-events.ts; objects are made when `history` is read) and streamed to
  * `history.jsonl` as it happens. Events are stamped when they happen and
  * written with one write(2) per event-loop turn (and synchronously at close and
  * on process exit), so recording stays cheap and a crash of the runner loses
@@ -13,6 +14,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { StateError } from '../errors.js';
 import { JsonlWriter } from './jsonl-writer.js';
+import { IDLE, ProcessStates, RETIRED } from './process-states.js';
+import { NO_NAME, RecordedEvents, TYPE_NUMBERS } from './recorded-events.js';
 import { ARTIFACT_FILE_MODE, type EventType, type History, type HistoryEvent, type ProcessId } from './types.js';
 
 /** Optional fields of an event. */
@@ -37,10 +40,11 @@ export class HistoryRecorder {
   readonly path: string | undefined;
   /** process.hrtime.bigint() at the zero of `time`. */
   readonly startedMono: bigint;
-  readonly #events: HistoryEvent[] = [];
-  /** The invoke event of each process's operation in flight. */
-  readonly #inFlight = new Map<ProcessId, HistoryEvent>();
-  readonly #retired = new Set<number>();
+  readonly #events = new RecordedEvents();
+  /** The events read so far as objects: {@link history} extends it on each read. */
+  readonly #read: HistoryEvent[] = [];
+  /** Each process's in-flight invoke (its index), or idle, or retired. */
+  readonly #states = new ProcessStates();
   readonly #onWriteError: ((error: unknown) => void) | undefined;
   /** startedMono as whole seconds and the ns beyond them, the form process.hrtime() reads. */
   readonly #startedSeconds: number;
@@ -69,9 +73,19 @@ export class HistoryRecorder {
     }
   }
 
-  /** The events so far (a live, read-only view). */
+  /**
+   * The events so far, as objects. Each read extends the same array with the events recorded
+   * since the last read, so hold on to it only as a snapshot and read `history` again for more.
+   */
   get history(): History {
-    return this.#events;
+    const read = this.#read;
+    for (let i = read.length; i < this.#events.length; i++) read.push(this.#events.event(i));
+    return read;
+  }
+
+  /** How many events were recorded (without making objects of them). */
+  get length(): number {
+    return this.#events.length;
   }
 
   /** ns since the run started, now. */
@@ -94,17 +108,20 @@ export class HistoryRecorder {
 
   /** Whether `process` has an operation in flight. */
   inFlight(process: ProcessId): boolean {
-    return this.#inFlight.has(process);
+    return this.#states.get(process) >= 0;
   }
 
   /** Start an operation. Throws StateError when the process already has one in flight or was retired. */
   invoke(process: ProcessId, f: string, value: unknown = null, extras?: EventExtras): HistoryEvent {
-    if (this.#inFlight.has(process)) {
-      throw new StateError(`history: process ${String(process)} invoked ${JSON.stringify(f)} while its ${JSON.stringify(this.#inFlight.get(process)!.f)} is in flight`, {
+    const state = this.#states.get(process);
+    if (state >= 0) {
+      const op = state;
+      const inFlight = this.#events.names[this.#events.chunk(op).f[this.#events.slot(op)]!];
+      throw new StateError(`history: process ${String(process)} invoked ${JSON.stringify(f)} while its ${JSON.stringify(inFlight)} is in flight`, {
         hint: 'a process has at most one operation in flight: complete it with ok/fail/info first',
       });
     }
-    if (typeof process === 'number' && this.#retired.has(process)) {
+    if (state === RETIRED) {
       throw new StateError(`history: process ${process} was retired after an info and cannot invoke again`, {
         hint: 'use a fresh process number (the runner uses process + concurrency)',
       });
@@ -113,9 +130,12 @@ export class HistoryRecorder {
       throw new StateError(`history: f must be a non-empty string, got ${JSON.stringify(f)}`, { hint: "e.g. 'read', 'write', 'cas'" });
     }
     if (typeof process === 'number' && process >= this.#nextProcess) this.#nextProcess = process + 1;
-    const event = this.#record(process, 'invoke', f, value, extras?.node, extras?.key, extras);
-    this.#inFlight.set(process, event);
-    return event;
+    const events = this.#events;
+    const node = extras?.node;
+    const key = extras?.key;
+    const index = this.#record(process, TYPE_NUMBERS.invoke, events.nameId(f), value, node === undefined ? NO_NAME : events.nameId(node), key === undefined ? NO_NAME : events.nameId(key), extras);
+    this.#states.set(process, index);
+    return events.event(index);
   }
 
   /** The operation happened; `value` defaults to the invoke's value (e.g. a write). */
@@ -131,7 +151,7 @@ export class HistoryRecorder {
   /** Unknown outcome: the operation may or may not have happened (or may yet). A client process is retired. */
   info(process: ProcessId, value?: unknown, extras?: EventExtras): HistoryEvent {
     const event = this.#complete(process, 'info', value, extras);
-    if (typeof process === 'number') this.#retired.add(process);
+    if (typeof process === 'number') this.#states.set(process, RETIRED);
     return event;
   }
 
@@ -141,7 +161,7 @@ export class HistoryRecorder {
     const events = this.#events;
     if (this.#written >= events.length || this.#fd === undefined) return;
     const writer = this.#writer;
-    for (let i = this.#written; i < events.length; i++) writer.add(events[i]!);
+    for (let i = this.#written; i < events.length; i++) writer.add(events, i);
     this.#written = events.length;
     try {
       for (let done = 0; done < writer.length; ) done += writeSync(this.#fd, writer.buffer, done, writer.length - done);
@@ -163,36 +183,36 @@ export class HistoryRecorder {
   }
 
   #complete(process: ProcessId, type: EventType, value: unknown, extras: EventExtras | undefined): HistoryEvent {
-    const op = this.#inFlight.get(process);
-    if (op === undefined) {
+    const op = this.#states.get(process);
+    if (op < 0) {
       throw new StateError(`history: ${type} for process ${String(process)}, which has no operation in flight`, {
         hint: 'call invoke(process, f, value) first; each invoke gets exactly one ok/fail/info',
       });
     }
-    this.#inFlight.delete(process);
-    return this.#record(process, type, op.f, value === undefined ? op.value : value, extras?.node ?? op.node, extras?.key ?? op.key, extras);
+    this.#states.set(process, IDLE);
+    const events = this.#events;
+    const invoked = events.chunk(op);
+    const slot = events.slot(op);
+    const node = extras?.node;
+    const key = extras?.key;
+    const index = this.#record(
+      process,
+      TYPE_NUMBERS[type],
+      invoked.f[slot]!,
+      value === undefined ? invoked.value[slot] : value,
+      node === undefined ? invoked.node[slot]! : events.nameId(node),
+      key === undefined ? invoked.key[slot]! : events.nameId(key),
+      extras,
+    );
+    return events.event(index);
   }
 
-  #record(process: ProcessId, type: EventType, f: string, value: unknown, node: string | undefined, key: string | undefined, extras: EventExtras | undefined): HistoryEvent {
-    // One object shape for every event (absent fields are undefined, which JSON leaves out): a
-    // monomorphic shape keeps recording at a fraction of a microsecond.
-    const event: HistoryEvent = {
-      index: this.#events.length,
-      time: this.now(),
-      process,
-      type,
-      f,
-      value,
-      node,
-      error: extras?.error,
-      key,
-      planned: extras?.planned,
-    };
-    this.#events.push(event);
+  #record(process: ProcessId, type: number, f: number, value: unknown, node: number, key: number, extras: EventExtras | undefined): number {
+    const index = this.#events.push(this.now(), process, type, f, value, node, key, extras?.error, extras?.planned);
     if (!this.#flushScheduled && this.#fd !== undefined) {
       this.#flushScheduled = true;
       setImmediate(this.#flushSoon);
     }
-    return event;
+    return index;
   }
 }

@@ -48,10 +48,13 @@ type LossRow = Map<number, number> | Uint32Array;
 /** Where a commit wrote loss cells into a buffer, so the next commit into it zeroes exactly those. @internal */
 export interface WrittenLoss {
   /** u32 offsets of single cells. */
-  readonly cells: number[];
+  readonly cells: readonly number[];
   /** u32 offsets of whole rows (nodes cells each). */
-  readonly rows: number[];
+  readonly rows: readonly number[];
 }
+
+/** What a commit without loss wrote: shared, so that a cut-only commit allocates nothing. */
+const NO_LOSS_WRITTEN: WrittenLoss = Object.freeze({ cells: Object.freeze([]), rows: Object.freeze([]) });
 
 export class PolicyMatrix {
   /** Node indexes covered, runner (0) included. */
@@ -168,9 +171,9 @@ export class PolicyMatrix {
    * zeroed where the previous commit wrote), and say where they went. @internal
    */
   writeLossInto(target: Uint32Array): WrittenLoss {
-    const written: WrittenLoss = { cells: [], rows: [] };
     const rows = this.#lossRows;
-    if (!rows || this.#lossCells === 0) return written;
+    if (!rows || this.#lossCells === 0) return NO_LOSS_WRITTEN;
+    const written = { cells: [] as number[], rows: [] as number[] };
     for (let src = 0; src < rows.length; src++) {
       const row = rows[src];
       if (row === undefined) continue;

@@ -3,7 +3,7 @@
  * and containerd: all green here; a missing or bogus containerd socket and
  * dropped capabilities are named with a hint and a non-zero exit status.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,6 +47,25 @@ describe('pakostii doctor on this machine', () => {
     // Observed with iproute2, independently of the library.
     expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(runId!);
     expect(execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' })).not.toContain(runId!);
+  });
+
+  it('creates nothing in the host namespace for its XDP check (the host\'s links are not ours)', async () => {
+    // Every link event of the host's namespace while doctor runs, observed with iproute2.
+    const monitor = spawn('ip', ['-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let events = '';
+    monitor.stdout.on('data', (chunk: Buffer) => (events += chunk.toString()));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the monitor is listening
+    try {
+      const result = await runCli(['doctor', '--json']);
+      const detail = byName(parseDoctor(result.stdout).checks, 'bpf-xdp').detail;
+      const runId = /run ([a-z]{5})/.exec(detail)?.[1];
+      expect(runId, detail).toBeDefined();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Other runs on this host may make links of their own: only this check's run id counts.
+      expect(events.split('\n').filter((line) => line.includes(runId!))).toEqual([]);
+    } finally {
+      monitor.kill();
+    }
   });
 
   it('prints a table with ✓ per check and a closing verdict', async () => {

@@ -143,50 +143,56 @@ describe('pool configuration', () => {
 describe('allocateSubnet with claim files', () => {
   let dir: string;
   const savedStateDir = process.env.PAKOSTII_STATE_DIR;
+  const savedPool = process.env.PAKOSTII_SUBNET_POOL;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pk-subnet-test-'));
     process.env.PAKOSTII_STATE_DIR = dir;
+    // A pool no cluster on this host uses: runs active alongside the suite put their subnets on host
+    // interfaces (the default pool), and a subnet with a host address is never handed out.
+    process.env.PAKOSTII_SUBNET_POOL = '10.213.0.0/16';
   });
   afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
     if (savedStateDir === undefined) delete process.env.PAKOSTII_STATE_DIR;
     else process.env.PAKOSTII_STATE_DIR = savedStateDir;
+    if (savedPool === undefined) delete process.env.PAKOSTII_SUBNET_POOL;
+    else process.env.PAKOSTII_SUBNET_POOL = savedPool;
   });
 
   it('gives concurrent runs disjoint subnets and releases them by run id', () => {
     const a = allocateSubnet('aaaaa', 3);
     const big = allocateSubnet('bbbbb', 1001);
     const c = allocateSubnet('ccccc', 3);
-    expect(a.cidr).toBe('198.18.0.0/24');
-    expect(big.cidr).toBe('198.18.4.0/22');
-    expect(c.cidr).toBe('198.18.1.0/24');
+    expect(a.cidr).toBe('10.213.0.0/24');
+    expect(big.cidr).toBe('10.213.4.0/22');
+    expect(c.cidr).toBe('10.213.1.0/24');
     expect(big.capacity).toBe(1022);
-    expect(big.address(0)).toBe('198.18.4.1'); // runner
-    expect(big.address(1000)).toBe('198.18.7.233');
+    expect(big.address(0)).toBe('10.213.4.1'); // runner
+    expect(big.address(1000)).toBe('10.213.7.233');
     expect(() => big.address(1022)).toThrow(RangeError);
-    expect(readdirSync(claimsDir()).sort()).toEqual(['198.18.0.0', '198.18.1.0', '198.18.4.0', '198.18.5.0', '198.18.6.0', '198.18.7.0']);
-    const claim = JSON.parse(readFileSync(join(claimsDir(), '198.18.5.0'), 'utf8'));
-    expect(claim).toMatchObject({ runId: 'bbbbb', cidr: '198.18.4.0/22', pid: process.pid });
+    expect(readdirSync(claimsDir()).sort()).toEqual(['10.213.0.0', '10.213.1.0', '10.213.4.0', '10.213.5.0', '10.213.6.0', '10.213.7.0']);
+    const claim = JSON.parse(readFileSync(join(claimsDir(), '10.213.5.0'), 'utf8'));
+    expect(claim).toMatchObject({ runId: 'bbbbb', cidr: '10.213.4.0/22', pid: process.pid });
 
     releaseSubnet('bbbbb');
-    expect(readdirSync(claimsDir()).sort()).toEqual(['198.18.0.0', '198.18.1.0']);
-    expect(allocateSubnet('ddddd', 3).cidr).toBe('198.18.2.0/24');
+    expect(readdirSync(claimsDir()).sort()).toEqual(['10.213.0.0', '10.213.1.0']);
+    expect(allocateSubnet('ddddd', 3).cidr).toBe('10.213.2.0/24');
   });
 
   it('reclaims the claim of a dead process but never a live one', () => {
     mkdirSync(claimsDir(), { recursive: true });
-    const dead = { runId: 'zzzzz', cidr: '198.18.0.0/24', pid: 2 ** 22 + 1, pidStartTime: '1', bootId: '' };
-    writeFileSync(join(claimsDir(), '198.18.0.0'), JSON.stringify(dead));
+    const dead = { runId: 'zzzzz', cidr: '10.213.0.0/24', pid: 2 ** 22 + 1, pidStartTime: '1', bootId: '' };
+    writeFileSync(join(claimsDir(), '10.213.0.0'), JSON.stringify(dead));
     const live = allocateSubnet('aaaaa', 3);
-    expect(live.cidr).toBe('198.18.0.0/24');
-    expect(JSON.parse(readFileSync(join(claimsDir(), '198.18.0.0'), 'utf8')).runId).toBe('aaaaa');
-    expect(allocateSubnet('bbbbb', 3).cidr).toBe('198.18.1.0/24');
+    expect(live.cidr).toBe('10.213.0.0/24');
+    expect(JSON.parse(readFileSync(join(claimsDir(), '10.213.0.0'), 'utf8')).runId).toBe('aaaaa');
+    expect(allocateSubnet('bbbbb', 3).cidr).toBe('10.213.1.0/24');
   });
 
   it('treats an unreadable claim as taken (it may be someone else’s)', () => {
     mkdirSync(claimsDir(), { recursive: true });
-    writeFileSync(join(claimsDir(), '198.18.0.0'), 'not json');
-    expect(allocateSubnet('aaaaa', 3).cidr).toBe('198.18.1.0/24');
+    writeFileSync(join(claimsDir(), '10.213.0.0'), 'not json');
+    expect(allocateSubnet('aaaaa', 3).cidr).toBe('10.213.1.0/24');
   });
 
   it('fails with a hint to set PAKOSTII_SUBNET_POOL when the pool is exhausted', () => {

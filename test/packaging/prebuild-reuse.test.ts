@@ -31,7 +31,11 @@ function checkout(): string {
   writeFileSync(join(root, 'build', 'Release', 'pakostii.node'), 'the addon build:native made');
   mkdirSync(join(root, 'node_modules', '.bin'), { recursive: true });
   const stub = join(root, 'node_modules', '.bin', 'prebuildify');
-  writeFileSync(stub, `#!/bin/sh\necho "prebuildify $*"\nmkdir -p prebuilds/${platform}\necho fresh > prebuilds/${platform}/pakostii.node\n`);
+  // It also says how private its cache directory (the last argument: node-gyp's devdir) is.
+  writeFileSync(
+    stub,
+    `#!/bin/sh\necho "prebuildify $*"\nfor a; do cache="$a"; done\necho "cache mode $(stat -c %a "$cache") owner $(stat -c %U "$cache")"\nmkdir -p prebuilds/${platform}\necho fresh > prebuilds/${platform}/pakostii.node\n`,
+  );
   chmodSync(stub, 0o755);
   const old = new Date(Date.now() - 120_000);
   for (const input of ['native', 'bpf', 'binding.gyp', 'vendor']) execFileSync('find', [join(root, input), '-exec', 'touch', '-h', '-d', old.toISOString(), '{}', '+']);
@@ -58,8 +62,14 @@ describe('prebuild', () => {
     const source = join(root, 'native', 'xattr.cc');
     const later = new Date(Date.now() + 60_000);
     utimesSync(source, later, later);
-    expect(prebuild(root)).toContain('prebuildify --napi --strip');
+    const out = prebuild(root);
+    expect(out).toContain('prebuildify --napi --strip');
     expect(prebuilt(root)).toBe('fresh\n');
+    // Not the shared /tmp/prebuildify another user could have made first: a private directory, removed after.
+    const cache = /--cache (\S+)/.exec(out)?.[1];
+    expect(cache, out).toMatch(/pakostii-prebuild\.\w+$/);
+    expect(out).toContain('cache mode 700 owner root');
+    expect(existsSync(cache!)).toBe(false);
 
     const again = checkout();
     expect(prebuild(again, { PAKOSTII_PREBUILD_REBUILD: '1' })).toContain('prebuildify --napi --strip');

@@ -88,3 +88,15 @@ describe('policy memory on a 4,096-node run', () => {
     expect(matrix.lossThresholdOf(1, 2)).toBe(lossThreshold(65));
   });
 });
+
+describe('committing a cut-only policy', () => {
+  it('allocates no record of written loss cells (one shared empty record)', () => {
+    const policy = new PolicyMatrix(8);
+    policy.cut(1, 2);
+    const image = new Uint32Array(POLICY_LAYOUT.bufferWords(8));
+    const first = policy.writeLossInto(image);
+    expect(first).toBe(policy.writeLossInto(image));
+    expect(first).toEqual({ cells: [], rows: [] });
+    expect(Object.isFrozen(first.cells)).toBe(true);
+  });
+});

@@ -71,6 +71,55 @@ describe('HistoryRecorder', () => {
   });
 });
 
+describe('the recorded history', () => {
+  it('reads back every field across chunk boundaries, for every kind of process number', async () => {
+    const path = historyPath();
+    const r = new HistoryRecorder({ path });
+    const odd = [-3, 1.5, 2 ** 40, -0.25];
+    const expected: Array<[unknown, string, string, unknown, string | undefined, string | undefined]> = [];
+    // 40,000 operations are 80,000 events: several chunks, with the nemesis and odd process numbers in each.
+    for (let i = 0; i < 40_000; i++) {
+      const process = i % 1000 === 7 ? 'nemesis' : i % 997 === 3 ? odd[((i / 997) | 0) % odd.length]! : i % 50;
+      const value = i % 3 === 0 ? { i } : i;
+      r.invoke(process, `f${i % 7}`, value, i % 2 === 0 ? { node: `n${i % 5}` } : { key: `k${i % 11}` });
+      expected.push([process, 'invoke', `f${i % 7}`, value, i % 2 === 0 ? `n${i % 5}` : undefined, i % 2 === 0 ? undefined : `k${i % 11}`]);
+      if (i % 4 === 0) {
+        r.fail(process, undefined, { error: `e${i}` });
+      } else {
+        r.ok(process, i % 4 === 1 ? undefined : [i]);
+      }
+      expected.push([process, i % 4 === 0 ? 'fail' : 'ok', `f${i % 7}`, i % 4 === 1 || i % 4 === 0 ? value : [i], expected.at(-1)![4], expected.at(-1)![5]]);
+    }
+    expect(r.length).toBe(80_000);
+    const history = r.history;
+    expect(history.map((e) => [e.process, e.type, e.f, e.value, e.node, e.key])).toEqual(expected);
+    expect(history.every((e, i) => e.index === i)).toBe(true);
+    expect(history[9]!.error).toBe('e4');
+    await immediate();
+    r.close();
+    expect(readFileSync(path, 'utf8')).toBe(history.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  });
+
+  it('gives the same array, extended, on each read of history', () => {
+    const r = new HistoryRecorder();
+    r.invoke(0, 'read');
+    const first = r.history;
+    expect(first).toHaveLength(1);
+    r.ok(0, 5);
+    expect(r.history).toBe(first);
+    expect(first.map((e) => e.type)).toEqual(['invoke', 'ok']);
+    expect(r.length).toBe(2);
+  });
+
+  it('returns each event it records as an object equal to its history entry', () => {
+    const r = new HistoryRecorder();
+    const invoked = r.invoke('nemesis', 'start-partition', { shape: 'halves' }, { planned: 12, node: 'n1' });
+    const done = r.info('nemesis', undefined, { error: 'refused' });
+    expect(r.history).toEqual([invoked, done]);
+    expect(done).toMatchObject({ index: 1, process: 'nemesis', type: 'info', value: { shape: 'halves' }, node: 'n1', error: 'refused' });
+  });
+});
+
 describe('history.jsonl lines', () => {
   it('are exactly JSON.stringify of each event, for every kind of field and value', async () => {
     const path = historyPath();

@@ -1,8 +1,10 @@
 /**
  * Checks through the native addon: that it loads (and from where), and that
  * this kernel lets us load the run's XDP program and attach it to a veth in a
- * namespace — the same path a run takes (provisionNodeLink with an engine), on
- * throwaway objects named like a run's so the janitor would find any leftover.
+ * namespace — the same path a run takes (a bridge in a switch namespace,
+ * provisionNodeLink with an engine), on throwaway objects named like a run's so
+ * the janitor would find any leftover. Nothing is created in the host's
+ * namespace: the host's links are not ours to touch, even for a moment.
  */
 import * as native from '../../native/index.js';
 import { names, newRunId } from '../../host/names.js';
@@ -28,6 +30,7 @@ export async function checkBpfXdp(addon: CheckResult): Promise<CheckResult> {
   if (addon.status !== 'ok') return fail('bpf-xdp', 'skipped: the native addon does not load', 'fix the addon check first');
   const runId = newRunId();
   const netns = names.nodeNetns(runId, 'doctor');
+  const switchNetns = names.switchNetns(runId);
   const bridge = names.bridge(runId);
   const hostVeth = names.hostVeth(runId, 1);
   const started = performance.now();
@@ -37,16 +40,17 @@ export async function checkBpfXdp(addon: CheckResult): Promise<CheckResult> {
   try {
     engine = await native.FaultEngine.load({ maxNodes: 2 });
     stage = 'create a network namespace';
+    await native.createNetns(switchNetns);
+    cleanup.push(() => native.deleteNetns(switchNetns));
     await native.createNetns(netns);
     cleanup.push(() => native.deleteNetns(netns));
     stage = 'create a bridge';
-    await native.createBridge(bridge);
-    cleanup.push(() => native.deleteLink(bridge));
+    await native.createBridge(bridge, switchNetns);
     stage = 'create a veth pair and attach XDP inside the namespace';
-    cleanup.push(() => native.deleteLink(hostVeth));
     await native.provisionNodeLink({
       netns,
       bridge,
+      bridgeNetns: switchNetns,
       hostVeth,
       ifname: names.nodeIf,
       cidr: PROBE_CIDR,
@@ -64,7 +68,7 @@ export async function checkBpfXdp(addon: CheckResult): Promise<CheckResult> {
         'leftovers: pakostii cleanup',
     );
   } finally {
-    // Reverse order: the host veth (takes its peer along), the bridge, the namespace.
+    // Reverse order: the node's namespace (takes the veth pair along), then the switch's (and its bridge).
     for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
     engine?.close();
   }
