@@ -14,9 +14,11 @@ const ms = (n: number): bigint => BigInt(Math.round(n * 1e6));
 
 describe('wakeAtMono', () => {
   it('resolves many concurrent waits in deadline order, none before its deadline', async () => {
+    await wakeAtMono(mono()); // the addon is loaded, its thread started
     const start = mono();
-    // Shuffled deadlines, a few sharing one wake-up (0.05 ms apart), some already past.
-    const offsets = [7, 0.2, 3, 3.05, 12, -1, 0.5, 9, 3.1, 1, 20, 0, 5, 15, 2];
+    // Shuffled deadlines, a few sharing one wake-up (0.05 ms apart), two already past. The
+    // others are all at least 5 ms off: a wait that is due already when made resolves at once.
+    const offsets = [12, 5.2, 8, 8.05, 17, -1, 5.5, 14, 8.1, 6, 25, 0, 10, 20, 7];
     const deadlines = offsets.map((o) => start + ms(o));
     const order: number[] = [];
     const early: bigint[] = [];
