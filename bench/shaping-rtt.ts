@@ -14,8 +14,8 @@
  *   sees, including its own wake-ups on a busy host.
  *
  * PK_RTT_DUMP=<prefix> keeps each window's raw round trips for digging
- * (udp_rtt's UDP_RTT_DUMP: RTTs then out legs; icmp_rtt's ICMP_RTT_DUMP: RTTs
- * then send gaps; u64 ns by sequence number).
+ * (udp_rtt's UDP_RTT_DUMP: RTTs then out legs; icmp_rtt's ICMP_RTT_DUMP: RTTs,
+ * send gaps, then send times; u64 ns by sequence number).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { names } from '../lib/host/names.js';
@@ -37,6 +37,11 @@ export interface DelayAccuracyPoint {
   /** The line's own losses over the window (its counter), and its thread's CPU (share of one core). */
   line_dropped: number;
   thread_cpu: number;
+  /**
+   * How long the line's thread was runnable but not running over the window, ms: a real-time thread
+   * still waits for a normal task to leave kernel code on a kernel without kernel preemption.
+   */
+  line_wait_ms: number;
   /** Median added RTT − asked, ms. */
   median_error_ms: number;
   /** p99 of the added RTT, ms, and its distance from asked as a share of asked. */
@@ -54,18 +59,30 @@ export interface DelayAccuracyPoint {
   rx_unstamped?: number;
 }
 
-/** CPU ticks (utime + stime) of this process's delay-line thread. */
-export function lineThreadTicks(): number {
+/** This process's delay-line thread in /proc, or undefined when it has none. */
+function lineThreadDir(): string | undefined {
   for (const tid of readdirSync('/proc/self/task')) {
     try {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'pk-delay-line') continue;
-      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === 'pk-delay-line') return `/proc/self/task/${tid}`;
     } catch {
       continue;
     }
   }
-  return Number.NaN;
+  return undefined;
+}
+
+/** CPU ticks (utime + stime) of this process's delay-line thread. */
+export function lineThreadTicks(): number {
+  const dir = lineThreadDir();
+  if (dir === undefined) return Number.NaN;
+  const fields = readFileSync(`${dir}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+}
+
+/** Nanoseconds the delay-line thread has spent runnable but waiting for a core (schedstat's run delay). */
+function lineThreadWaitNs(): number {
+  const dir = lineThreadDir();
+  return dir === undefined ? Number.NaN : Number(readFileSync(`${dir}/schedstat`, 'utf8').split(' ')[1]);
 }
 export const TICKS_PER_S = 100;
 
@@ -86,6 +103,7 @@ interface RttRun {
   rx_unstamped?: number;
   lineDropped: number;
   threadCpu: number;
+  lineWaitNs: number;
 }
 
 /** The prober's argv in n1 for `seconds` at ACCURACY_PPS (with its dump file when PK_RTT_DUMP asks). */
@@ -104,13 +122,15 @@ const launcher = (probe: RttProbe): string[] => (probe === 'UDP echo, SCHED_FIFO
 async function rttRun(t: TestHandle, helpers: HelperPaths, probe: RttProbe, seconds: number): Promise<RttRun> {
   const c0 = t.network.delayLineCounters();
   const k0 = lineThreadTicks();
+  const q0 = lineThreadWaitNs();
   const w0 = performance.now();
   const prober = new Helper(proberArgv(t, helpers, probe, seconds));
   if ((await prober.exited) !== 0) throw new Error(`${probe} prober failed: ${prober.stderr}`);
   const elapsed = (performance.now() - w0) / 1000;
   const c1 = t.network.delayLineCounters();
-  const got = JSON.parse(prober.lines.find((l) => l.startsWith('{'))!) as Omit<RttRun, 'lineDropped' | 'threadCpu'>;
-  return { ...got, lineDropped: c0 && c1 ? c1.dropped - c0.dropped : 0, threadCpu: (lineThreadTicks() - k0) / TICKS_PER_S / elapsed };
+  const got = JSON.parse(prober.lines.find((l) => l.startsWith('{'))!) as Omit<RttRun, 'lineDropped' | 'threadCpu' | 'lineWaitNs'>;
+  const lineDropped = c0 && c1 ? c1.dropped - c0.dropped : 0;
+  return { ...got, lineDropped, threadCpu: (lineThreadTicks() - k0) / TICKS_PER_S / elapsed, lineWaitNs: lineThreadWaitNs() - q0 };
 }
 
 /** The unfaulted round trip, then 1, 10 and 100 ms on n1 → n2, each window `seconds` long. */
@@ -136,6 +156,7 @@ export async function accuracy(t: TestHandle, seconds: number, probe: RttProbe):
         lost: rtt.sent - rtt.received,
         line_dropped: rtt.lineDropped,
         thread_cpu: round(rtt.threadCpu),
+        line_wait_ms: round(rtt.lineWaitNs / NS_PER_MS),
         median_error_ms: round(added(rtt.p50_ns) - ms),
         p99_added_ms: round(added(rtt.p99_ns)),
         p99_error_ratio: round((added(rtt.p99_ns) - ms) / ms),

@@ -18,8 +18,8 @@
  * "received":M,"p1_ns":…,"p50_ns":…,"p99_ns":…,"p999_ns":…,"max_ns":…,
  * "tx_stamped":K,"rx_unstamped":U,"send_gap_p99_ns":…} (send_gap: TX stamp −
  * payload stamp; an unstamped reply is timed when read, so U should be 0).
- * ICMP_RTT_DUMP=<file> keeps the raw round trips and send gaps by sequence
- * number (u64 ns, 0 = not answered) for digging.
+ * ICMP_RTT_DUMP=<file> keeps the raw round trips, send gaps and send times
+ * (CLOCK_REALTIME) by sequence number (u64 ns, 0 = not answered) for digging.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -226,7 +226,8 @@ int main(int argc, char **argv)
   pthread_join(receiver, NULL);
   drain_tx_stamps(&p);
 
-  /* Round trips (rx) and send gaps (tx), by sequence number, 0 where not answered / not stamped. */
+  /* Round trips (rx) and send gaps (tx), by sequence number, 0 where not answered / not stamped;
+   * user becomes the send time (CLOCK_REALTIME), to line a round trip up with other traces. */
   uint64_t n = 0, stamped = 0, gaps = 0;
   for (uint64_t i = 0; i < p.count; i++) {
     uint64_t sent = p.tx[i] ? p.tx[i] : p.user[i];
@@ -234,12 +235,14 @@ int main(int argc, char **argv)
     stamped += p.tx[i] != 0;
     p.rx[i] = p.rx[i] ? p.rx[i] - sent : 0;
     p.tx[i] = gap;
+    p.user[i] = sent;
   }
   const char *dump = getenv("ICMP_RTT_DUMP");
   FILE *out = dump ? fopen(dump, "wb") : NULL;
   if (out) {
     fwrite(p.rx, sizeof(uint64_t), p.count, out);
     fwrite(p.tx, sizeof(uint64_t), p.count, out);
+    fwrite(p.user, sizeof(uint64_t), p.count, out);
     fclose(out);
   }
   for (uint64_t i = 0; i < p.count; i++) {
