@@ -23,6 +23,8 @@ export interface HelperPaths {
   udpFlood: string;
   /** Round trips at a steady rate (delay-line accuracy under load), and its echo. */
   udpRtt: string;
+  /** The same with ICMP echoes answered by the destination's kernel, timed by kernel stamps. */
+  icmpRtt: string;
   xdpLoadAttach: string;
   /** Trivial XDP object (always built). */
   xdpPassObject: string;
@@ -51,14 +53,15 @@ async function compileBpf(name: string): Promise<string> {
 
 export async function buildHelpers(): Promise<HelperPaths> {
   mkdirSync(BUILD_DIR, { recursive: true });
-  const [mapUpdate, udpSend, udpRecv, udpFlood, udpRtt, xdpLoadAttach, xdpPassObject] = await Promise.all([
+  const [mapUpdate, udpSend, udpRecv, udpFlood, udpRtt, icmpRtt, xdpLoadAttach, xdpPassObject] = await Promise.all([
     compileC('map_update'),
     compileC('udp_send'),
     compileC('udp_recv'),
     compileC('udp_flood'),
     compileC('udp_rtt', ['-lpthread']),
+    compileC('icmp_rtt', ['-lpthread']),
     compileC('xdp_load_attach', ['-lbpf']),
     compileBpf('xdp_pass'),
   ]);
-  return { mapUpdate, udpSend, udpRecv, udpFlood, udpRtt, xdpLoadAttach, xdpPassObject };
+  return { mapUpdate, udpSend, udpRecv, udpFlood, udpRtt, icmpRtt, xdpLoadAttach, xdpPassObject };
 }

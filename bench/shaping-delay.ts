@@ -1,15 +1,13 @@
 /**
  * The delay engine on real traffic between two node namespaces (inside the
  * shaping bench's run): accuracy of the added round-trip time for 1, 10 and
- * 100 ms at 20,000 round trips/s (bench/c/udp_rtt.c: n1 → n2 delayed, n2 → n1
- * not, so each round trip carries one delayed leg; added = RTT − the unfaulted
- * median at the same rate), with the line's losses and CPU over each window,
- * the jitter distributions (one-way, stamped datagrams), the packets/s the
- * delay line carries without loss and the CPU of its thread, and apply/heal
- * latency of a delay fault from JS. PK_RTT_DUMP=<prefix> keeps each accuracy
- * window's raw round trips and out legs (udp_rtt's UDP_RTT_DUMP) for digging.
+ * 100 ms at 20,000 round trips/s (shaping-rtt.ts: kernel-echo ICMP timed by
+ * kernel stamps, and user-space UDP echoes), the jitter distributions
+ * (one-way, stamped datagrams), the packets/s the delay line carries without
+ * loss and the CPU of its thread, the line's own timing, and apply/heal
+ * latency of a delay fault from JS.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { names } from '../lib/host/names.js';
 import type { TestHandle } from '../lib/index.js';
@@ -17,31 +15,10 @@ import type { Agents } from '../test/faults/agents.js';
 import { BENCH_ARTIFACTS } from './clusters.js';
 import { Helper } from './exec.js';
 import { buildHelpers } from './helpers.js';
+import { accuracy, lineThreadTicks, TICKS_PER_S, type DelayAccuracyPoint } from './shaping-rtt.js';
 import { percentile, round, summarize, usBetween } from './stats.js';
 
-export interface DelayAccuracyPoint {
-  asked_ms: number;
-  /** How the prober and echo ran (see Endpoints). */
-  endpoints: 'normal' | 'SCHED_FIFO';
-  /** Round trips per second (each crosses the line once) and how many were sent / not answered. */
-  rate_pps: number;
-  probes: number;
-  lost: number;
-  /** The line's own losses over the window (its counter), and its thread's CPU (share of one core). */
-  line_dropped: number;
-  thread_cpu: number;
-  /** Median added RTT − asked, ms. */
-  median_error_ms: number;
-  /** p99 of the added RTT, ms, and its distance from asked as a share of asked. */
-  p99_added_ms: number;
-  p99_error_ratio: number;
-  /** The unfaulted round trip's median and p99, ms (same rate): the noise floor of the probes themselves. */
-  base_p50_ms: number;
-  base_p99_ms: number;
-  /** p99.9 and worst added RTT, ms. */
-  p999_added_ms: number;
-  max_added_ms: number;
-}
+export type { DelayAccuracyPoint } from './shaping-rtt.js';
 
 export interface JitterPoint {
   distribution: 'uniform' | 'normal' | 'pareto';
@@ -74,7 +51,7 @@ export interface DelayBenchResult {
   accuracy: DelayAccuracyPoint[];
   jitter: JitterPoint[];
   throughput: ThroughputPoint[];
-  /** The line's own timing over the accuracy runs: transmit time − due time (10 µs resolution), µs. */
+  /** The line's own timing over all the accuracy runs: transmit time − due time (10 µs resolution), µs. */
   line_late_p50_us: number;
   line_late_p99_us: number;
   line_late_max_us: number;
@@ -93,99 +70,10 @@ export interface DelayBenchResult {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** CPU ticks (utime + stime) of this process's delay-line thread. */
-function lineThreadTicks(): number {
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      if (readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() !== 'pk-delay-line') continue;
-      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    } catch {
-      continue;
-    }
-  }
-  return Number.NaN;
-}
-const TICKS_PER_S = 100;
 const FLOOD_PORT = 7210;
-const ECHO_PORT = 7211;
-/** Round trips per second while measuring accuracy: the acceptance asks for it at ≥ 20,000 frames/s per link. */
-const ACCURACY_PPS = 20_000;
-const NS_PER_MS = 1e6;
-
-interface RttRun {
-  sent: number;
-  received: number;
-  p1_ns: number;
-  p50_ns: number;
-  p99_ns: number;
-  p999_ns: number;
-  max_ns: number;
-  lineDropped: number;
-  threadCpu: number;
-}
-
 function stddev(values: readonly number[]): number {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
-}
-
-/**
- * How the prober and the echo run: as normal processes (as an application would),
- * or SCHED_FIFO like the line's thread, so that on a busy host the wait of the
- * two endpoints for a core leaves the tail and what remains is the path's own.
- */
-type Endpoints = 'normal' | 'SCHED_FIFO';
-const launcher = (endpoints: Endpoints): string[] => (endpoints === 'SCHED_FIFO' ? ['chrt', '-f', '1'] : []);
-
-/** udp_rtt from n1 to an echo in n2 for `seconds` at ACCURACY_PPS, with the line's counters over the window. */
-async function rttRun(t: TestHandle, udpRtt: string, seconds: number, endpoints: Endpoints): Promise<RttRun> {
-  const c0 = t.network.delayLineCounters();
-  const k0 = lineThreadTicks();
-  const w0 = performance.now();
-  const dump = process.env.PK_RTT_DUMP ? ['env', `UDP_RTT_DUMP=${process.env.PK_RTT_DUMP}-${Math.round(performance.now())}`] : [];
-  const probe = new Helper([...dump, ...launcher(endpoints), 'ip', 'netns', 'exec', names.nodeNetns(t.id, 'n1'), udpRtt, 'probe', t.network.ipOf('n2'), String(ECHO_PORT), String(ACCURACY_PPS), String(seconds)]);
-  if ((await probe.exited) !== 0) throw new Error(`udp_rtt failed: ${probe.stderr}`);
-  const elapsed = (performance.now() - w0) / 1000;
-  const c1 = t.network.delayLineCounters();
-  const got = JSON.parse(probe.lines.find((l) => l.startsWith('{'))!) as Omit<RttRun, 'lineDropped' | 'threadCpu'>;
-  return { ...got, lineDropped: c0 && c1 ? c1.dropped - c0.dropped : 0, threadCpu: (lineThreadTicks() - k0) / TICKS_PER_S / elapsed };
-}
-
-async function accuracy(t: TestHandle, seconds: number, endpoints: Endpoints): Promise<DelayAccuracyPoint[]> {
-  const helpers = await buildHelpers();
-  const echo = new Helper([...launcher(endpoints), 'ip', 'netns', 'exec', names.nodeNetns(t.id, 'n2'), helpers.udpRtt, 'echo', String(ECHO_PORT)]);
-  const points: DelayAccuracyPoint[] = [];
-  try {
-    await echo.waitForLine((l) => l === 'ready');
-    const base = await rttRun(t, helpers.udpRtt, seconds, endpoints);
-    for (const ms of [1, 10, 100]) {
-      const fault = t.network.delay(`accuracy ${ms}`, { from: 'n1', to: 'n2', ms });
-      await fault.apply();
-      const rtt = await rttRun(t, helpers.udpRtt, seconds, endpoints);
-      await fault.heal();
-      const added = (ns: number) => (ns - base.p50_ns) / NS_PER_MS;
-      points.push({
-        asked_ms: ms,
-        endpoints,
-        rate_pps: ACCURACY_PPS,
-        probes: rtt.sent,
-        lost: rtt.sent - rtt.received,
-        line_dropped: rtt.lineDropped,
-        thread_cpu: round(rtt.threadCpu),
-        median_error_ms: round(added(rtt.p50_ns) - ms),
-        p99_added_ms: round(added(rtt.p99_ns)),
-        p99_error_ratio: round((added(rtt.p99_ns) - ms) / ms),
-        base_p50_ms: round(base.p50_ns / NS_PER_MS),
-        base_p99_ms: round(base.p99_ns / NS_PER_MS),
-        p999_added_ms: round(added(rtt.p999_ns)),
-        max_added_ms: round(added(rtt.max_ns)),
-      });
-    }
-  } finally {
-    await echo.stop();
-  }
-  return points;
 }
 
 async function jitter(t: TestHandle, agents: Agents, samples: number): Promise<JitterPoint[]> {
@@ -284,7 +172,8 @@ export async function runDelayBench(
   loadavg: number,
 ): Promise<DelayBenchResult> {
   const engine = t.network.capabilities().find((c) => c.kind === 'delay')!.engine ?? 'none';
-  const acc = [...(await accuracy(t, options.throughputS, 'normal')), ...(await accuracy(t, options.throughputS, 'SCHED_FIFO'))];
+  const acc: DelayAccuracyPoint[] = [];
+  for (const probe of ['kernel echo', 'UDP echo', 'UDP echo, SCHED_FIFO'] as const) acc.push(...(await accuracy(t, options.throughputS, probe)));
   const late = t.network.delayLineCounters()!;
   await pause(200);
   const jit = await jitter(t, agents, options.probes);

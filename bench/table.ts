@@ -113,8 +113,12 @@ export function buildRows(r: BenchResults): Row[] {
     add('shaping', 'delay', sh.delay.supported ? `engine ${sh.delay.detail}` : `not supported here: ${sh.delay.detail.split(';')[0]}`, 'engine available', sh.delay.supported);
     const de = sh.delay_engine;
     for (const p of de?.accuracy ?? []) {
-      const target = p.asked_ms >= 10 ? Math.abs(p.median_error_ms) < 0.2 && Math.abs(p.p99_error_ratio) <= 0.05 && p.rate_pps >= 20_000 && p.line_dropped === 0 && p.thread_cpu < 1 : undefined;
-      add('shaping', `delay ${p.asked_ms} ms at ${p.rate_pps} RTT/s, ${p.endpoints} probes: added RTT median error / p99`, `${fmt(p.median_error_ms, 'ms')} / ${fmt(p.p99_added_ms, 'ms')} (${fmt(p.p99_error_ratio * 100, '%')}), p99.9 ${fmt(p.p999_added_ms, 'ms')}, max ${fmt(p.max_added_ms, 'ms')}; ${p.lost} of ${p.probes} unanswered, ${p.line_dropped} lost by the line, thread ${fmt(p.thread_cpu * 100, '%')} of a core; unfaulted RTT p50 ${fmt(p.base_p50_ms, 'ms')} p99 ${fmt(p.base_p99_ms, 'ms')}`, p.asked_ms >= 10 ? '< 0.2 ms / ±5 %' : '', target);
+      // The acceptance figure is the kernel echo's (no user process on the timing path); the UDP echoes show
+      // what an application sees, its own wake-ups included, and are not judged.
+      const judged = p.probe === 'kernel echo' && p.asked_ms >= 10;
+      const target = judged ? Math.abs(p.median_error_ms) < 0.2 && Math.abs(p.p99_error_ratio) <= 0.05 && p.rate_pps >= 20_000 && p.line_dropped === 0 && p.thread_cpu < 1 : undefined;
+      const stamps = p.tx_stamped === undefined ? '' : `; ${p.tx_stamped} of ${p.probes} TX-stamped, ${p.rx_unstamped ?? 0} replies unstamped`;
+      add('shaping', `delay ${p.asked_ms} ms at ${p.rate_pps} RTT/s, ${p.probe}: added RTT median error / p99`, `${fmt(p.median_error_ms, 'ms')} / ${fmt(p.p99_added_ms, 'ms')} (${fmt(p.p99_error_ratio * 100, '%')}), p99.9 ${fmt(p.p999_added_ms, 'ms')}, max ${fmt(p.max_added_ms, 'ms')}; ${p.lost} of ${p.probes} unanswered, ${p.line_dropped} lost by the line, thread ${fmt(p.thread_cpu * 100, '%')} of a core, waited ${fmt(p.line_wait_ms, 'ms')} for one; unfaulted RTT p50 ${fmt(p.base_p50_ms * 1000, 'µs')} p99 ${fmt(p.base_p99_ms * 1000, 'µs')}${stamps}`, judged ? '< 0.2 ms / ±5 %, 0 lost, < 1 core' : '', target);
     }
     for (const j of de?.jitter ?? []) {
       add('shaping', `jitter ${j.distribution} ${j.asked_ms} ± ${j.jitter_ms} ms: p1/p50/p99, σ`, `${fmt(j.p1_ms, 'ms')} / ${fmt(j.p50_ms, 'ms')} / ${fmt(j.p99_ms, 'ms')}, σ ${fmt(j.stddev_ms, 'ms')} (asked ${fmt(j.expected_stddev_ms, 'ms')})`);

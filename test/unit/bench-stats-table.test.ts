@@ -1,10 +1,12 @@
 /**
  * The bench's pure plumbing: nearest-rank percentiles (a reported p99 must be
  * a latency that was observed) and the table's verdicts (a baseline below
- * 1000× our p50, or a missed toggle target, must read MISSED).
+ * 1000× our p50, a missed toggle target, or a kernel-echo delay accuracy
+ * outside its target must read MISSED).
  */
 import { describe, expect, it } from 'vitest';
 import type { BenchResults } from '../../bench/results.js';
+import type { DelayAccuracyPoint, DelayBenchResult } from '../../bench/shaping-delay.js';
 import { percentile, round, summarize } from '../../bench/stats.js';
 import { buildRows } from '../../bench/table.js';
 
@@ -86,5 +88,44 @@ describe('bench table verdicts', () => {
     const leak = rows.find((r) => r.metric === 'leaked after apply');
     expect(leak?.value).toBe('n/a');
     expect(leak?.status).toBe('-');
+  });
+});
+
+const accuracy = (probe: DelayAccuracyPoint['probe'], asked_ms: number, p99_error_ratio: number, line_dropped = 0): DelayAccuracyPoint => ({
+  asked_ms,
+  probe,
+  rate_pps: 20_000,
+  probes: 80_000,
+  lost: 0,
+  line_dropped,
+  thread_cpu: 0.45,
+  line_wait_ms: 20,
+  median_error_ms: 0.03,
+  p99_added_ms: asked_ms * (1 + p99_error_ratio),
+  p99_error_ratio,
+  base_p50_ms: 0.005,
+  base_p99_ms: 0.03,
+  p999_added_ms: asked_ms * 1.1,
+  max_added_ms: asked_ms * 1.2,
+});
+
+describe('bench table: delay accuracy', () => {
+  it('judges the kernel echo at 10 and 100 ms only, on the p99 ratio and the line losses', () => {
+    const engine = {
+      accuracy: [
+        accuracy('kernel echo', 1, 0.5),
+        accuracy('kernel echo', 10, 0.051),
+        accuracy('kernel echo', 100, 0.003),
+        accuracy('kernel echo', 100, 0.003, 1),
+        accuracy('UDP echo', 10, 0.5),
+      ],
+      jitter: [],
+      throughput: [],
+    } as Partial<DelayBenchResult> as DelayBenchResult;
+    const shaping = { bandwidth: [], delay: { supported: true, detail: 'delay-line' }, delay_engine: engine } as Partial<BenchResults['shaping']>;
+    const rows = buildRows(results({ shaping: shaping as BenchResults['shaping'] })).filter((r) => r.metric.includes('added RTT'));
+    expect(rows.map((r) => r.status)).toEqual(['', 'MISSED', 'met', 'MISSED', '']);
+    expect(rows[1]!.metric).toContain('kernel echo');
+    expect(rows[4]!.metric).toContain('UDP echo');
   });
 });
