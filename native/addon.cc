@@ -12,6 +12,7 @@
 #include "relay.h"
 #include "shape.h"
 #include "sockets.h"
+#include "timer.h"
 #include "xattr.h"
 #include "xdp.h"
 
@@ -31,6 +32,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   pk::InitEthtool(env, exports);
   pk::InitXattr(env, exports);
   pk::InitXdp(env, exports);
+  pk::InitTimer(env, exports);
   return exports;
 }
 

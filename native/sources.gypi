@@ -23,6 +23,7 @@
     'relay_reactor.cc',
     'shape.cc',
     'sockets.cc',
+    'timer.cc',
     'xattr.cc',
     'xdp.cc',
     'xdp_attach.cc',

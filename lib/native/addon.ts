@@ -49,6 +49,12 @@ export interface NativeRelay {
   cancel(): void;
 }
 
+/** A timed wait of the addon's timer thread: `promise` resolves true at the deadline, or false once cancel() came first. */
+export interface NativeTimerWait {
+  promise: Promise<boolean>;
+  cancel(): void;
+}
+
 /** One loaded XDP program with its maps (native/xdp.cc, class XdpEngine). */
 export interface XdpNativeEngine {
   readonly progFd: number;
@@ -161,7 +167,7 @@ export interface DelayNativeEngine {
   close(): Promise<void>;
 }
 
-/** Everything the addon exports: native/{netns,links,node_link,sockets,relay,xdp*,qdisc,netem,shape,delay*,ethtool,xattr}.cc. */
+/** Everything the addon exports: native/{netns,links,node_link,sockets,relay,xdp*,qdisc,netem,shape,delay*,ethtool,xattr,timer}.cc. */
 export interface NativeAddon {
   netnsCreate(name: string): Promise<void>;
   netnsDelete(name: string): Promise<void>;
@@ -195,6 +201,9 @@ export interface NativeAddon {
   delayLoadLine(maxNodes: number): Promise<DelayNativeEngine>;
   /** TX checksum offload (and TSO) off on `ifname` in `netns`: frames leave complete. */
   linkDisableTxOffload(netns: string, ifname: string): Promise<void>;
+
+  /** Wakes at `deadlineNs` on CLOCK_MONOTONIC (process.hrtime.bigint()'s clock), never before. */
+  timerWake(deadlineNs: bigint | number): NativeTimerWait;
 }
 
 /** The package root; the addon cannot be found without it. */

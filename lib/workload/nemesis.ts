@@ -171,10 +171,10 @@ export class NemesisRunner {
       if (op === undefined) return;
       try {
         if (op === PENDING) {
-          await sleepUntil(() => recorder.now(), Number.isFinite(wakeAt) ? wakeAt : ctx.time + 100e6, stop);
+          await sleepUntil(recorder, Number.isFinite(wakeAt) ? wakeAt : ctx.time + 100e6, stop);
           continue;
         }
-        if (op.at !== undefined) await sleepUntil(() => recorder.now(), op.at, stop);
+        if (op.at !== undefined) await sleepUntil(recorder, op.at, stop);
       } catch {
         return; // stopped
       }

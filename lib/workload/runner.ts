@@ -48,8 +48,8 @@ interface Thread {
   controller: AbortController | undefined;
   /** What invoke() gets for the current process. */
   context: InvokeContext | undefined;
-  /** Resolves with an info completion when the current process's controller aborts. */
-  aborted: Promise<Completion> | undefined;
+  /** Settles the operation in flight with an info completion when the current process's controller aborts. */
+  settleAborted: ((completion: Completion) => void) | undefined;
   /** Why the controller aborts, for the info's error. */
   abortReason: string;
   /** When the operation in flight times out (recorder clock, ns); Infinity when none is. */
@@ -91,7 +91,7 @@ export class ClientPool {
       timing: options.random.fork(`timing ${index}`),
       controller: undefined,
       context: undefined,
-      aborted: undefined,
+      settleAborted: undefined,
       abortReason: '',
       deadline: Infinity,
     }));
@@ -202,7 +202,7 @@ export class ClientPool {
       }
       if (op.at !== undefined && op.at > ctx.time) {
         try {
-          await sleepUntil(() => recorder.now(), op.at, this.#stop.signal);
+          await sleepUntil(recorder, op.at, this.#stop.signal);
         } catch {
           return; // aborted
         }
@@ -222,10 +222,11 @@ export class ClientPool {
     try {
       const result = client.invoke(th.client, op, th.context!);
       // A synchronous completion skips the race (and its promise).
-      completion = checkCompletion(isPromiseLike(result) ? await Promise.race([result, th.aborted!]) : result);
+      completion = checkCompletion(isPromiseLike(result) ? await this.#untilAborted(th, result) : result);
     } catch (error) {
       completion = { type: 'info', error: messageOf(error) };
     }
+    th.settleAborted = undefined;
     th.deadline = Infinity;
     this.#inFlight--;
     const done = completion.error === undefined ? undefined : { error: completion.error };
@@ -245,9 +246,30 @@ export class ClientPool {
     const controller = new AbortController();
     th.controller = controller;
     th.context = { signal: controller.signal, process: th.process, node: th.node };
-    th.aborted = new Promise((resolve) => {
-      controller.signal.addEventListener('abort', () => resolve({ type: 'info', error: th.abortReason }), { once: true });
+    controller.signal.addEventListener(
+      'abort',
+      () => {
+        if (th.controller === controller) th.settleAborted?.(this.#abortedCompletion(th));
+      },
+      { once: true },
+    );
+  }
+
+  /**
+   * `result`, or an info as soon as the process's controller aborts. Not Promise.race with one
+   * promise per process: each race left a reaction on that promise until the process ended, so
+   * every operation's race stayed reachable (and was copied by each young-generation collection).
+   */
+  #untilAborted(th: Thread, result: PromiseLike<unknown>): Promise<unknown> {
+    if (th.controller!.signal.aborted) return Promise.resolve(this.#abortedCompletion(th));
+    return new Promise((resolve, reject) => {
+      th.settleAborted = resolve;
+      result.then(resolve, reject);
     });
+  }
+
+  #abortedCompletion(th: Thread): Completion {
+    return { type: 'info', error: th.abortReason };
   }
 
   #abort(th: Thread, reason: string): void {
@@ -268,7 +290,6 @@ export class ClientPool {
     th.process += this.#threads.length;
     th.controller = undefined;
     th.context = undefined;
-    th.aborted = undefined;
   }
 
   /** Open a replacement process's client, retrying with backoff; false when the run was aborted or the generator ended meanwhile. */

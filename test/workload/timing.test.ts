@@ -1,6 +1,6 @@
 /**
- * Waiting for planned times: never early, every waiter released in its own
- * turn, an abort rejects only its own wait; and a synchronous client cannot
+ * Waiting for planned times: never early (on the caller's clock, even one that
+ * reads behind the timer's), an abort rejects only its own wait; and a synchronous client cannot
  * keep the event loop (where timers and the nemesis's deadlines run) for long.
  */
 import { describe, expect, it } from 'vitest';
@@ -10,17 +10,19 @@ import { sleepUntil } from '../../lib/workload/timing.js';
 import { runWorkload } from '../../lib/workload/workload.js';
 import { fakeEnv } from './support.js';
 
-const nowNs = (): number => performance.now() * 1e6;
+/** A run's clock as the recorder keeps it: ns since a process.hrtime.bigint() reading. */
+const clock = { startedMono: process.hrtime.bigint(), now: (): number => Number(process.hrtime.bigint() - clock.startedMono) };
+const nowNs = (): number => clock.now();
 
 describe('sleepUntil', () => {
   it('resolves each of many concurrent waiters at or after its own time', async () => {
     const start = nowNs();
     const late: number[] = [];
-    // Short (polled only) and long (timer first) waits, shuffled.
+    // Short and long waits, shuffled.
     const offsets = [0.2, 5, 0.5, 8, 1, 3, 0.1, 6, 2, 4].map((ms) => ms * 1e6);
     await Promise.all(
       offsets.map(async (offset) => {
-        await sleepUntil(nowNs, start + offset);
+        await sleepUntil(clock, start + offset);
         late.push(nowNs() - (start + offset));
       }),
     );
@@ -31,16 +33,24 @@ describe('sleepUntil', () => {
   it('rejects an aborted wait with the reason and leaves the others waiting', async () => {
     const start = nowNs();
     const controller = new AbortController();
-    // One wait already in the polled stretch (its last few ms), one still on its timer.
-    const polled = sleepUntil(nowNs, start + 2e6, controller.signal);
-    const timed = sleepUntil(nowNs, start + 500e6, controller.signal);
-    const other = sleepUntil(nowNs, start + 1e6);
+    // One wait due soon, one far off.
+    const soon = sleepUntil(clock, start + 2e6, controller.signal);
+    const timed = sleepUntil(clock, start + 500e6, controller.signal);
+    const other = sleepUntil(clock, start + 1e6);
     controller.abort(new Error('stop'));
-    await expect(polled).rejects.toThrow('stop');
+    await expect(soon).rejects.toThrow('stop');
     await expect(timed).rejects.toThrow('stop');
     await other;
     expect(nowNs()).toBeGreaterThanOrEqual(start + 1e6);
-    await expect(sleepUntil(nowNs, nowNs() + 1e6, controller.signal)).rejects.toThrow('stop');
+    await expect(sleepUntil(clock, nowNs() + 1e6, controller.signal)).rejects.toThrow('stop');
+  });
+
+  it('waits on until the clock itself reads the time, when it runs behind the timer', async () => {
+    // Reads 1 ms behind process.hrtime: the first wake-up comes early by that clock.
+    const behind = { startedMono: clock.startedMono, now: (): number => clock.now() - 1e6 };
+    const at = behind.now() + 2e6;
+    await sleepUntil(behind, at);
+    expect(behind.now()).toBeGreaterThanOrEqual(at);
   });
 });
 
