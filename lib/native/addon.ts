@@ -241,7 +241,7 @@ function load(): { addon: NativeAddon; path: string } {
   }
   const addon = require(path) as Partial<NativeAddon>;
   // A stale local build (older sources): say so instead of failing later on an undefined method.
-  const missing = (['xdpLoadEngine', 'shapeLoadEngine'] as const).filter((name) => typeof addon[name] !== 'function');
+  const missing = (['xdpLoadEngine', 'shapeLoadEngine', 'timerWake'] as const).filter((name) => typeof addon[name] !== 'function');
   if (missing.length > 0) {
     throw new PakostiiError(`native addon ${path} is stale: it has no ${missing.join(', ')}`, { hint: 'rebuild it with `npm run build:native`' });
   }
