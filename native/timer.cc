@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -21,6 +22,9 @@
 
 namespace pk {
 namespace {
+
+// The longest a timerSpinUntil may block its thread.
+constexpr uint64_t kMaxSpinNs = 5000000;
 
 uint64_t NowNs() {
   timespec ts;
@@ -213,6 +217,17 @@ void InitTimer(Napi::Env env, Napi::Object exports) {
         return slot->timer->Wake(info.Env(), deadline);
       },
       slot);
+  // Blocks the calling (JS) thread until the deadline, spinning: the last stretch of a precise
+  // wait, after timerWake woke it a little early. Capped, so a wrong deadline cannot hang the
+  // thread; JS spinning on a clock would allocate a number per reading and feed the collector.
+  Export(env, exports, "timerSpinUntil", [](const Napi::CallbackInfo& info) -> Napi::Value {
+    uint64_t deadline = DeadlineArg(info);
+    uint64_t start = NowNs();
+    uint64_t until = std::min(deadline, start + kMaxSpinNs);
+    while (NowNs() < until) {
+    }
+    return Napi::Boolean::New(info.Env(), NowNs() >= deadline);
+  });
 }
 
 }  // namespace pk

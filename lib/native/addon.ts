@@ -204,6 +204,8 @@ export interface NativeAddon {
 
   /** Wakes at `deadlineNs` on CLOCK_MONOTONIC (process.hrtime.bigint()'s clock), never before. */
   timerWake(deadlineNs: bigint | number): NativeTimerWait;
+  /** Spins the calling thread until `deadlineNs` (at most 5 ms); whether the deadline was reached. */
+  timerSpinUntil(deadlineNs: bigint | number): boolean;
 }
 
 /** The package root; the addon cannot be found without it. */
@@ -241,7 +243,7 @@ function load(): { addon: NativeAddon; path: string } {
   }
   const addon = require(path) as Partial<NativeAddon>;
   // A stale local build (older sources): say so instead of failing later on an undefined method.
-  const missing = (['xdpLoadEngine', 'shapeLoadEngine', 'timerWake'] as const).filter((name) => typeof addon[name] !== 'function');
+  const missing = (['xdpLoadEngine', 'shapeLoadEngine', 'timerWake', 'timerSpinUntil'] as const).filter((name) => typeof addon[name] !== 'function');
   if (missing.length > 0) {
     throw new PakostiiError(`native addon ${path} is stale: it has no ${missing.join(', ')}`, { hint: 'rebuild it with `npm run build:native`' });
   }

@@ -14,7 +14,7 @@ export { RELAY_LIMIT, RelayLimitError, relayCounters, relaySockets } from './rel
 export type { RelayCounters, RelayResult, SocketRelay } from './relay.js';
 export { addonInfo } from './addon.js';
 export { getXattr, setXattr } from './xattr.js';
-export { wakeAtMono } from './timer.js';
+export { spinUntilMono, wakeAtMono } from './timer.js';
 export { probeTrafficControl, ShapeEngine } from './shape-engine.js';
 export type { TrafficControlSupport, TrafficClass, NetemParams } from './addon.js';
 

@@ -170,11 +170,13 @@ export class NemesisRunner {
       const op = this.#generator.next(ctx);
       if (op === undefined) return;
       try {
+        // A fault's planned time is part of the history: these waits are precise (timing.ts). A
+        // wake-up time is usually the next operation's planned time, so that wait is precise too.
         if (op === PENDING) {
-          await sleepUntil(recorder, Number.isFinite(wakeAt) ? wakeAt : ctx.time + 100e6, stop);
+          await sleepUntil(recorder, Number.isFinite(wakeAt) ? wakeAt : ctx.time + 100e6, stop, Number.isFinite(wakeAt));
           continue;
         }
-        if (op.at !== undefined) await sleepUntil(recorder, op.at, stop);
+        if (op.at !== undefined) await sleepUntil(recorder, op.at, stop, true);
       } catch {
         return; // stopped
       }

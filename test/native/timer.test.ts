@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { addon } from '../../lib/native/addon.js';
-import { wakeAtMono } from '../../lib/native/index.js';
+import { spinUntilMono, wakeAtMono } from '../../lib/native/index.js';
 
 const mono = (): bigint => process.hrtime.bigint();
 const ms = (n: number): bigint => BigInt(Math.round(n * 1e6));
@@ -95,5 +95,20 @@ describe('wakeAtMono', () => {
       expect(result.afterMs).toBeLessThan(5_000);
       expect(result.exitMs).toBeLessThan(200);
     });
+  });
+});
+
+describe('spinUntilMono', () => {
+  it('returns at its deadline, not before, and gives up after 5 ms on a far one', () => {
+    const deadline = mono() + ms(2);
+    expect(spinUntilMono(deadline)).toBe(true);
+    expect(mono()).toBeGreaterThanOrEqual(deadline);
+    expect(spinUntilMono(mono() - ms(1))).toBe(true); // already past: at once
+
+    const start = mono();
+    expect(spinUntilMono(start + ms(60_000))).toBe(false);
+    const spun = Number(mono() - start) / 1e6;
+    expect(spun).toBeGreaterThanOrEqual(5);
+    expect(spun).toBeLessThan(1000); // capped: a wrong deadline cannot hang the thread
   });
 });

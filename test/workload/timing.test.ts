@@ -45,6 +45,18 @@ describe('sleepUntil', () => {
     await expect(sleepUntil(clock, nowNs() + 1e6, controller.signal)).rejects.toThrow('stop');
   });
 
+  it('resolves a precise wait at its time, never before, and lets an abort before the spin reject', async () => {
+    for (const offset of [0.5, 3, 12]) {
+      const at = nowNs() + offset * 1e6;
+      await sleepUntil(clock, at, undefined, true);
+      expect(nowNs()).toBeGreaterThanOrEqual(at);
+    }
+    const controller = new AbortController();
+    const waiting = sleepUntil(clock, nowNs() + 50e6, controller.signal, true);
+    controller.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+  });
+
   it('waits on until the clock itself reads the time, when it runs behind the timer', async () => {
     // Reads 1 ms behind process.hrtime: the first wake-up comes early by that clock.
     const behind = { startedMono: clock.startedMono, now: (): number => clock.now() - 1e6 };
