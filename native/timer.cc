@@ -24,7 +24,7 @@ namespace pk {
 namespace {
 
 // The longest a timerSpinUntil may block its thread.
-constexpr uint64_t kMaxSpinNs = 5000000;
+constexpr uint64_t kMaxSpinNs = 10000000;
 
 uint64_t NowNs() {
   timespec ts;

@@ -204,7 +204,7 @@ export interface NativeAddon {
 
   /** Wakes at `deadlineNs` on CLOCK_MONOTONIC (process.hrtime.bigint()'s clock), never before. */
   timerWake(deadlineNs: bigint | number): NativeTimerWait;
-  /** Spins the calling thread until `deadlineNs` (at most 5 ms); whether the deadline was reached. */
+  /** Spins the calling thread until `deadlineNs` (at most 10 ms); whether the deadline was reached. */
   timerSpinUntil(deadlineNs: bigint | number): boolean;
 }
 

@@ -29,7 +29,7 @@ export function wakeAtMono(ns: bigint | number, signal?: AbortSignal): Promise<v
 }
 
 /**
- * Spins this thread until process.hrtime.bigint() >= `ns`, for at most 5 ms; whether `ns` was
+ * Spins this thread until process.hrtime.bigint() >= `ns`, for at most 10 ms; whether `ns` was
  * reached. Holds the event loop: only for the last stretch of a wait that must be exact.
  */
 export function spinUntilMono(ns: bigint | number): boolean {

@@ -99,7 +99,7 @@ describe('wakeAtMono', () => {
 });
 
 describe('spinUntilMono', () => {
-  it('returns at its deadline, not before, and gives up after 5 ms on a far one', () => {
+  it('returns at its deadline, not before, and gives up after 10 ms on a far one', () => {
     const deadline = mono() + ms(2);
     expect(spinUntilMono(deadline)).toBe(true);
     expect(mono()).toBeGreaterThanOrEqual(deadline);
@@ -108,7 +108,7 @@ describe('spinUntilMono', () => {
     const start = mono();
     expect(spinUntilMono(start + ms(60_000))).toBe(false);
     const spun = Number(mono() - start) / 1e6;
-    expect(spun).toBeGreaterThanOrEqual(5);
+    expect(spun).toBeGreaterThanOrEqual(10);
     expect(spun).toBeLessThan(1000); // capped: a wrong deadline cannot hang the thread
   });
 });
