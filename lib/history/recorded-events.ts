@@ -102,6 +102,17 @@ export class RecordedEvents {
     return index;
   }
 
+  /** How many invoke events are of client processes (not the nemesis). */
+  clientInvokes(): number {
+    let count = 0;
+    for (let i = 0; i < this.length; i += CHUNK_SIZE) {
+      const chunk = this.chunk(i);
+      const n = Math.min(CHUNK_SIZE, this.length - i);
+      for (let s = 0; s < n; s++) if (chunk.type[s] === TYPE_NUMBERS.invoke && chunk.process[s] !== NEMESIS) count++;
+    }
+    return count;
+  }
+
   /** The chunk that holds event `i`; its slot there is {@link slot}(i). */
   chunk(i: number): EventChunk {
     return this.#chunks[i >>> CHUNK_BITS]!;

@@ -88,6 +88,11 @@ export class HistoryRecorder {
     return this.#events.length;
   }
 
+  /** How many client operations were invoked, nemesis ones not counted (without making objects). */
+  clientOperations(): number {
+    return this.#events.clientInvokes();
+  }
+
   /** ns since the run started, now. */
   now(): number {
     // process.hrtime() reads the clock of hrtime.bigint() without making two BigInts per event;

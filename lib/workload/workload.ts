@@ -122,10 +122,17 @@ export async function runWorkload<C>(options: WorkloadOptions<C>, env: WorkloadE
     await pool.close();
     env.recorder.flush();
   }
-  const history = env.recorder.history;
-  const ops = history.filter((e) => e.type === 'invoke' && e.process !== 'nemesis').length;
-  env.logger.info({ ops, events: history.length }, 'workload finished');
-  const result: WorkloadResult = { seed, history, nemesisTimingErrorsNs: nemesis?.timingErrorsNs ?? [] };
+  const recorder = env.recorder;
+  env.logger.info({ ops: recorder.clientOperations(), events: recorder.length }, 'workload finished');
+  const result: WorkloadResult = {
+    seed,
+    // Made into objects when first read (by a checker or the caller): a run that only writes
+    // history.jsonl never holds them.
+    get history(): History {
+      return recorder.history;
+    },
+    nemesisTimingErrorsNs: nemesis?.timingErrorsNs ?? [],
+  };
   if (o.checkers.length > 0) await check(result, o.checkers, o.checkTimeoutMs, env);
   return result;
 }

@@ -91,6 +91,7 @@ describe('the recorded history', () => {
       expected.push([process, i % 4 === 0 ? 'fail' : 'ok', `f${i % 7}`, i % 4 === 1 || i % 4 === 0 ? value : [i], expected.at(-1)![4], expected.at(-1)![5]]);
     }
     expect(r.length).toBe(80_000);
+    expect(r.clientOperations()).toBe(40_000 - 40); // the nemesis's 40 are not client operations
     const history = r.history;
     expect(history.map((e) => [e.process, e.type, e.f, e.value, e.node, e.key])).toEqual(expected);
     expect(history.every((e, i) => e.index === i)).toBe(true);
