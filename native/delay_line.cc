@@ -17,6 +17,7 @@
 
 #include "../bpf/pakostii_delay.h"
 #include "errors.h"
+#include "mono_clock.h"
 
 namespace pk {
 namespace {
@@ -37,12 +38,6 @@ constexpr uint64_t kMaxEarlyNs = 100000;
 constexpr uint64_t kRetryNs = 20000;
 constexpr uint64_t kForever = ~0ull;
 
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
 // The arrival time the program put in front of the frame, or 0 (and the stamp is
 // cleared, so a recycled buffer never shows a stale one).
 uint64_t TakeArrival(uint8_t* frame, uint32_t headroom) {
@@ -58,7 +53,7 @@ uint64_t TakeArrival(uint8_t* frame, uint32_t headroom) {
 }  // namespace
 
 DelayLine::DelayLine(uint32_t max_nodes, const uint64_t* pairs)
-    : max_nodes_(max_nodes), pairs_(pairs), sampler_(NowNs()), early_ns_(kInitialEarlyNs) {
+    : max_nodes_(max_nodes), pairs_(pairs), sampler_(MonoNowNs()), early_ns_(kInitialEarlyNs) {
   wake_fd_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake_fd_) ThrowErrno("delay line eventfd", "delay line");
   links_.resize(max_nodes);
@@ -175,7 +170,7 @@ void DelayLine::Hold(const uint8_t* data, uint32_t length, uint32_t dst, uint64_
 void DelayLine::ReceiveFrom(XskSocket& socket) {
   if (!socket.Readable()) return;
   std::unique_lock<std::mutex> lock(mu_);  // addresses and profiles, once per batch
-  uint64_t now = NowNs();
+  uint64_t now = MonoNowNs();
   socket.Receive(kRxBatch, [&](uint8_t* frame, uint32_t length, uint32_t headroom) {
     received_.fetch_add(1, std::memory_order_relaxed);
     uint64_t arrival = TakeArrival(frame, headroom);
@@ -254,7 +249,7 @@ void DelayLine::SetRealtime() {
 void DelayLine::Sleep(uint64_t target_ns) {
   timespec timeout;
   timespec* wait = nullptr;
-  uint64_t now = NowNs();
+  uint64_t now = MonoNowNs();
   if (target_ns != kForever) {
     uint64_t in = target_ns > now ? target_ns - now : 0;
     timeout = {static_cast<time_t>(in / 1000000000ull), static_cast<long>(in % 1000000000ull)};
@@ -263,14 +258,14 @@ void DelayLine::Sleep(uint64_t target_ns) {
   int ready = ppoll(fds_.data(), fds_.size(), wait, nullptr);
   if (ready == 0 && target_ns != kForever) {
     // A timed wake-up: move the early margin an eighth of the way to this oversleep.
-    uint64_t woke = NowNs();
+    uint64_t woke = MonoNowNs();
     uint64_t over = std::min(woke > target_ns ? woke - target_ns : 0, kMaxSampleNs);
     early_ns_ = std::min(kMaxEarlyNs, early_ns_ - early_ns_ / 8 + over / 8);
   }
 }
 
 void DelayLine::Spin(uint64_t until_ns) {
-  while (!commands_.load(std::memory_order_acquire) && NowNs() < until_ns) {
+  while (!commands_.load(std::memory_order_acquire) && MonoNowNs() < until_ns) {
   }
 }
 
@@ -283,7 +278,7 @@ void DelayLine::Run() {
   for (;;) {
     if (commands_.load(std::memory_order_acquire) && !TakeCommands()) break;
     for (XskSocket* link : polled_) ReceiveFrom(*link);  // frames carry their arrival time: a late look costs nothing
-    uint64_t now = NowNs();
+    uint64_t now = MonoNowNs();
     uint64_t next = TransmitDue(now) ? kForever : now + kRetryNs;
     for (XskSocket* link : polled_)
       if (link->unkicked() > 0) next = std::min(next, now + kRetryNs);

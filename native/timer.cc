@@ -3,7 +3,6 @@
 
 #include <pthread.h>
 #include <sys/prctl.h>
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,18 +18,13 @@
 #include <vector>
 
 #include "binding.h"
+#include "mono_clock.h"
 
 namespace pk {
 namespace {
 
 // The longest a timerSpinUntil may block its thread.
 constexpr uint64_t kMaxSpinNs = 10000000;
-
-uint64_t NowNs() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // A deadline of the heap: (when, wait id). Ordered by time, then by id (the order of timerWake calls).
 using Due = std::pair<uint64_t, uint64_t>;
@@ -133,7 +127,7 @@ class Timer {
         wake_.wait(hold);
         continue;
       }
-      uint64_t now = NowNs();
+      uint64_t now = MonoNowNs();
       auto due = std::make_unique<DueIds>();
       while (!heap_.empty() && heap_.begin()->first <= now) {
         due->push_back(heap_.begin()->second);
@@ -222,11 +216,11 @@ void InitTimer(Napi::Env env, Napi::Object exports) {
   // thread; JS spinning on a clock would allocate a number per reading and feed the collector.
   Export(env, exports, "timerSpinUntil", [](const Napi::CallbackInfo& info) -> Napi::Value {
     uint64_t deadline = DeadlineArg(info);
-    uint64_t start = NowNs();
+    uint64_t start = MonoNowNs();
     uint64_t until = std::min(deadline, start + kMaxSpinNs);
-    while (NowNs() < until) {
+    while (MonoNowNs() < until) {
     }
-    return Napi::Boolean::New(info.Env(), NowNs() >= deadline);
+    return Napi::Boolean::New(info.Env(), MonoNowNs() >= deadline);
   });
 }
 
