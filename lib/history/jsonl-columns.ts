@@ -9,6 +9,7 @@
  */
 import { open } from 'node:fs/promises';
 import { EventColumns, NEMESIS, NULL_VALUE, SCALAR_VALUE } from './event-columns.js';
+import { JSON_NULL, LINE_F, LINE_HEAD, LINE_NODE, LINE_PROCESS, LINE_TIME, LINE_TYPE, LINE_VALUE, QUOTED_NEMESIS, QUOTED_TYPES } from './jsonl-line.js';
 import { parseRow } from './jsonl.js';
 import { DIRECT_SCALARS, type StringTable } from './stores.js';
 
@@ -18,17 +19,6 @@ const COMMA = 0x2c;
 const OPEN = 0x5b;
 const CLOSE = 0x5d;
 
-const bytesOf = (s: string): Uint8Array => Buffer.from(s, 'latin1');
-const HEAD = bytesOf('{"index":');
-const TIME = bytesOf(',"time":');
-const PROCESS = bytesOf(',"process":');
-const TYPE = bytesOf(',"type":');
-const F = bytesOf(',"f":');
-const VALUE = bytesOf(',"value":');
-const NODE = bytesOf(',"node":');
-const NULL = bytesOf('null');
-const NEMESIS_NAME = bytesOf('"nemesis"');
-const TYPES = ['"invoke"', '"ok"', '"fail"', '"info"'].map(bytesOf);
 
 export function parseJsonlColumns(bytes: Buffer, source = 'history.jsonl'): EventColumns {
   const columns = new EventColumns(source, capacityFor(bytes.length));
@@ -119,27 +109,27 @@ class LineReader {
    */
   read(start: number, final: boolean): number {
     const c = this.columns;
-    let p = this.lit(start, HEAD);
+    let p = this.lit(start, LINE_HEAD);
     if (p < 0 || (p = this.int(p)) < 0 || this.n !== c.count) return -1;
-    if ((p = this.lit(p, TIME)) < 0 || (p = this.int(p)) < 0 || this.n < 0) return -1;
+    if ((p = this.lit(p, LINE_TIME)) < 0 || (p = this.int(p)) < 0 || this.n < 0) return -1;
     const time = this.n;
-    if ((p = this.lit(p, PROCESS)) < 0) return -1;
+    if ((p = this.lit(p, LINE_PROCESS)) < 0) return -1;
     let process = NEMESIS;
-    const q = this.lit(p, NEMESIS_NAME);
+    const q = this.lit(p, QUOTED_NEMESIS);
     if (q >= 0) p = q;
     else if ((p = this.int(p)) < 0 || this.n < 0) return -1;
     else process = this.n;
-    if ((p = this.lit(p, TYPE)) < 0) return -1;
+    if ((p = this.lit(p, LINE_TYPE)) < 0) return -1;
     let type = 0;
-    for (; type < TYPES.length; type++) if (this.lit(p, TYPES[type]!) >= 0) break;
-    if (type === TYPES.length) return -1;
-    p += TYPES[type]!.length;
-    if ((p = this.lit(p, F)) < 0 || (p = this.str(p)) < 0 || p - 1 === this.s) return -1;
+    for (; type < QUOTED_TYPES.length; type++) if (this.lit(p, QUOTED_TYPES[type]!) >= 0) break;
+    if (type === QUOTED_TYPES.length) return -1;
+    p += QUOTED_TYPES[type]!.length;
+    if ((p = this.lit(p, LINE_F)) < 0 || (p = this.str(p)) < 0 || p - 1 === this.s) return -1;
     const f = this.intern(this.s, p - 1, c.strings);
     const mops = c.mopF.length;
     const elems = c.elems.length;
-    if ((p = this.lit(p, VALUE)) < 0 || (p = this.mops(p)) < 0) return this.undo(mops, elems);
-    const node = this.lit(p, NODE);
+    if ((p = this.lit(p, LINE_VALUE)) < 0 || (p = this.mops(p)) < 0) return this.undo(mops, elems);
+    const node = this.lit(p, LINE_NODE);
     if (node >= 0 && (p = this.str(node)) < 0) return this.undo(mops, elems);
     if (this.b[p++] !== 0x7d) return this.undo(mops, elems);
     if (this.b[p] === NEWLINE) p++;
@@ -189,8 +179,8 @@ class LineReader {
           }
         }
         c.mopLen.push(length);
-      } else if (this.lit(p, NULL) >= 0) {
-        p += NULL.length;
+      } else if (this.lit(p, JSON_NULL) >= 0) {
+        p += JSON_NULL.length;
         c.mopVal.push(0);
         c.mopLen.push(NULL_VALUE);
       } else {

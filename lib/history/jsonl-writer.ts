@@ -9,25 +9,27 @@
  * The bytes are exactly `JSON.stringify(event)` + '\n' of the event as
  * {@link RecordedEvents.event} makes it (fields in HistoryEvent's order).
  */
+import {
+  JSON_NULL,
+  LINE_END,
+  LINE_ERROR,
+  LINE_F,
+  LINE_HEAD,
+  LINE_KEY,
+  LINE_NODE,
+  LINE_PLANNED,
+  LINE_PROCESS,
+  LINE_TIME,
+  LINE_TYPE,
+  LINE_VALUE,
+  QUOTED_TYPES,
+} from './jsonl-line.js';
 import { NO_NAME, type RecordedEvents } from './recorded-events.js';
 
-// Buffers everywhere (not plain Uint8Arrays), so that copy() sees one kind of array.
-const ascii = (s: string): Buffer => Buffer.from(s, 'latin1');
-
-const OPEN_INDEX = ascii('{"index":');
-const TIME = ascii(',"time":');
-const PROCESS = ascii(',"process":');
-/** `,"type":"…","f":` by type number (recorded-events.ts TYPE_NUMBERS). */
-const TYPE_F = ['invoke', 'ok', 'fail', 'info'].map((type) => `,"type":"${type}","f":`);
-const VALUE = ascii(',"value":');
-const NODE = ascii(',"node":');
-const ERROR = ascii(',"error":');
-const KEY = ascii(',"key":');
-const PLANNED = ascii(',"planned":');
-const NULL = ascii('null');
-const CLOSE = ascii('}\n');
+/** `,"type":"…","f":` by type number (EVENT_TYPES). */
+const TYPE_F = QUOTED_TYPES.map((type) => Buffer.concat([LINE_TYPE, type, LINE_F]));
 /** "00" … "99": integers are written two digits at a time. */
-const DIGIT_PAIRS = ascii(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''));
+const DIGIT_PAIRS = Buffer.from(Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join(''), 'latin1');
 
 /** Strings longer than this are not kept in quoted form (f, node and key names are short). */
 const QUOTED_MAX_LENGTH = 64;
@@ -88,23 +90,23 @@ export class JsonlWriter {
     // else checks its own room and may move the buffer, so it is fetched again after each.
     let len = this.#len;
     let buf = this.#room(len, FIXED_ROOM);
-    len = writeUint(buf, copy(buf, len, OPEN_INDEX), i);
-    len = copy(buf, len, TIME);
+    len = writeUint(buf, copy(buf, len, LINE_HEAD), i);
+    len = copy(buf, len, LINE_TIME);
     len = Number.isSafeInteger(time) && time >= 0 ? writeUint(buf, len, time) : this.#text(len, JSON.stringify(time));
     buf = this.#room(len, FIXED_ROOM);
-    len = copy(buf, len, PROCESS);
+    len = copy(buf, len, LINE_PROCESS);
     len = typeof process === 'number' ? this.#number(buf, len, process) : this.#string(len, process);
     const typeF = this.#typeF[type]![f] ?? this.#makeTypeF(events, type, f);
     buf = this.#room(len, typeF.length + FIXED_ROOM);
     len = copy(buf, len, typeF);
     if (value === null) {
-      len = copy(buf, copy(buf, len, VALUE), NULL);
+      len = copy(buf, copy(buf, len, LINE_VALUE), JSON_NULL);
     } else if (Number.isSafeInteger(value)) {
-      len = writeInteger(buf, copy(buf, len, VALUE), value as number);
+      len = writeInteger(buf, copy(buf, len, LINE_VALUE), value as number);
     } else {
       // undefined, a function or a symbol: JSON leaves the field out.
       const json = this.#json(value);
-      if (json !== undefined) len = this.#text(copy(buf, len, VALUE), json);
+      if (json !== undefined) len = this.#text(copy(buf, len, LINE_VALUE), json);
     }
     const error = events.error.size === 0 ? undefined : events.error.get(i);
     const planned = events.planned.size === 0 ? undefined : events.planned.get(i);
@@ -113,14 +115,14 @@ export class JsonlWriter {
       this.#len = copy(this.#room(len, tail.length), len, tail);
       return;
     }
-    if (node !== NO_NAME) len = this.#string(copy(this.#room(len, FIXED_ROOM), len, NODE), events.names[node]!);
-    if (error !== undefined) len = this.#text(copy(this.#room(len, FIXED_ROOM), len, ERROR), JSON.stringify(error));
-    if (key !== NO_NAME) len = this.#string(copy(this.#room(len, FIXED_ROOM), len, KEY), events.names[key]!);
+    if (node !== NO_NAME) len = this.#string(copy(this.#room(len, FIXED_ROOM), len, LINE_NODE), events.names[node]!);
+    if (error !== undefined) len = this.#text(copy(this.#room(len, FIXED_ROOM), len, LINE_ERROR), JSON.stringify(error));
+    if (key !== NO_NAME) len = this.#string(copy(this.#room(len, FIXED_ROOM), len, LINE_KEY), events.names[key]!);
     if (planned !== undefined) {
       buf = this.#room(len, FIXED_ROOM);
-      len = this.#number(buf, copy(buf, len, PLANNED), planned);
+      len = this.#number(buf, copy(buf, len, LINE_PLANNED), planned);
     }
-    this.#len = copy(this.#room(len, FIXED_ROOM), len, CLOSE);
+    this.#len = copy(this.#room(len, FIXED_ROOM), len, LINE_END);
   }
 
   /**
@@ -138,7 +140,7 @@ export class JsonlWriter {
   /** `,"type":"<type>","f":"<f>"` (kept when f is short). */
   #makeTypeF(events: RecordedEvents, type: number, f: number): Buffer {
     const name = events.names[f]!;
-    const bytes = Buffer.from(`${TYPE_F[type]!}${JSON.stringify(name)}`);
+    const bytes = Buffer.concat([TYPE_F[type]!, Buffer.from(JSON.stringify(name))]);
     if (name.length <= QUOTED_MAX_LENGTH) this.#typeF[type]![f] = bytes;
     return bytes;
   }
@@ -147,8 +149,10 @@ export class JsonlWriter {
   #makeTail(events: RecordedEvents, node: number, key: number): Buffer {
     const nodeName = node === NO_NAME ? undefined : events.names[node]!;
     const keyName = key === NO_NAME ? undefined : events.names[key]!;
-    const text = `${nodeName === undefined ? '' : `,"node":${JSON.stringify(nodeName)}`}${keyName === undefined ? '' : `,"key":${JSON.stringify(keyName)}`}}\n`;
-    const bytes = Buffer.from(text);
+    const parts: Buffer[] = [];
+    if (nodeName !== undefined) parts.push(LINE_NODE, Buffer.from(JSON.stringify(nodeName)));
+    if (keyName !== undefined) parts.push(LINE_KEY, Buffer.from(JSON.stringify(keyName)));
+    const bytes = Buffer.concat([...parts, LINE_END]);
     if ((nodeName?.length ?? 0) <= QUOTED_MAX_LENGTH && (keyName?.length ?? 0) <= QUOTED_MAX_LENGTH) (this.#tails[node + 1] ??= [])[key + 1] = bytes;
     return bytes;
   }

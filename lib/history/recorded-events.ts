@@ -12,11 +12,11 @@
  *
  * Events become {@link HistoryEvent} objects only when someone reads them.
  */
+import { EVENT_TYPES } from './event-columns.js';
 import type { EventType, HistoryEvent, ProcessId } from './types.js';
 
-/** An event's type as its number in the `type` column. */
-export const TYPE_NUMBERS: Readonly<Record<EventType, number>> = { invoke: 0, ok: 1, fail: 2, info: 3 };
-const TYPES: readonly EventType[] = ['invoke', 'ok', 'fail', 'info'];
+/** An event's type as its number in the `type` column: its place in EVENT_TYPES. */
+export const TYPE_NUMBERS = Object.fromEntries(EVENT_TYPES.map((type, i) => [type, i])) as Readonly<Record<EventType, number>>;
 /** The id of an absent node or key. */
 export const NO_NAME = -1;
 /** `process` column: the nemesis, and a process kept in {@link RecordedEvents.otherProcess}. */
@@ -139,7 +139,7 @@ export class RecordedEvents {
       index: i,
       time: chunk.time[s]!,
       process: this.process(chunk, i),
-      type: TYPES[chunk.type[s]!]!,
+      type: EVENT_TYPES[chunk.type[s]!]!,
       f: this.names[chunk.f[s]!]!,
       value: chunk.value[s],
       node: node === NO_NAME ? undefined : this.names[node],
