@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { expectNoLeaks } from '../helpers/leak-audit.js';
@@ -37,22 +38,16 @@ async function interruptRun(plan: SignalPlan): Promise<InterruptedRun> {
   const lines: InterruptedRun['lines'] = [];
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  let buffer = '';
   const started = new Promise<void>((resolve) => {
-    child.stdout.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        try {
-          const parsed = JSON.parse(line) as InterruptedRun['lines'][number];
-          lines.push(parsed);
-          if (parsed.msg === 'fault applied') resolve();
-        } catch {
-          // not a log line
-        }
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let parsed: InterruptedRun['lines'][number];
+      try {
+        parsed = JSON.parse(line) as InterruptedRun['lines'][number];
+      } catch {
+        return; // not a log line
       }
+      lines.push(parsed);
+      if (parsed.msg === 'fault applied') resolve();
     });
   });
   // 'close': the process has exited and its output is all read.
