@@ -120,8 +120,7 @@ export class HistoryRecorder {
   invoke(process: ProcessId, f: string, value: unknown = null, extras?: EventExtras): HistoryEvent {
     const state = this.#states.get(process);
     if (state >= 0) {
-      const op = state;
-      const inFlight = this.#events.names[this.#events.chunk(op).f[this.#events.slot(op)]!];
+      const inFlight = this.#events.event(state).f;
       throw new StateError(`history: process ${String(process)} invoked ${JSON.stringify(f)} while its ${JSON.stringify(inFlight)} is in flight`, {
         hint: 'a process has at most one operation in flight: complete it with ok/fail/info first',
       });
