@@ -3,7 +3,7 @@
  * and clang into build/bench/ (git-ignored). Recompiled only when the source
  * is newer than the binary.
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from './exec.js';
@@ -30,8 +30,12 @@ export interface HelperPaths {
   xdpPassObject: string;
 }
 
+/** Whether `output` is missing or older than `source` or any header of bench/c/ (which every helper may include). */
 function stale(output: string, source: string): boolean {
-  return !existsSync(output) || statSync(output).mtimeMs < statSync(source).mtimeMs;
+  if (!existsSync(output)) return true;
+  const headers = readdirSync(SOURCES).filter((f) => f.endsWith('.h')).map((f) => join(SOURCES, f));
+  const newest = Math.max(...[source, ...headers].map((f) => statSync(f).mtimeMs));
+  return statSync(output).mtimeMs < newest;
 }
 
 async function compileC(name: string, libs: string[] = []): Promise<string> {

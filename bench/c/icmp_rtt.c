@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define BATCH 64
 #define TICK_NS 100000ull
 #define CONTROL 256
@@ -57,15 +59,6 @@ struct prober {
   uint64_t rx_unstamped;
   volatile int done;
 };
-
-static uint64_t ns_of(const struct timespec *ts) { return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec; }
-
-static uint64_t clock_ns(clockid_t clock)
-{
-  struct timespec ts;
-  clock_gettime(clock, &ts);
-  return ns_of(&ts);
-}
 
 static uint16_t checksum(const void *data, size_t len)
 {
@@ -132,12 +125,6 @@ static void *receive(void *arg)
     }
   }
   return NULL;
-}
-
-static int by_value(const void *a, const void *b)
-{
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
 }
 
 static int open_socket(struct prober *p, const char *ip)

@@ -16,16 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {
   return syscall(__NR_bpf, cmd, attr, sizeof(*attr));
-}
-
-static uint64_t now_ns(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 int main(int argc, char **argv)

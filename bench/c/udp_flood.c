@@ -19,12 +19,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-static uint64_t now_ns(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "bench_clock.h"
 
 #define MAX_BATCH 1024
 

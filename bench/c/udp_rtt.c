@@ -25,15 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 #define BATCH 64
 #define TICK_NS 100000ull
-
-static uint64_t now_ns(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int echo(int port)
 {
@@ -102,12 +97,6 @@ static void *receive(void *arg)
       }
   }
   return NULL;
-}
-
-static int by_value(const void *a, const void *b)
-{
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
 }
 
 static int probe(const char *ip, int port, long rate, double seconds)

@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
+
 struct record {
   uint64_t seq;
   uint64_t before_ns;
@@ -40,13 +42,6 @@ static void on_signal(int sig)
 {
   (void)sig;
   stopping = 1;
-}
-
-static uint64_t now_ns(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 int main(int argc, char **argv)
